@@ -1,0 +1,65 @@
+import { Ctx, Field, FieldResolver, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { hydrate } from '../db/rows';
+import { and, sql } from '../db/sql';
+import { ApiClient } from '../clients/entity';
+import type { Context } from '../graphql/context';
+import { Role } from '../graphql/enums';
+import { EducationGroup } from '../groups/entity';
+import { Jurisdiction } from '../jurisdictions/entity';
+import { School } from '../schools/entity';
+
+@ObjectType({ description: 'Who is calling, and what they may see.' })
+export class Viewer {
+  @Field() subject: string;
+  @Field(() => Role) role: Role;
+  jurisdictionCode: string | null;
+  groupId: string | null;
+  schoolId: string | null;
+  @Field(() => [String]) scopes: string[];
+}
+
+@Resolver(() => Viewer)
+export class ViewerResolver {
+  @Query(() => Viewer)
+  viewer(@Ctx() ctx: Context): Viewer {
+    // Until authentication lands (access issue) every request runs with the unrestricted
+    // system scope, which is what a national bureau administrator sees.
+    return { subject: ctx.scope.subject, role: 'BUREAU_ADMIN', jurisdictionCode: '000000', groupId: null, schoolId: null, scopes: [] };
+  }
+
+  @FieldResolver(() => Jurisdiction, { nullable: true })
+  async jurisdiction(@Root() v: Viewer, @Ctx() ctx: Context) {
+    if (!v.jurisdictionCode) return null;
+    const row = await ctx.db.one(sql`SELECT * FROM jurisdiction WHERE code = ${v.jurisdictionCode}`);
+    return row ? hydrate(ctx.db.ds, Jurisdiction, row) : null;
+  }
+
+  @FieldResolver(() => EducationGroup, { nullable: true })
+  group(@Root() v: Viewer, @Ctx() ctx: Context) {
+    return ctx.byId(EducationGroup, v.groupId);
+  }
+
+  @FieldResolver(() => School, { nullable: true })
+  school(@Root() v: Viewer, @Ctx() ctx: Context) {
+    return ctx.byId(School, v.schoolId);
+  }
+}
+
+@Resolver(() => ApiClient)
+export class ApiClientResolver {
+  @Query(() => [ApiClient], { description: "API clients registered in the caller's jurisdiction (bureau admins)." })
+  async apiClients(@Ctx() ctx: Context) {
+    const rows = await ctx.db.query(sql`SELECT a.* FROM api_client a WHERE ${and([ctx.scope.visible('ApiClient', 'a')])} ORDER BY a.id`);
+    return rows.map((r) => hydrate(ctx.db.ds, ApiClient, r));
+  }
+
+  @FieldResolver(() => Jurisdiction)
+  jurisdiction(@Root() a: ApiClient, @Ctx() ctx: Context) {
+    return ctx.required(Jurisdiction, a.jurisdictionId);
+  }
+
+  @FieldResolver(() => [School], { description: 'Empty: every school within the jurisdiction.' })
+  async schools(@Root() a: ApiClient, @Ctx() ctx: Context) {
+    return (await Promise.all(a.schoolIds.map((id) => ctx.byId(School, id)))).filter((s): s is School => !!s);
+  }
+}

@@ -1,0 +1,60 @@
+import 'reflect-metadata';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import pg from 'pg';
+import { DataSource, Logger, QueryRunner } from 'typeorm';
+import { entities } from './entities';
+import { migrations } from './migrations';
+import { Sql } from './sql';
+
+// DATE stays a 'YYYY-MM-DD' string (no time-zone shifts); NUMERIC and COUNT(*) become numbers.
+pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => (v === null ? null : Number(v)));
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => (v === null ? null : Number(v)));
+
+/** Per-request statement counter, carried through async calls (see StatementCountingLogger). */
+export const statementCounter = new AsyncLocalStorage<{ count: number }>();
+
+class StatementCountingLogger implements Logger {
+  logQuery(_query: string, _params?: unknown[], _qr?: QueryRunner) {
+    const c = statementCounter.getStore();
+    if (c) c.count++;
+  }
+  logQueryError(error: string | Error, query: string) {
+    // Server-side only: SQL text never reaches a client (see graphql/errors.ts).
+    if (process.env.HUB_LOG_SQL_ERRORS !== '0') console.error('[sql error]', String(error), query.slice(0, 500));
+  }
+  logQuerySlow() {}
+  logSchemaBuild() {}
+  logMigration(message: string) {
+    if (process.env.HUB_QUIET !== '1') console.log(`[migration] ${message}`);
+  }
+  log() {}
+}
+
+export function createDataSource(url: string, opts: { poolSize?: number } = {}): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    entities,
+    migrations,
+    migrationsRun: false,
+    synchronize: false,
+    logging: ['query', 'error', 'migration'],
+    logger: new StatementCountingLogger(),
+    extra: { max: opts.poolSize ?? Number(process.env.HUB_DB_POOL_SIZE || 10), application_name: 'edu-group-hub' },
+  });
+}
+
+/** Thin access to the database for reads built with `sql` fragments. */
+export class Db {
+  constructor(readonly ds: DataSource) {}
+
+  async query<T = any>(q: Sql): Promise<T[]> {
+    const { text, values } = q.render();
+    return this.ds.query(text, values);
+  }
+
+  async one<T = any>(q: Sql): Promise<T | undefined> {
+    return (await this.query<T>(q))[0];
+  }
+}

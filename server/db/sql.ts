@@ -1,0 +1,57 @@
+/**
+ * A minimal composable SQL fragment: text with `$n` placeholders and their values.
+ * Fragments nest (`sql\`a = ${x} AND ${otherFragment}\``) and are renumbered when joined.
+ * Written here rather than pulled in because we need only this (~50 lines) and it keeps
+ * every statement visible as plain PostgreSQL.
+ */
+export class Sql {
+  constructor(readonly strings: readonly string[], readonly values: readonly unknown[]) {}
+
+  /** Renders to `{ text, values }` with placeholders numbered from `$1`. */
+  render(): { text: string; values: unknown[] } {
+    const values: unknown[] = [];
+    const text = this.build(values);
+    return { text, values };
+  }
+
+  private build(values: unknown[]): string {
+    let out = this.strings[0];
+    this.values.forEach((v, i) => {
+      if (v instanceof Sql) out += v.build(values);
+      else if (v instanceof Raw) out += v.text;
+      else {
+        values.push(v);
+        out += `$${values.length}`;
+      }
+      out += this.strings[i + 1];
+    });
+    return out;
+  }
+}
+
+class Raw {
+  constructor(readonly text: string) {}
+}
+
+export function sql(strings: TemplateStringsArray, ...values: unknown[]): Sql {
+  return new Sql(strings, values);
+}
+
+/** Trusted SQL text (identifiers, keywords): never pass user input. */
+export function raw(text: string): Sql {
+  return new Sql([''], [new Raw(text)]);
+}
+
+export function join(parts: Sql[], separator: string): Sql {
+  if (parts.length === 0) return raw('');
+  const strings = [''];
+  for (let i = 1; i < parts.length; i++) strings.push(separator);
+  strings.push('');
+  return new Sql(strings, parts);
+}
+
+/** AND of the given conditions; TRUE when empty. */
+export function and(conds: Array<Sql | null | undefined | false | ''>): Sql {
+  const parts = conds.filter((c): c is Sql => c instanceof Sql);
+  return parts.length ? sql`(${join(parts, ') AND (')})` : raw('TRUE');
+}

@@ -1,0 +1,130 @@
+import DataLoader from 'dataloader';
+import { Field, Float, ObjectType } from 'type-graphql';
+import { schoolYearOf, snapshotDay } from '../calendar';
+import { hydrate } from '../db/rows';
+import { sql } from '../db/sql';
+import type { Context } from '../graphql/context';
+import { EvaluationGrade } from '../graphql/enums';
+import { EducationGroup } from '../groups/entity';
+import { memberOn } from '../memberships/sql';
+import { Evaluation, EvaluationCycle } from './entity';
+
+/** The indicator whose group score is the party-building line (党建) of 双线考核. */
+export const PARTY_BUILDING_KEY = 'party_building';
+
+@ObjectType({ description: "A group's bundled result in one cycle." })
+export class GroupEvaluationResult {
+  groupId: string;
+  cycleRow: EvaluationCycle;
+  @Field(() => EducationGroup) group?: EducationGroup;
+  @Field(() => EvaluationCycle) get cycle(): EvaluationCycle {
+    return this.cycleRow;
+  }
+  @Field(() => Float, { nullable: true }) memberAverage: number | null;
+  @Field(() => Float, { nullable: true }) partyBuilding: number | null;
+  @Field(() => Float, { nullable: true }) comprehensive: number | null;
+  @Field(() => Float, { nullable: true }) composite: number | null;
+  @Field(() => EvaluationGrade, { nullable: true }) grade: EvaluationGrade | null;
+  @Field(() => [Evaluation]) memberEvaluations: Evaluation[];
+  @Field({ description: 'FAIL in this cycle and the one before: due for exit or dissolution review (退出或解散).' })
+  flaggedForReview: boolean;
+}
+
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+const round = (x: number | null) => (x === null ? null : Math.round(x * 100) / 100);
+
+/** The same bureau's previous cycle (latest earlier school year), batched. */
+export function previousCycle(ctx: Context, cycleId: string): Promise<string | null> {
+  return ctx.loader('Cycle.previous', () => new DataLoader<string, string | null>(async (ids) => {
+    const rows = await ctx.db.query(sql`
+      SELECT c.id, (SELECT p.id FROM evaluation_cycle p WHERE p.jurisdiction_id = c.jurisdiction_id
+                    AND p.school_year < c.school_year ORDER BY p.school_year DESC, p.id DESC LIMIT 1) AS prev
+      FROM evaluation_cycle c WHERE c.id = ANY(${[...ids]}::uuid[])`);
+    return ids.map((id) => rows.find((r) => r.id === id)?.prev ?? null);
+  })).load(cycleId);
+}
+
+/**
+ * 捆绑考核 (双线考核 [002 §六(五)]) for every group of a cycle that has any evaluation in it:
+ * memberAverage = mean campus score over the group's campuses (lead included) on the
+ * cycle's snapshot day, each campus's score being the mean of its SUBMITTED/CONFIRMED totals;
+ * partyBuilding / comprehensive from the group's own evaluations, scaled to 100;
+ * composite = weighted sum; grades by the cycle's thresholds. Without the review flag.
+ */
+export function bundledResults(ctx: Context, cycle: EvaluationCycle): Promise<GroupEvaluationResult[]> {
+  return ctx.loader('Cycle.bundled', () => new DataLoader<EvaluationCycle, GroupEvaluationResult[], string>(
+    (cycles) => Promise.all(cycles.map((c) => computeBundled(ctx, c))),
+    { cacheKeyFn: (c) => c.uuid },
+  )).load(cycle);
+}
+
+async function computeBundled(ctx: Context, cycle: EvaluationCycle): Promise<GroupEvaluationResult[]> {
+  const day = snapshotDay(schoolYearOf(cycle.schoolYear), ctx.now);
+  const [groupScores, indicators, members, campusEvals] = await Promise.all([
+    ctx.db.query(sql`
+      SELECT e.id, e.group_id, s.indicator_key, s.score FROM evaluation e
+      JOIN evaluation_score s ON s.evaluation_id = e.id
+      WHERE e.cycle_id = ${cycle.uuid} AND e.target_type = 'GROUP' AND e.status IN ('SUBMITTED','CONFIRMED')`),
+    ctx.db.query(sql`SELECT key, max_score FROM evaluation_indicator WHERE cycle_id = ${cycle.uuid} AND target_type = 'GROUP'`),
+    ctx.db.query(sql`
+      SELECT m.group_id, m.campus_id FROM group_membership m JOIN education_group g ON g.id = m.group_id
+      JOIN jurisdiction_ancestor ja ON ja.jurisdiction_id = g.jurisdiction_id AND ja.ancestor_id = ${cycle.jurisdictionId}
+      WHERE ${memberOn('m', 'g', day)}`),
+    ctx.db.query(sql`
+      SELECT e.* FROM evaluation e WHERE e.cycle_id = ${cycle.uuid} AND e.target_type = 'CAMPUS'
+        AND e.status IN ('SUBMITTED','CONFIRMED') AND ${ctx.scope.visible('Evaluation', 'e')}
+      ORDER BY e.id`),
+  ]);
+  const evals = campusEvals.map((r) => hydrate(ctx.db.ds, Evaluation, r));
+  const partyMax = indicators.find((i) => i.key === PARTY_BUILDING_KEY)?.max_score ?? null;
+  const otherMax = indicators.filter((i) => i.key !== PARTY_BUILDING_KEY).reduce((n, i) => n + i.max_score, 0);
+
+  const groupIds = new Set<string>(groupScores.map((r) => r.group_id));
+  const campusesOf = new Map<string, string[]>();
+  for (const m of members) campusesOf.set(m.group_id, [...(campusesOf.get(m.group_id) ?? []), m.campus_id]);
+  const evaluatedCampuses = new Set(evals.map((e) => e.campusId));
+  for (const [g, cs] of campusesOf) if (cs.some((c) => evaluatedCampuses.has(c))) groupIds.add(g);
+
+  return [...groupIds].sort().map((groupId) => {
+    const campuses = new Set(campusesOf.get(groupId) ?? []);
+    const memberEvaluations = evals.filter((e) => campuses.has(e.campusId!));
+    const campusScores = [...campuses]
+      .map((c) => mean(memberEvaluations.filter((e) => e.campusId === c).map((e) => e.totalScore)))
+      .filter((x): x is number => x !== null);
+    // Each group evaluation (one per evaluator kind) scaled to 100, then averaged.
+    const byEval = new Map<string, Array<{ key: string; score: number }>>();
+    for (const r of groupScores.filter((r) => r.group_id === groupId)) {
+      byEval.set(r.id, [...(byEval.get(r.id) ?? []), { key: r.indicator_key, score: r.score }]);
+    }
+    const scored = [...byEval.values()];
+    const partyBuilding = partyMax
+      ? mean(scored.map((s) => ((s.find((x) => x.key === PARTY_BUILDING_KEY)?.score ?? 0) / partyMax) * 100))
+      : null;
+    const comprehensive = otherMax
+      ? mean(scored.map((s) => (s.filter((x) => x.key !== PARTY_BUILDING_KEY).reduce((n, x) => n + x.score, 0) / otherMax) * 100))
+      : null;
+    const memberAverage = mean(campusScores);
+    const parts: Array<[number | null, number]> = [
+      [memberAverage, cycle.memberAverageWeight],
+      [partyBuilding, cycle.partyBuildingWeight],
+      [comprehensive, cycle.comprehensiveWeight],
+    ];
+    // A missing line makes the composite unknown, unless its weight is zero.
+    const composite = parts.every(([v, w]) => v !== null || w === 0)
+      ? parts.reduce((n, [v, w]) => n + (v ?? 0) * w, 0)
+      : null;
+    const result = new GroupEvaluationResult();
+    Object.assign(result, {
+      groupId,
+      cycleRow: cycle,
+      memberAverage: round(memberAverage),
+      partyBuilding: round(partyBuilding),
+      comprehensive: round(comprehensive),
+      composite: round(composite),
+      grade: composite === null ? null : cycle.gradeOf(round(composite)!),
+      memberEvaluations,
+      flaggedForReview: false,
+    });
+    return result;
+  });
+}

@@ -1,0 +1,109 @@
+import { Arg, Ctx, Field, FieldResolver, ID, Int, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { hydrate } from '../db/rows';
+import { and, sql } from '../db/sql';
+import { connectionTypes, paginate, tableSpec } from '../graphql/connection';
+import type { Context } from '../graphql/context';
+import { ChangeOperation } from '../graphql/enums';
+import { badInput } from '../graphql/errors';
+import { decodeId, encodeId } from '../graphql/ids';
+import { Node } from '../graphql/node';
+import { loadNode } from '../graphql/node-resolver';
+import { DateTime } from '../graphql/scalars';
+import { AuditEntryRow, ChangeEvent } from './entity';
+
+export const { Connection: AuditEntryConnection } = connectionTypes(AuditEntryRow, 'AuditEntry');
+
+@ObjectType({ description: 'One change to one entity, in commit order: the basis of incremental sync.' })
+export class Change {
+  row: ChangeEvent;
+  @Field({ description: 'Strictly increasing across all changes; resume with changes(after: <last cursor>).' })
+  cursor: string;
+  @Field() entityType: string;
+  @Field(() => ID) entityId: string;
+  @Field(() => String, {
+    nullable: true,
+    description: "The entity's natural key where it has one (school code, jurisdiction code, staff externalId), kept on deletes.",
+  })
+  naturalKey: string | null;
+  @Field(() => ChangeOperation) operation: ChangeOperation;
+  @Field(() => DateTime) at: Date;
+}
+
+@ObjectType()
+export class ChangeConnection {
+  @Field(() => [Change]) changes: Change[];
+  @Field(() => String, { nullable: true, description: 'Pass to after: to continue; unchanged when nothing new has happened.' })
+  endCursor: string | null;
+  @Field() hasMore: boolean;
+}
+
+/**
+ * Feed cursors are (transaction id, sequence). Only entries of transactions older than the
+ * oldest one still running are served (txid < pg_snapshot_xmin), so an entry can never
+ * appear behind a cursor a reader has already passed, whatever the commit order.
+ */
+function encodeFeedCursor(e: ChangeEvent): string {
+  return Buffer.from(`f:${e.txid}:${e.seq}`).toString('base64url');
+}
+
+function decodeFeedCursor(c: string): { txid: string; seq: string } {
+  const m = /^f:(\d+):(\d+)$/.exec(Buffer.from(c, 'base64url').toString('utf8'));
+  if (!m) throw badInput('after', 'after is not a cursor returned by changes');
+  return { txid: m[1], seq: m[2] };
+}
+
+@Resolver(() => Change)
+export class ChangeResolver {
+  @Query(() => ChangeConnection, {
+    description:
+      'Changes since a cursor, oldest first, to what the caller may see (deletes included); a cursor older than the retention window answers RESYNC_REQUIRED.',
+  })
+  async changes(
+    @Ctx() ctx: Context,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 500 }) first = 500,
+    @Arg('entityTypes', () => [String], { nullable: true }) entityTypes?: string[],
+  ): Promise<ChangeConnection> {
+    if (!Number.isInteger(first) || first < 1 || first > 5000) throw badInput('first', 'first must be between 1 and 5000');
+    const from = after ? decodeFeedCursor(after) : null;
+    const rows = await ctx.db.query(sql`
+      SELECT e.* FROM change_event e
+      WHERE ${and([
+        sql`e.txid < pg_snapshot_xmin(pg_current_snapshot())`,
+        from && sql`(e.txid, e.seq) > (${from.txid}::xid8, ${from.seq}::bigint)`,
+        entityTypes && sql`e.entity_type = ANY(${entityTypes}::text[])`,
+      ])}
+      ORDER BY e.txid, e.seq LIMIT ${first + 1}`);
+    const events = rows.slice(0, first).map((r) => hydrate(ctx.db.ds, ChangeEvent, r));
+    const changes = events.map((e) => ({
+      row: e,
+      cursor: encodeFeedCursor(e),
+      entityType: e.entityType,
+      entityId: encodeId(e.entityType, e.entityId),
+      naturalKey: e.naturalKey,
+      operation: e.operation,
+      at: e.at,
+    }));
+    return { changes, endCursor: changes.length ? changes[changes.length - 1].cursor : after ?? null, hasMore: rows.length > first };
+  }
+
+  @FieldResolver(() => Node, { nullable: true, description: 'The entity as it is now, when it still exists and the caller may see it.' })
+  node(@Root() c: Change, @Ctx() ctx: Context) {
+    return c.operation === 'DELETE' ? null : loadNode(ctx, c.entityId);
+  }
+
+  @Query(() => AuditEntryConnection, { description: "Audit trail of writes within the caller's scope, newest first; bureau admins only." })
+  auditLog(
+    @Ctx() ctx: Context,
+    @Arg('entityId', () => ID, { nullable: true }) entityId?: string,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ) {
+    const target = entityId ? decodeId(entityId) : null;
+    const where = and([
+      ctx.scope.visible('AuditEntry', 'a'),
+      entityId && (target ? sql`a.entity_id = ${target.uuid}::uuid AND a.entity_type = ${target.type}` : sql`FALSE`),
+    ]);
+    return paginate(ctx, { ...tableSpec(AuditEntryRow as never, 'audit_entry', 'a', where), descending: true }, { first, after });
+  }
+}

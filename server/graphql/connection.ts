@@ -1,0 +1,209 @@
+import DataLoader from 'dataloader';
+import { ClassType, Field, Int, ObjectType } from 'type-graphql';
+import { hydrate } from '../db/rows';
+import { and, raw, sql, Sql } from '../db/sql';
+import type { Context } from './context';
+import { badInput } from './errors';
+
+/**
+ * Relay connections over keyset pagination. Every list sorts by one unique, immutable key
+ * (a time-ordered uuid, or a code), and the cursor carries that key: rows inserted while a
+ * client pages never shift or repeat the rows it has not seen yet.
+ */
+export const DEFAULT_PAGE = 50;
+export const MAX_PAGE = 500;
+
+@ObjectType()
+export class PageInfo {
+  @Field() hasNextPage: boolean;
+  @Field(() => String, { nullable: true }) endCursor: string | null;
+}
+
+export interface Page {
+  first?: number | null;
+  after?: string | null;
+}
+
+export interface Connection<T> {
+  edges: Array<{ cursor: string; node: T }>;
+  pageInfo: PageInfo;
+  totalCount: Promise<number> | number;
+}
+
+/** The GraphQL Connection and Edge types for a node type, e.g. CampusConnection / CampusEdge. */
+export function connectionTypes<T extends object>(node: ClassType<T>, name = node.name) {
+  @ObjectType(`${name}Edge`)
+  class Edge {
+    @Field() cursor: string;
+    @Field(() => node) node: T;
+  }
+  @ObjectType(`${name}Connection`)
+  class ConnectionType {
+    @Field(() => [Edge]) edges: Edge[];
+    @Field(() => PageInfo) pageInfo: PageInfo;
+    @Field(() => Int, { description: 'Counts the whole filtered set (every page), within what the caller may see.' })
+    totalCount: number;
+  }
+  return { Edge, Connection: ConnectionType };
+}
+
+export function encodeCursor(key: string): string {
+  return Buffer.from(`k:${key}`, 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string | null | undefined): string | null {
+  if (cursor == null || cursor === '') return null;
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!text.startsWith('k:') || text.length < 3 || text.length > 100) {
+    throw badInput('after', 'after is not a cursor returned by this list');
+  }
+  return text.slice(2);
+}
+
+export function pageSize(first: number | null | undefined): number {
+  const n = first ?? DEFAULT_PAGE;
+  if (!Number.isInteger(n) || n < 0 || n > MAX_PAGE) {
+    throw badInput('first', `first must be between 0 and ${MAX_PAGE}`);
+  }
+  return n;
+}
+
+/** A list of one entity: which rows (FROM/WHERE, scope included) in which order. */
+export interface ListSpec<T> {
+  entity: new () => T;
+  /** FROM clause; the entity's columns are selected as `<alias>.*`. */
+  from: Sql;
+  alias: string;
+  /** Filters and the caller's scope. */
+  where: Sql;
+  /** A unique, immutable column expression (e.g. `c.id`, `j.code`). */
+  sortKey: string;
+  /** The row's value of sortKey (for cursors). */
+  keyOf(row: T): string;
+  /** Newest first (top-level lists only). */
+  descending?: boolean;
+}
+
+/** A list nested under parents, batched: `parentKey = ANY(parent ids)`. */
+export interface NestedListSpec<T> extends ListSpec<T> {
+  parentKey: string;
+}
+
+function toConnection<T>(spec: ListSpec<T>, rows: T[], size: number, total: () => Promise<number>): Connection<T> {
+  const page = rows.slice(0, size);
+  const edges = page.map((node) => ({ cursor: encodeCursor(spec.keyOf(node)), node }));
+  let counted: Promise<number> | undefined;
+  return {
+    edges,
+    pageInfo: { hasNextPage: rows.length > size, endCursor: edges.length ? edges[edges.length - 1].cursor : null },
+    // Counted only when asked for.
+    get totalCount() {
+      return (counted ??= total());
+    },
+  };
+}
+
+/** A top-level connection: one statement for the page, one more if totalCount is selected. */
+export async function paginate<T>(ctx: Context, spec: ListSpec<T>, page: Page): Promise<Connection<T>> {
+  const size = pageSize(page.first);
+  const after = decodeCursor(page.after);
+  const [cmp, dir] = spec.descending ? ['<', 'DESC'] : ['>', 'ASC'];
+  const where = and([spec.where, after !== null && sql`${raw(spec.sortKey)} ${raw(cmp)} ${after}`]);
+  const rows =
+    size === 0
+      ? []
+      : await ctx.db.query(
+          sql`SELECT ${raw(spec.alias)}.* FROM ${spec.from} WHERE ${where} ORDER BY ${raw(spec.sortKey)} ${raw(dir)} LIMIT ${size + 1}`,
+        );
+  return toConnection(
+    spec,
+    rows.map((r) => hydrate(ctx.db.ds, spec.entity, r)),
+    size,
+    async () => (await ctx.db.one(sql`SELECT count(*)::int AS n FROM ${spec.from} WHERE ${spec.where}`)).n,
+  );
+}
+
+/**
+ * A connection under each of many parents (e.g. every group's memberships), batched per
+ * request: one windowed statement for all parents' pages, one grouped count if selected.
+ * `loaderKey` must identify the spec and its arguments (parents sharing it share a batch).
+ */
+export function nestedConnection<T>(
+  ctx: Context,
+  loaderKey: string,
+  parentId: string,
+  page: Page,
+  spec: () => NestedListSpec<T>,
+): Promise<Connection<T>> {
+  const size = pageSize(page.first);
+  const after = decodeCursor(page.after);
+  const pages = ctx.loader(`conn:${loaderKey}:${size}:${after ?? ''}`, () => {
+    const s = spec();
+    return new DataLoader<string, T[]>(async (ids) => {
+      if (size === 0) return ids.map(() => []);
+      const where = and([s.where, after !== null && sql`${raw(s.sortKey)} > ${after}`]);
+      const rows = await ctx.db.query(sql`
+        SELECT * FROM (
+          SELECT ${raw(s.alias)}.*, ${raw(s.parentKey)} AS __parent,
+                 row_number() OVER (PARTITION BY ${raw(s.parentKey)} ORDER BY ${raw(s.sortKey)}) AS __rn
+          FROM ${s.from}
+          WHERE ${raw(s.parentKey)} = ANY(${[...ids]}) AND ${where}
+        ) t WHERE __rn <= ${size + 1} ORDER BY __parent, __rn`);
+      return groupBy(ids, rows, (r) => hydrate(ctx.db.ds, s.entity, r));
+    });
+  });
+  const counts = ctx.loader(`count:${loaderKey}`, () => {
+    const s = spec();
+    return new DataLoader<string, number>(async (ids) => {
+      const rows = await ctx.db.query(sql`
+        SELECT ${raw(s.parentKey)} AS __parent, count(*)::int AS n FROM ${s.from}
+        WHERE ${raw(s.parentKey)} = ANY(${[...ids]}) AND ${s.where} GROUP BY 1`);
+      const byParent = new Map(rows.map((r) => [String(r.__parent), r.n as number]));
+      return ids.map((id) => byParent.get(id) ?? 0);
+    });
+  });
+  const s = spec();
+  return pages.load(parentId).then((rows) => toConnection(s, rows, size, () => counts.load(parentId)));
+}
+
+/** A plain (unpaged) list under each of many parents, batched per request. */
+export function nestedList<T>(ctx: Context, loaderKey: string, parentId: string, spec: () => NestedListSpec<T>): Promise<T[]> {
+  const loader = ctx.loader(`list:${loaderKey}`, () => {
+    const s = spec();
+    return new DataLoader<string, T[]>(async (ids) => {
+      const rows = await ctx.db.query(sql`
+        SELECT ${raw(s.alias)}.*, ${raw(s.parentKey)} AS __parent FROM ${s.from}
+        WHERE ${raw(s.parentKey)} = ANY(${[...ids]}) AND ${s.where}
+        ORDER BY ${raw(s.sortKey)}`);
+      return groupBy(ids, rows, (r) => hydrate(ctx.db.ds, s.entity, r));
+    });
+  });
+  return loader.load(parentId);
+}
+
+export function groupBy<T>(ids: readonly string[], rows: any[], map: (r: any) => T): T[][] {
+  const byParent = new Map<string, T[]>();
+  for (const r of rows) {
+    const k = String(r.__parent);
+    let list = byParent.get(k);
+    if (!list) byParent.set(k, (list = []));
+    list.push(map(r));
+  }
+  return ids.map((id) => byParent.get(id) ?? []);
+}
+
+/** The usual spec: one table, sorted by its time-ordered uuid. */
+export function tableSpec<T extends { uuid: string }>(
+  entity: new () => T,
+  table: string,
+  alias: string,
+  where: Sql,
+  parentKey = '',
+): NestedListSpec<T> {
+  return { entity, from: raw(`${table} ${alias}`), alias, where, sortKey: `${alias}.id`, keyOf: (r) => r.uuid, parentKey };
+}
+
+/** A stable loader key for a set of arguments. */
+export function argsKey(args: unknown): string {
+  return JSON.stringify(args ?? null);
+}

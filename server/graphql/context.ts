@@ -1,0 +1,49 @@
+import DataLoader from 'dataloader';
+import { Scope } from '../access/scope';
+import { Db } from '../db/datasource';
+import { hydrate, tableOf } from '../db/rows';
+import { and, raw, sql } from '../db/sql';
+import type { EntityKind } from '../access/scope';
+
+/**
+ * Everything one request works with: the database, the caller's scope, and the request's
+ * DataLoaders (created on first use, so a request pays only for the batches it needs).
+ */
+export class Context {
+  private readonly loaders = new Map<string, DataLoader<any, any>>();
+
+  constructor(
+    readonly db: Db,
+    readonly scope: Scope,
+    /** "Today" for this request (school-year defaults, snapshots). */
+    readonly now: Date = new Date(),
+  ) {}
+
+  /** The request's loader under `key`, created by `make` the first time it is asked for. */
+  loader<K, V>(key: string, make: () => DataLoader<K, V>): DataLoader<K, V> {
+    let l = this.loaders.get(key);
+    if (!l) this.loaders.set(key, (l = make()));
+    return l;
+  }
+
+  /** Loads visible entities by row uuid, batched: `WHERE id = ANY($1)` plus the caller's scope. */
+  byId<T>(entity: new () => T, uuid: string | null | undefined): Promise<T | null> {
+    if (!uuid) return Promise.resolve(null);
+    const kind = entity.name as EntityKind;
+    return this.loader(`byId:${kind}`, () => new DataLoader<string, T | null>(async (ids) => {
+      const table = tableOf(this.db.ds, entity);
+      const rows = await this.db.query(
+        sql`SELECT t.* FROM ${raw(table)} t WHERE ${and([sql`t.id = ANY(${[...ids]}::uuid[])`, this.scope.visible(kind, 't')])}`,
+      );
+      const byId = new Map(rows.map((r) => [String(r.id), hydrate(this.db.ds, entity, r)]));
+      return ids.map((id) => byId.get(id) ?? null);
+    })).load(uuid);
+  }
+
+  /** Like byId, for a relation that must exist when its owner is visible. */
+  async required<T>(entity: new () => T, uuid: string): Promise<T> {
+    const row = await this.byId(entity, uuid);
+    if (!row) throw new Error(`${entity.name} ${uuid} is not visible although its owner is`);
+    return row;
+  }
+}

@@ -1,0 +1,44 @@
+import 'reflect-metadata';
+import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
+import { buildSchema } from 'type-graphql';
+import { ApiClientResolver, ViewerResolver } from '../access/viewer';
+import { EvaluationCycleResolver, EvaluationResolver } from '../evaluations/resolver';
+import { ChangeResolver } from '../feed/resolver';
+import { EducationGroupResolver } from '../groups/resolver';
+import { JurisdictionResolver } from '../jurisdictions/resolver';
+import { ApprovalResolver, GroupMembershipResolver } from '../memberships/resolver';
+import { GroupPolicyResolver } from '../policy/resolver';
+import { PostingResolver } from '../postings/resolver';
+import { ResourceLibraryResolver, ResourceResolver } from '../resources/resolver';
+import { CampusResolver, SchoolResolver } from '../schools/resolver';
+import { StaffResolver } from '../staff/resolver';
+import { NODE_TYPES, NodeResolver } from './node-resolver';
+import { DateTime, LocalDate } from './scalars';
+
+export const resolvers = [
+  NodeResolver, ViewerResolver, ApiClientResolver, JurisdictionResolver, SchoolResolver, CampusResolver,
+  EducationGroupResolver, GroupMembershipResolver, ApprovalResolver, GroupPolicyResolver, StaffResolver,
+  PostingResolver, ResourceLibraryResolver, ResourceResolver, EvaluationCycleResolver, EvaluationResolver,
+  ChangeResolver,
+] as const;
+
+let built: Promise<GraphQLSchema> | undefined;
+
+/** The executable schema, built once per process from the decorated classes. */
+export function hubSchema(): Promise<GraphQLSchema> {
+  return (built ??= buildSchema({
+    resolvers: resolvers as unknown as [Function, ...Function[]],
+    orphanedTypes: Object.values(NODE_TYPES) as Function[],
+    scalarsMap: [
+      { type: Date, scalar: DateTime },
+    ],
+    validate: false,
+  }));
+}
+
+/** The SDL committed as schema/schema.graphql (sorted, so diffs stay readable). */
+export async function schemaSdl(): Promise<string> {
+  return `${printSchema(lexicographicSortSchema(await hubSchema()))}\n`;
+}
+
+void LocalDate;

@@ -1,0 +1,187 @@
+import DataLoader from 'dataloader';
+import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { schoolYearAt, schoolYearOf, snapshotDay } from '../calendar';
+import { hydrate } from '../db/rows';
+import { and, sql } from '../db/sql';
+import { argsKey, connectionTypes, nestedConnection, nestedList, paginate, tableSpec } from '../graphql/connection';
+import type { Context } from '../graphql/context';
+import { MembershipStatus } from '../graphql/enums';
+import { uuidOf } from '../graphql/ids';
+import { Jurisdiction } from '../jurisdictions/entity';
+import { GroupMembership } from '../memberships/entity';
+import { FundingEntitlement, PolicyViolation } from '../policy/entity';
+import { campusFunding, policyAt } from '../policy/resolve';
+import { Posting } from '../postings/entity';
+import { PostingFilter, postingWhere } from '../postings/filters';
+import { ResourceLibrary } from '../resources/entity';
+import { Campus } from '../schools/entity';
+import { EducationGroup } from './entity';
+import { GroupFilter, groupWhere } from './filters';
+import { groupFigures, GroupStats } from './stats';
+
+export const { Connection: EducationGroupConnection } = connectionTypes(EducationGroup);
+export const { Connection: GroupMembershipConnection } = connectionTypes(GroupMembership);
+export const { Connection: PostingConnection } = connectionTypes(Posting);
+
+/** Whether the group was approved and not yet dissolved on `day`. */
+function operatingOn(g: EducationGroup, day: string): boolean {
+  return g.status !== 'PROPOSED' && (!g.establishedOn || g.establishedOn <= day) && (!g.dissolvedOn || g.dissolvedOn > day);
+}
+
+@Resolver(() => EducationGroup)
+export class EducationGroupResolver {
+  @Query(() => EducationGroup, { nullable: true })
+  group(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+    return ctx.byId(EducationGroup, uuidOf(id, 'EducationGroup'));
+  }
+
+  @Query(() => EducationGroupConnection, { description: 'Every group the caller may see.' })
+  groups(
+    @Ctx() ctx: Context,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Arg('filter', () => GroupFilter, { nullable: true }) filter?: GroupFilter,
+  ) {
+    return paginate(ctx, tableSpec(EducationGroup, 'education_group', 'g', groupWhere(ctx, 'g', filter)), { first, after });
+  }
+
+  @FieldResolver(() => Jurisdiction, { description: 'The jurisdiction whose bureau approved and supervises the group (主管教育行政部门).' })
+  jurisdiction(@Root() g: EducationGroup, @Ctx() ctx: Context) {
+    return ctx.required(Jurisdiction, g.jurisdictionId);
+  }
+
+  @FieldResolver(() => Campus, { description: 'The lead campus (牵头校/龙头校).' })
+  leadCampus(@Root() g: EducationGroup, @Ctx() ctx: Context) {
+    return ctx.required(Campus, g.leadCampusId);
+  }
+
+  @FieldResolver(() => GroupMembershipConnection)
+  memberships(
+    @Root() g: EducationGroup,
+    @Ctx() ctx: Context,
+    @Arg('status', () => [MembershipStatus], { nullable: true }) status?: MembershipStatus[],
+    @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ) {
+    return nestedConnection(ctx, `Group.memberships:${argsKey(status)}`, g.uuid, { first, after }, () =>
+      tableSpec(GroupMembership, 'group_membership', 'm',
+        and([ctx.scope.visible('GroupMembership', 'm'), status && sql`m.status = ANY(${status}::text[])`]), 'm.group_id'));
+  }
+
+  @FieldResolver(() => [Jurisdiction], { description: 'County-level jurisdictions of the lead and every active member.' })
+  memberJurisdictions(@Root() g: EducationGroup, @Ctx() ctx: Context) {
+    return memberJurisdictions(ctx, g.uuid);
+  }
+
+  @FieldResolver(() => Boolean, { description: 'True when active members lie in more than one county-level jurisdiction (跨县域).' })
+  async crossJurisdiction(@Root() g: EducationGroup, @Ctx() ctx: Context) {
+    return (await memberJurisdictions(ctx, g.uuid)).length > 1;
+  }
+
+  @FieldResolver(() => PostingConnection)
+  postings(
+    @Root() g: EducationGroup,
+    @Ctx() ctx: Context,
+    @Arg('filter', () => PostingFilter, { nullable: true }) filter?: PostingFilter,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ) {
+    return nestedConnection(ctx, `Group.postings:${argsKey(filter)}`, g.uuid, { first, after }, () =>
+      tableSpec(Posting, 'posting', 'p', postingWhere(ctx, 'p', filter), 'p.group_id'));
+  }
+
+  @FieldResolver(() => [ResourceLibrary])
+  libraries(@Root() g: EducationGroup, @Ctx() ctx: Context) {
+    return nestedList(ctx, 'Group.libraries', g.uuid, () =>
+      tableSpec(ResourceLibrary, 'resource_library', 'l', ctx.scope.visible('ResourceLibrary', 'l'), 'l.group_id'));
+  }
+
+  @FieldResolver(() => GroupStats, { description: 'Figures for a school year (default: the current one).' })
+  async stats(
+    @Root() g: EducationGroup,
+    @Ctx() ctx: Context,
+    @Arg('schoolYear', () => String, { nullable: true }) schoolYear?: string,
+  ): Promise<GroupStats> {
+    const year = schoolYear ? schoolYearOf(schoolYear) : schoolYearAt(ctx.now);
+    const [{ memberStudentCounts: _m, ...figures }, policy] = await Promise.all([groupFigures(ctx, g.uuid, year), policyAt(ctx, g.jurisdictionId)]);
+    const { minAnnualRotationRate: minRate, minBackboneShareOfPosted: minBackbone } = policy;
+    const meets =
+      minRate === null && minBackbone === null
+        ? null
+        : (minRate === null || figures.rotationRate >= minRate) &&
+          (minBackbone === null || (figures.backboneShareOfPosted ?? 0) >= minBackbone);
+    return { ...figures, meetsRotationTarget: meets };
+  }
+
+  @FieldResolver(() => FundingEntitlement, { description: 'The yearly special fund (专项经费) the policy in force grants this group.' })
+  async fundingEntitlement(
+    @Root() g: EducationGroup,
+    @Ctx() ctx: Context,
+    @Arg('schoolYear') schoolYear: string,
+  ): Promise<FundingEntitlement> {
+    const year = schoolYearOf(schoolYear);
+    const [figures, policy] = await Promise.all([groupFigures(ctx, g.uuid, year), policyAt(ctx, g.jurisdictionId)]);
+    if (!policy.funding || !operatingOn(g, snapshotDay(year, ctx.now))) {
+      return { schoolYear, baseAmount: 0, campusAmount: 0, total: 0 };
+    }
+    const campusAmount = figures.memberStudentCounts.reduce((sum, n) => sum + campusFunding(policy, n), 0);
+    return { schoolYear, baseAmount: policy.funding.baseAmount, campusAmount, total: policy.funding.baseAmount + campusAmount };
+  }
+
+  @FieldResolver(() => [PolicyViolation], { description: 'Rules of the policy in force that the group breaks now, e.g. too many members.' })
+  async policyViolations(@Root() g: EducationGroup, @Ctx() ctx: Context): Promise<PolicyViolation[]> {
+    if (g.status === 'DISSOLVED') return [];
+    const current = schoolYearAt(ctx.now);
+    // Rotation is judged on the last completed school year: the running one is not over.
+    const last = schoolYearOf(`${Number(current.label.slice(0, 4)) - 1}-${current.label.slice(0, 4)}`);
+    const [policy, members, lastYear] = await Promise.all([
+      policyAt(ctx, g.jurisdictionId),
+      activeMemberCount(ctx, g.uuid),
+      groupFigures(ctx, g.uuid, last),
+    ]);
+    const out: PolicyViolation[] = [];
+    const cap = policy.maxMembers.find((l) => l.mode === g.mode)?.maxMembers;
+    if (cap !== undefined && members > cap) {
+      out.push({ rule: 'maxMembers', message: `${members} active member campuses; a ${g.mode} group may have at most ${cap} (the lead not counted)` });
+    }
+    if (g.status === 'ACTIVE' && operatingOn(g, last.start)) {
+      if (policy.minAnnualRotationRate !== null && lastYear.rotationRate < policy.minAnnualRotationRate) {
+        out.push({
+          rule: 'minAnnualRotationRate',
+          message: `posted ${pct(lastYear.rotationRate)} of full-time teachers in ${last.label}; the policy asks for at least ${pct(policy.minAnnualRotationRate)}`,
+        });
+      }
+      if (policy.minBackboneShareOfPosted !== null && (lastYear.backboneShareOfPosted ?? 0) < policy.minBackboneShareOfPosted) {
+        out.push({
+          rule: 'minBackboneShareOfPosted',
+          message: `backbone teachers were ${pct(lastYear.backboneShareOfPosted ?? 0)} of those posted in ${last.label}; the policy asks for at least ${pct(policy.minBackboneShareOfPosted)}`,
+        });
+      }
+    }
+    return out;
+  }
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+/** Counties of the lead and every active member, batched over groups. */
+function memberJurisdictions(ctx: Context, groupId: string): Promise<Jurisdiction[]> {
+  return ctx.loader('Group.memberJurisdictions', () => new DataLoader<string, Jurisdiction[]>(async (ids) => {
+    const rows = await ctx.db.query(sql`
+      SELECT DISTINCT m.group_id AS __parent, j.* FROM group_membership m
+      JOIN campus c ON c.id = m.campus_id JOIN jurisdiction j ON j.id = c.jurisdiction_id
+      WHERE m.group_id = ANY(${[...ids]}::uuid[]) AND m.status = 'ACTIVE' AND ${ctx.scope.visible('Jurisdiction', 'j')}
+      ORDER BY j.code`);
+    return ids.map((id) => rows.filter((r) => r.__parent === id).map((r) => hydrate(ctx.db.ds, Jurisdiction, r)));
+  })).load(groupId);
+}
+
+/** Active MEMBER campuses (the lead not counted), whatever the caller may see: caps count them all. */
+function activeMemberCount(ctx: Context, groupId: string): Promise<number> {
+  return ctx.loader('Group.activeMemberCount', () => new DataLoader<string, number>(async (ids) => {
+    const rows = await ctx.db.query(sql`
+      SELECT group_id, count(*)::int AS n FROM group_membership
+      WHERE group_id = ANY(${[...ids]}::uuid[]) AND status = 'ACTIVE' AND role = 'MEMBER' GROUP BY 1`);
+    return ids.map((id) => rows.find((r) => r.group_id === id)?.n ?? 0);
+  })).load(groupId);
+}

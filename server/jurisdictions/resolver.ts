@@ -1,0 +1,115 @@
+import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
+import { schoolYearAt, schoolYearOf } from '../calendar';
+import { hydrate } from '../db/rows';
+import { and, raw, sql } from '../db/sql';
+import { argsKey, connectionTypes, ListSpec, nestedConnection, nestedList, paginate } from '../graphql/connection';
+import type { Context } from '../graphql/context';
+import { JurisdictionLevel } from '../graphql/enums';
+import { EducationGroup } from '../groups/entity';
+import { GroupFilter, groupWhere } from '../groups/filters';
+import { EducationGroupConnection } from '../groups/resolver';
+import { GroupPolicy } from '../policy/entity';
+import { policyAt } from '../policy/resolve';
+import { Campus } from '../schools/entity';
+import { CampusFilter, campusWhere } from '../schools/filters';
+import { CampusConnection } from '../schools/resolver';
+import { Jurisdiction } from './entity';
+import { jurisdictionStats, JurisdictionStats } from './stats';
+
+export const { Connection: JurisdictionConnection } = connectionTypes(Jurisdiction);
+
+/** Jurisdictions sort by code: stable, unique and meaningful to a reader. */
+function jurisdictionSpec(where: ReturnType<typeof and>): ListSpec<Jurisdiction> & { parentKey: string } {
+  return { entity: Jurisdiction, from: raw('jurisdiction j'), alias: 'j', where, sortKey: 'j.code', keyOf: (r) => r.code, parentKey: 'j.parent_id' };
+}
+
+@Resolver(() => Jurisdiction)
+export class JurisdictionResolver {
+  @Query(() => Jurisdiction, { nullable: true })
+  async jurisdiction(@Arg('code') code: string, @Ctx() ctx: Context) {
+    const row = await ctx.db.one(sql`SELECT j.* FROM jurisdiction j WHERE ${and([sql`j.code = ${code}`, ctx.scope.visible('Jurisdiction', 'j')])}`);
+    return row ? hydrate(ctx.db.ds, Jurisdiction, row) : null;
+  }
+
+  @Query(() => JurisdictionConnection, {
+    description: 'Top-level jurisdictions the caller may see (with level: every visible jurisdiction of that level).',
+  })
+  jurisdictions(
+    @Ctx() ctx: Context,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Arg('level', () => JurisdictionLevel, { nullable: true }) level?: JurisdictionLevel,
+  ) {
+    const where = and([
+      ctx.scope.visible('Jurisdiction', 'j'),
+      level
+        ? sql`j.level = ${level}`
+        : sql`NOT EXISTS (SELECT 1 FROM jurisdiction p WHERE p.id = j.parent_id AND ${ctx.scope.visible('Jurisdiction', 'p')})`,
+    ]);
+    return paginate(ctx, jurisdictionSpec(where), { first, after });
+  }
+
+  @FieldResolver(() => Jurisdiction, { nullable: true })
+  parent(@Root() j: Jurisdiction, @Ctx() ctx: Context) {
+    return ctx.byId(Jurisdiction, j.parentId);
+  }
+
+  @FieldResolver(() => [Jurisdiction])
+  children(@Root() j: Jurisdiction, @Ctx() ctx: Context) {
+    return nestedList(ctx, 'Jurisdiction.children', j.uuid, () => jurisdictionSpec(ctx.scope.visible('Jurisdiction', 'j')));
+  }
+
+  @FieldResolver(() => CampusConnection, { description: 'Campuses located in this jurisdiction or any of its descendants.' })
+  campuses(
+    @Root() j: Jurisdiction,
+    @Ctx() ctx: Context,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Arg('filter', () => CampusFilter, { nullable: true }) filter?: CampusFilter,
+  ) {
+    return nestedConnection(ctx, `Jurisdiction.campuses:${argsKey(filter)}`, j.uuid, { first, after }, () => ({
+      entity: Campus,
+      from: raw('campus c JOIN jurisdiction_ancestor ja ON ja.jurisdiction_id = c.jurisdiction_id'),
+      alias: 'c',
+      where: campusWhere(ctx, 'c', filter),
+      sortKey: 'c.id',
+      keyOf: (r: Campus) => r.uuid,
+      parentKey: 'ja.ancestor_id',
+    }));
+  }
+
+  @FieldResolver(() => EducationGroupConnection, { description: 'Groups supervised by this jurisdiction or any of its descendants.' })
+  groups(
+    @Root() j: Jurisdiction,
+    @Ctx() ctx: Context,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Arg('filter', () => GroupFilter, { nullable: true }) filter?: GroupFilter,
+  ) {
+    return nestedConnection(ctx, `Jurisdiction.groups:${argsKey(filter)}`, j.uuid, { first, after }, () => ({
+      entity: EducationGroup,
+      from: raw('education_group g JOIN jurisdiction_ancestor ja ON ja.jurisdiction_id = g.jurisdiction_id'),
+      alias: 'g',
+      where: groupWhere(ctx, 'g', filter),
+      sortKey: 'g.id',
+      keyOf: (r: EducationGroup) => r.uuid,
+      parentKey: 'ja.ancestor_id',
+    }));
+  }
+
+  @FieldResolver(() => GroupPolicy, { description: "The policy in force here: this jurisdiction's own settings, else the nearest ancestor's." })
+  policy(@Root() j: Jurisdiction, @Ctx() ctx: Context) {
+    return policyAt(ctx, j.uuid);
+  }
+
+  @FieldResolver(() => JurisdictionStats, { description: 'Figures for this jurisdiction and everything below it; schoolYear defaults to the current one.' })
+  async stats(
+    @Root() j: Jurisdiction,
+    @Ctx() ctx: Context,
+    @Arg('schoolYear', () => String, { nullable: true }) schoolYear?: string,
+  ): Promise<JurisdictionStats> {
+    const year = schoolYear ? schoolYearOf(schoolYear) : schoolYearAt(ctx.now);
+    const [stats, policy] = await Promise.all([jurisdictionStats(ctx, j.uuid, year), policyAt(ctx, j.uuid)]);
+    return { ...stats, coverageTarget: policy.coverageTarget };
+  }
+}
