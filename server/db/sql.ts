@@ -39,7 +39,7 @@ export function sql(strings: TemplateStringsArray, ...values: unknown[]): Sql {
 
 /** Trusted SQL text (identifiers, keywords): never pass user input. */
 export function raw(text: string): Sql {
-  return new Sql([''], [new Raw(text)]);
+  return new Sql(['', ''], [new Raw(text)]);
 }
 
 export function join(parts: Sql[], separator: string): Sql {

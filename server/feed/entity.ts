@@ -10,8 +10,8 @@ export class ChangeEvent {
   @PrimaryColumn('bigint', { generated: 'identity' } as never)
   seq: number;
 
-  /** The writing transaction (pg_current_xact_id()), to read in commit order. */
-  @Column({ type: 'xid8' as never, insert: false, update: false })
+  /** The writing transaction (an xid8 column, pg_current_xact_id()), to read in commit order. */
+  @Column({ type: 'text', insert: false, update: false })
   txid: string;
 
   @Column('timestamptz')

@@ -1,0 +1,41 @@
+import { DataSource } from 'typeorm';
+import { createDataSource } from './datasource';
+import { loadReferenceData } from './reference';
+
+/** A fixed key for the bootstrap advisory lock, so concurrent replicas migrate one at a time. */
+const BOOTSTRAP_LOCK = 4_242_001;
+
+/**
+ * Connects, runs pending migrations and loads reference data, holding a session advisory
+ * lock so several replicas starting together do not race each other.
+ */
+export async function openDatabase(url: string, opts: { poolSize?: number; log?: (m: string) => void } = {}): Promise<DataSource> {
+  const ds = createDataSource(url, opts);
+  await ds.initialize();
+  const runner = ds.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock($1)', [BOOTSTRAP_LOCK]);
+    const ran = await ds.runMigrations({ transaction: 'each' });
+    if (ran.length) opts.log?.(`applied ${ran.length} migration(s): ${ran.map((m) => m.name).join(', ')}`);
+    const ref = await loadReferenceData(ds);
+    if (ref.changed) opts.log?.(`loaded ${ref.count} jurisdictions (reference data)`);
+  } finally {
+    await runner.query('SELECT pg_advisory_unlock($1)', [BOOTSTRAP_LOCK]).catch(() => undefined);
+    await runner.release();
+  }
+  return ds;
+}
+
+/** Runs `fn` while holding the bootstrap lock (e.g. loading the demo exactly once). */
+export async function withBootstrapLock<T>(ds: DataSource, fn: () => Promise<T>): Promise<T> {
+  const runner = ds.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock($1)', [BOOTSTRAP_LOCK]);
+    return await fn();
+  } finally {
+    await runner.query('SELECT pg_advisory_unlock($1)', [BOOTSTRAP_LOCK]).catch(() => undefined);
+    await runner.release();
+  }
+}

@@ -1,0 +1,59 @@
+import 'reflect-metadata';
+import { readConfig } from './config';
+import { openDatabase, withBootstrapLock } from './db/bootstrap';
+import { startEmbeddedPostgres, EmbeddedDatabase } from './db/embedded';
+import { demoLoaded, loadDemo } from './demo/seed';
+import { startHttpServer } from './http/app';
+
+/**
+ * `npm start`: with DATABASE_URL, that server; without, an embedded PostgreSQL whose data
+ * lives in .data/postgres. Migrates, loads reference data, loads the demo on first start,
+ * serves GraphQL, and shuts everything down cleanly on Ctrl-C / SIGTERM.
+ */
+async function main() {
+  const config = readConfig();
+  const log = (m: string) => console.log(`[hub] ${m}`);
+  let embedded: EmbeddedDatabase | undefined;
+  let url = config.databaseUrl;
+  if (!url) {
+    log(`no DATABASE_URL: starting embedded PostgreSQL (data in ${config.embeddedDataDir})`);
+    embedded = await startEmbeddedPostgres({ dataDir: config.embeddedDataDir, port: config.embeddedPort, log });
+    url = embedded.url;
+  }
+  const ds = await openDatabase(url, { log });
+  if (config.loadDemo) {
+    await withBootstrapLock(ds, async () => {
+      if (!(await demoLoaded(ds))) {
+        log('first start: loading the demo data');
+        const summary = await loadDemo(ds);
+        log(`demo loaded: ${summary}`);
+      }
+    });
+  }
+  const server = await startHttpServer(ds, { port: config.port, exposeStatementCount: config.exposeStatementCount });
+  log(`GraphQL at ${server.url}`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: draining requests and shutting down`);
+    try {
+      await server.stop();
+      await ds.destroy();
+      if (embedded) await embedded.stop();
+      log('stopped');
+      process.exit(0);
+    } catch (e) {
+      console.error(e);
+      process.exit(1);
+    }
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((e) => {
+  console.error('[hub] failed to start:', e);
+  process.exit(1);
+});
