@@ -18,6 +18,7 @@ class StatementCountingLogger implements Logger {
   logQuery(_query: string, _params?: unknown[], _qr?: QueryRunner) {
     const c = statementCounter.getStore();
     if (c) c.count++;
+    if (process.env.HUB_LOG_SQL === '1') console.log('[sql]', _query.replace(/\s+/g, ' ').slice(0, 160));
   }
   logQueryError(error: string | Error, query: string) {
     // Server-side only: SQL text never reaches a client (see graphql/errors.ts).

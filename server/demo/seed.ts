@@ -316,12 +316,12 @@ export async function loadDemo(ds: DataSource): Promise<string> {
       if (y.start < g.establishedOn!) continue;
       const rate = lagging && y.start === '2025-09-01' ? 0.02 : 0.07;
       const count = Math.max(1, Math.round(ft.length * rate));
-      const pool = [...ft].sort((a, b) => Number(b.backbone) - Number(a.backbone) || (r.next() < 0.5 ? -1 : 1));
+      // Shuffled, backbone teachers somewhat more likely to be picked.
+      const pool = ft.map((s) => ({ s, k: r.next() - (s.backbone ? 0.3 : 0) })).sort((a, b) => a.k - b.k).map((x) => x.s);
       let made = 0;
       for (const s of pool) {
         if (made >= count) break;
         if (y.status === 'ACTIVE' && openPosting.has(s.uuid)) continue;
-        if (r.chance(0.35)) continue;
         const fromLead = s.homeCampusId === lead;
         const to = fromLead ? r.pick(members) : lead;
         const type: PostingType = fromLead ? r.pick(['ROTATION', 'TEACHING_SUPPORT', 'ROTATION'] as const) : r.pick(['SHADOWING', 'ROTATION'] as const);

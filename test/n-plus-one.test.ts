@@ -1,0 +1,45 @@
+import { startHub, TestHub } from './support/hub';
+
+let hub: TestHub;
+beforeAll(async () => (hub = await startHub()));
+afterAll(() => hub.stop());
+
+/**
+ * SQL statements per request must grow with query depth, not with result size: the same
+ * nested query at first: 5 and first: 200 runs the same number of statements.
+ */
+const GROUPS_DEEP = `query($n: Int) { groups(first: $n) { totalCount edges { node { name
+  memberships(first: $n) { totalCount edges { node { role campus { name school { code jurisdiction { code parent { code } } } } } } } } } } }`;
+const POSTINGS_DEEP = `query($n: Int) { postings(first: $n) { totalCount edges { node { type
+  staff { name homeCampus { name school { name } } } fromCampus { name } toCampus { name } group { name } } } } }`;
+const CAMPUSES_WIDE = `query($n: Int) { campuses(first: $n) { edges { node { name fullTimeTeacherCount
+  currentGroup { name stats(schoolYear: "2025-2026") { rotationRate } } leadershipQuota { overQuota }
+  staff(first: $n) { totalCount edges { node { name currentPosting { toCampus { name } } postings { status } } } } } } } }`;
+
+describe('statement counts do not depend on page size', () => {
+  test.each([
+    ['groups → memberships → campus → school → jurisdiction', GROUPS_DEEP, 'groups'],
+    ['postings → staff → homeCampus', POSTINGS_DEEP, 'postings'],
+  ])('%s', async (_name, query, root) => {
+    const small = await hub.gql(query, { n: 5 });
+    const large = await hub.gql(query, { n: 200 });
+    expect(small.errors).toBeUndefined();
+    expect(large.errors).toBeUndefined();
+    // The large page really is larger...
+    expect((large.data as any)[root].edges.length).toBeGreaterThan((small.data as any)[root].edges.length);
+    // ...and costs exactly as many statements.
+    expect(Number.isFinite(small.statements)).toBe(true);
+    expect(large.statements).toBe(small.statements);
+  });
+
+  test('a wide query with computed fields stays within one statement per loader', async () => {
+    // 97 campuses with thousands of staff and postings below them: a per-row cost would
+    // run into the thousands. (Exact equality across sizes does not hold here: a loader's
+    // cache may already hold what a small page needs.)
+    const large = await hub.gql(CAMPUSES_WIDE, { n: 200 });
+    expect(large.errors).toBeUndefined();
+    const staffRows = (large.data as any).campuses.edges.reduce((n: number, e: any) => n + e.node.staff.edges.length, 0);
+    expect(staffRows).toBeGreaterThan(1000);
+    expect(large.statements).toBeLessThanOrEqual(20);
+  });
+});

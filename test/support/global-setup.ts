@@ -1,0 +1,38 @@
+import 'reflect-metadata';
+import crypto from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+import { openDatabase } from '../../server/db/bootstrap';
+import { startEmbeddedPostgres } from '../../server/db/embedded';
+import { loadDemo } from '../../server/demo/seed';
+
+/**
+ * One real PostgreSQL for the whole run: the server at DATABASE_URL when set, else an
+ * embedded one in a temporary folder. Tests get a fresh database on it (migrated, with the
+ * demo loaded), so a shared server is never touched beyond that database.
+ */
+export default async function globalSetup() {
+  process.env.HUB_QUIET = '1';
+  process.env.PII_ENCRYPTION_KEY ||= crypto.randomBytes(32).toString('base64');
+  let adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) {
+    const dataDir = path.join(os.tmpdir(), `hub-test-pg-${process.pid}`);
+    const embedded = await startEmbeddedPostgres({ dataDir, persistent: false });
+    (globalThis as any).__HUB_EMBEDDED__ = embedded;
+    adminUrl = embedded.url;
+  }
+  const name = `hub_test_${process.pid}_${Date.now()}`;
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  process.env.HUB_TEST_DATABASE_URL = url.toString();
+  (globalThis as any).__HUB_TEST_DB__ = { adminUrl, name };
+
+  const ds = await openDatabase(url.toString());
+  await loadDemo(ds);
+  await ds.destroy();
+}
