@@ -13,6 +13,8 @@ export interface Config {
   exposeStatementCount: boolean;
   /** Load the demo data when the database has never held it. */
   loadDemo: boolean;
+  /** A fixed "now" (ISO instant) for reproducible figures in tests and demos; unset: the clock. */
+  fixedNow?: Date;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -23,5 +25,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: Number(env.PORT || 4000),
     exposeStatementCount: env.HUB_EXPOSE_STATEMENT_COUNT === '1',
     loadDemo: env.HUB_LOAD_DEMO !== '0',
+    fixedNow: env.HUB_NOW ? new Date(env.HUB_NOW) : undefined,
   };
 }

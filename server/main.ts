@@ -30,7 +30,7 @@ async function main() {
       }
     });
   }
-  const server = await startHttpServer(ds, { port: config.port, exposeStatementCount: config.exposeStatementCount });
+  const server = await startHttpServer(ds, { port: config.port, exposeStatementCount: config.exposeStatementCount, fixedNow: config.fixedNow });
   log(`GraphQL at ${server.url}`);
 
   let stopping = false;

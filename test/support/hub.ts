@@ -3,6 +3,9 @@ import { DataSource } from 'typeorm';
 import { createDataSource } from '../../server/db/datasource';
 import { HubServer, startHttpServer } from '../../server/http/app';
 
+/** Tests run on a fixed day, so school-year defaults and "last completed year" never drift. */
+export const TEST_NOW = new Date('2026-11-23T10:00:00+08:00');
+
 export interface GqlResult<T = any> {
   data?: T;
   errors?: Array<{ message: string; path?: string[]; extensions?: Record<string, any> }>;
@@ -26,7 +29,7 @@ export async function startHub(): Promise<TestHub> {
   if (!url) throw new Error('HUB_TEST_DATABASE_URL is not set: run the tests through jest (global setup)');
   const ds = createDataSource(url, { poolSize: 20 });
   await ds.initialize();
-  const server: HubServer = await startHttpServer(ds, { port: 0, host: '127.0.0.1', exposeStatementCount: true });
+  const server: HubServer = await startHttpServer(ds, { port: 0, host: '127.0.0.1', exposeStatementCount: true, fixedNow: TEST_NOW });
   const gql = async <T>(query: string, variables?: Record<string, unknown>): Promise<GqlResult<T>> => {
     const res = await fetch(server.url, {
       method: 'POST',
