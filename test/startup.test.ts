@@ -12,7 +12,7 @@ import { freePort } from '../server/db/embedded';
 const root = path.join(__dirname, '..');
 
 function start(dataDir: string, port: number): { child: ChildProcess; output: () => string; ready: Promise<void> } {
-  const env = { ...process.env, HUB_DATA_DIR: dataDir, PORT: String(port), HUB_PII_KEY_FILE: path.join(dataDir, '..', 'pii.key') };
+  const env: NodeJS.ProcessEnv = { ...process.env, HUB_DATA_DIR: dataDir, PORT: String(port), HUB_PII_KEY_FILE: path.join(dataDir, '..', 'pii.key') };
   delete env.DATABASE_URL;
   delete env.PII_ENCRYPTION_KEY;
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'server/main.ts'], { cwd: root, env });
