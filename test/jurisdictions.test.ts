@@ -50,4 +50,12 @@ describe('the jurisdiction tree (reference data)', () => {
     expect(d.county.groups.totalCount).toBe(0);
     expect(d.province.groups.totalCount).toBe(5);
   });
+
+  test('is announced on the change feed with the division code as natural key', async () => {
+    const d = await hub.data(`{ changes(first: 5000, entityTypes: ["Jurisdiction"]) { hasMore changes { naturalKey operation node { ... on Jurisdiction { code } } } } }`);
+    expect(d.changes.hasMore).toBe(false);
+    expect(d.changes.changes).toHaveLength(3349);
+    const sp = d.changes.changes.find((c: any) => c.naturalKey === '640502');
+    expect(sp).toEqual({ naturalKey: '640502', operation: 'UPSERT', node: { code: '640502' } });
+  });
 });

@@ -23,12 +23,13 @@ export async function loadReferenceData(ds: DataSource): Promise<{ changed: bool
   if (current?.value === checksum) return { changed: false, count: rows.length };
 
   await ds.transaction(async (m) => {
-    await m.query(
+    const changed: Array<{ id: string; code: string }> = await m.query(
       `INSERT INTO jurisdiction (id, code, name, level, parent_id)
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::uuid[])
        ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, level = EXCLUDED.level, parent_id = EXCLUDED.parent_id,
          updated_at = now()
-       WHERE (jurisdiction.name, jurisdiction.level, jurisdiction.parent_id) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.level, EXCLUDED.parent_id)`,
+       WHERE (jurisdiction.name, jurisdiction.level, jurisdiction.parent_id) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.level, EXCLUDED.parent_id)
+       RETURNING id, code`,
       [
         rows.map((r) => jurisdictionId(r.code)),
         rows.map((r) => r.code),
@@ -36,6 +37,12 @@ export async function loadReferenceData(ds: DataSource): Promise<{ changed: bool
         rows.map((r) => r.level),
         rows.map((r) => (r.parent ? jurisdictionId(r.parent) : null)),
       ],
+    );
+    // New or renamed divisions go on the change feed like any other write.
+    await m.query(
+      `INSERT INTO change_event (entity_type, entity_id, natural_key, operation)
+       SELECT 'Jurisdiction', id, code, 'UPSERT' FROM unnest($1::uuid[], $2::text[]) AS t(id, code) ORDER BY code`,
+      [changed.map((c) => c.id), changed.map((c) => c.code)],
     );
     await m.query(`DELETE FROM jurisdiction_ancestor`);
     await m.query(`

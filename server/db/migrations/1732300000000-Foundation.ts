@@ -23,6 +23,9 @@ export class Foundation1732300000000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`
+-- Trigram indexes serve the API's substring filters (nameContains, text).
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+
 CREATE TABLE hub_meta (
   key text PRIMARY KEY,
   value text NOT NULL,
@@ -65,6 +68,7 @@ CREATE TABLE school (
 CREATE INDEX school_jurisdiction_idx ON school(jurisdiction_id);
 CREATE INDEX school_type_idx ON school(type);
 CREATE INDEX school_updated_idx ON school(updated_at);
+CREATE INDEX school_name_trgm_idx ON school USING gin (name gin_trgm_ops);
 
 CREATE TABLE campus (
   id uuid PRIMARY KEY,
@@ -86,6 +90,7 @@ CREATE INDEX campus_jurisdiction_idx ON campus(jurisdiction_id);
 CREATE INDEX campus_urban_rural_idx ON campus(urban_rural);
 CREATE INDEX campus_stages_idx ON campus USING gin (stages);
 CREATE INDEX campus_updated_idx ON campus(updated_at);
+CREATE INDEX campus_name_trgm_idx ON campus USING gin (name gin_trgm_ops);
 
 CREATE TABLE education_group (
   id uuid PRIMARY KEY,
@@ -111,6 +116,7 @@ CREATE INDEX group_lead_campus_idx ON education_group(lead_campus_id);
 CREATE INDEX group_status_idx ON education_group(status);
 CREATE INDEX group_mode_idx ON education_group(mode);
 CREATE INDEX group_updated_idx ON education_group(updated_at);
+CREATE INDEX group_name_trgm_idx ON education_group USING gin (name gin_trgm_ops);
 
 CREATE TABLE group_membership (
   id uuid PRIMARY KEY,
@@ -189,6 +195,7 @@ CREATE INDEX staff_role_idx ON staff(role);
 CREATE INDEX staff_title_idx ON staff(title);
 CREATE INDEX staff_subjects_idx ON staff USING gin (subjects);
 CREATE INDEX staff_updated_idx ON staff(updated_at);
+CREATE INDEX staff_name_trgm_idx ON staff USING gin (name gin_trgm_ops);
 
 CREATE TABLE posting (
   id uuid PRIMARY KEY,
@@ -249,7 +256,8 @@ CREATE TABLE resource (
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX resource_library_idx ON resource(library_id) WHERE deleted_at IS NULL;
+CREATE INDEX resource_library_idx ON resource(library_id);
+CREATE INDEX resource_title_trgm_idx ON resource USING gin (title gin_trgm_ops);
 CREATE INDEX resource_contributor_idx ON resource(contributor_id);
 CREATE INDEX resource_campus_idx ON resource(contributing_campus_id);
 CREATE INDEX resource_kind_idx ON resource(kind);
