@@ -3,6 +3,8 @@ import { readConfig } from './config';
 import { openDatabase, withBootstrapLock } from './db/bootstrap';
 import { startEmbeddedPostgres, EmbeddedDatabase } from './db/embedded';
 import { demoLoaded, loadDemo } from './demo/seed';
+import { readAuthConfig } from './access/authenticate';
+import { demoCredentials } from './access/tokens';
 import { startHttpServer } from './http/app';
 
 /**
@@ -30,7 +32,16 @@ async function main() {
       }
     });
   }
-  const server = await startHttpServer(ds, { port: config.port, exposeStatementCount: config.exposeStatementCount, fixedNow: config.fixedNow });
+  const auth = readAuthConfig();
+  const server = await startHttpServer(ds, { port: config.port, auth, exposeStatementCount: config.exposeStatementCount, fixedNow: config.fixedNow });
+  if (auth.devSecret && auth.hsSecret) {
+    // Only with the generated development secret: production tokens come from its identity provider.
+    const creds = await demoCredentials(ds, auth.hsSecret);
+    if (creds.length) {
+      log('demo credentials (development secret in .data/jwt.secret; `npm run token` signs more):');
+      for (const c of creds) console.log(`  ${c.who}\n    ${c.header}`);
+    }
+  }
   log(`GraphQL at ${server.url}`);
 
   let stopping = false;

@@ -1,12 +1,12 @@
 import { createHubClient } from '../sdk/src';
-import { startHub, TestHub } from './support/hub';
+import { NATIONAL_BUREAU, startHub, TestHub } from './support/hub';
 
 let hub: TestHub;
 beforeAll(async () => (hub = await startHub()));
 afterAll(() => hub.stop());
 
 test('the generated SDK reads groups, pages campuses and follows the change feed', async () => {
-  const sdk = createHubClient(hub.url);
+  const sdk = createHubClient(hub.url, await hub.headers(NATIONAL_BUREAU));
   const groups = await sdk.Groups({ first: 50, filter: { nameContains: '第四中学' } });
   expect(groups.groups.edges[0].node).toMatchObject({ name: '中卫市第四中学教育集团', mode: 'ALLIANCE', memberships: { totalCount: 4 } });
 

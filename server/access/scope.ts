@@ -1,4 +1,7 @@
-import { raw, Sql } from '../db/sql';
+import { raw, sql, Sql } from '../db/sql';
+import { hubError } from '../graphql/errors';
+import { Caller } from './caller';
+import { areaRules, evaluatorRules, groupRules, Rules, schoolRules } from './rules';
 
 /** Entity kinds whose visibility the access module decides (GraphQL type names). */
 export type EntityKind =
@@ -6,31 +9,126 @@ export type EntityKind =
   | 'Posting' | 'ResourceLibrary' | 'Resource' | 'EvaluationCycle' | 'Evaluation' | 'ApiClient'
   | 'AuditEntry';
 
+/** Entity classes that are read under another kind's rules (parts of it). */
+const KIND_OF_CLASS: Record<string, EntityKind> = {
+  MembershipApproval: 'GroupMembership',
+  EvaluationIndicator: 'EvaluationCycle',
+  EvaluationScore: 'Evaluation',
+  AuditEntryRow: 'AuditEntry',
+};
+
+export function kindOf(entity: Function): EntityKind {
+  return KIND_OF_CLASS[entity.name] ?? (entity.name as EntityKind);
+}
+
+/** What a VENDOR's scopes grant to read (DOMAIN.md: campus:read, staff:read, ...). */
+const VENDOR_READ_SCOPES: Partial<Record<EntityKind, string>> = {
+  School: 'campus:read',
+  Campus: 'campus:read',
+  EducationGroup: 'group:read',
+  GroupMembership: 'group:read',
+  Staff: 'staff:read',
+  Posting: 'posting:read',
+  ResourceLibrary: 'resource:read',
+  Resource: 'resource:read',
+  EvaluationCycle: 'evaluation:read',
+  Evaluation: 'evaluation:read',
+};
+
+/** Kinds only bureau administrators read. */
+const BUREAU_ONLY: EntityKind[] = ['ApiClient', 'AuditEntry'];
+
 /**
  * What one caller may see, as SQL. Every read in the hub asks `visible(kind, alias)` for the
  * rows it selects, so lists, totals, cursors, `node(id)` and nested edges all see the same
  * set: authorization is decided here and applied in the database, never after paging.
- *
- * The foundation has no callers yet (authentication comes with the access issue), so the
- * only scope is `unrestricted`, used by the server until then and by trusted scripts.
+ * Kinds a caller may not read at all answer FORBIDDEN (naming the scope or role needed);
+ * rows outside its scope are simply absent (NOT_FOUND for single lookups).
  */
 export class Scope {
   private constructor(
-    readonly subject: string,
-    private readonly predicate: (kind: EntityKind, alias: string) => Sql,
+    readonly caller: Caller,
+    private readonly rules: Rules | 'all',
   ) {}
 
+  /** Trusted code paths (scripts, the demo loader): everything. */
   static unrestricted(subject = 'system'): Scope {
-    return new Scope(subject, () => raw('TRUE'));
+    return new Scope(
+      { subject, role: 'BUREAU_ADMIN', jurisdictionId: null, jurisdictionCode: '000000', groupId: null, schoolId: null, schoolIds: [], cycleIds: [], scopes: [], apiClientId: null },
+      'all',
+    );
+  }
+
+  static forCaller(caller: Caller): Scope {
+    switch (caller.role) {
+      case 'BUREAU_ADMIN':
+      case 'ANALYST':
+      case 'VENDOR':
+        return new Scope(caller, areaRules(caller));
+      case 'GROUP_ADMIN':
+        return new Scope(caller, groupRules(caller));
+      case 'SCHOOL_ADMIN':
+        return new Scope(caller, schoolRules(caller));
+      case 'EVALUATOR':
+        return new Scope(caller, evaluatorRules(caller));
+    }
+  }
+
+  get subject(): string {
+    return this.caller.subject;
+  }
+
+  /** Why this caller may not read a kind at all, or null when it may. */
+  private denial(kind: EntityKind): string | null {
+    if (this.rules === 'all') return null;
+    const role = this.caller.role;
+    if (BUREAU_ONLY.includes(kind) && role !== 'BUREAU_ADMIN') return `${kind} is readable by BUREAU_ADMIN only`;
+    if (role === 'VENDOR' && kind !== 'Jurisdiction') {
+      const needed = VENDOR_READ_SCOPES[kind];
+      if (!needed) return `${kind} is not readable with an API client`;
+      if (!this.caller.scopes.includes(needed)) return `reading ${kind} needs the scope ${needed}`;
+    }
+    if (!this.rules[kind]) return `${role} callers may not read ${kind}`;
+    return null;
+  }
+
+  canRead(kind: EntityKind): boolean {
+    return this.denial(kind) === null;
+  }
+
+  /** Throws FORBIDDEN, saying what is missing, when the caller may not read this kind at all. */
+  assertReadable(kind: EntityKind): void {
+    const why = this.denial(kind);
+    if (why) throw hubError('FORBIDDEN', why);
   }
 
   /** A condition on the row aliased `alias` (of the given kind) that holds when it is visible. */
   visible(kind: EntityKind, alias: string): Sql {
-    return this.predicate(kind, alias);
+    if (this.rules === 'all') return raw('TRUE');
+    if (this.denial(kind)) return raw('FALSE');
+    return this.rules[kind]!(alias);
   }
 
-  /** Whether staff ID numbers may be revealed in full (the pii:read scope). */
+  /**
+   * The caller's home jurisdictions, as a subquery of ids: where `jurisdictions` starts for
+   * it (a bureau's own, a group's supervising bureau, a school's county, a cycle's bureau).
+   */
+  homeJurisdictionIds(): Sql {
+    const c = this.caller;
+    if (this.rules === 'all') return raw(`SELECT id FROM jurisdiction WHERE level = 'NATION'`);
+    if (c.jurisdictionId) return sql`SELECT ${c.jurisdictionId}::uuid`;
+    if (c.groupId) return sql`SELECT jurisdiction_id FROM education_group WHERE id = ${c.groupId}::uuid`;
+    if (c.schoolId) return sql`SELECT jurisdiction_id FROM school WHERE id = ${c.schoolId}::uuid`;
+    return sql`SELECT jurisdiction_id FROM evaluation_cycle WHERE id = ANY(${c.cycleIds}::uuid[])`;
+  }
+
+  /** Analysts see staff pseudonymised: name masked to its first character, no ID number. */
+  get pseudonymiseStaff(): boolean {
+    return this.caller.role === 'ANALYST';
+  }
+
+  /** Whether staff ID numbers may be revealed in full: the pii:read scope, never for analysts. */
   get canReadPii(): boolean {
-    return false;
+    return this.caller.scopes.includes('pii:read') && !this.pseudonymiseStaff;
   }
 }

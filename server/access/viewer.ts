@@ -22,9 +22,8 @@ export class Viewer {
 export class ViewerResolver {
   @Query(() => Viewer)
   viewer(@Ctx() ctx: Context): Viewer {
-    // Until authentication lands (access issue) every request runs with the unrestricted
-    // system scope, which is what a national bureau administrator sees.
-    return { subject: ctx.scope.subject, role: 'BUREAU_ADMIN', jurisdictionCode: '000000', groupId: null, schoolId: null, scopes: [] };
+    const c = ctx.scope.caller;
+    return { subject: c.subject, role: c.role, jurisdictionCode: c.jurisdictionCode, groupId: c.groupId, schoolId: c.schoolId, scopes: c.scopes };
   }
 
   @FieldResolver(() => Jurisdiction, { nullable: true })
@@ -47,8 +46,9 @@ export class ViewerResolver {
 
 @Resolver(() => ApiClient)
 export class ApiClientResolver {
-  @Query(() => [ApiClient], { description: "API clients registered in the caller's jurisdiction (bureau admins)." })
+  @Query(() => [ApiClient], { description: "API clients registered in the caller's jurisdiction and below (bureau admins only)." })
   async apiClients(@Ctx() ctx: Context) {
+    ctx.scope.assertReadable('ApiClient');
     const rows = await ctx.db.query(sql`SELECT a.* FROM api_client a WHERE ${and([ctx.scope.visible('ApiClient', 'a')])} ORDER BY a.id`);
     return rows.map((r) => hydrate(ctx.db.ds, ApiClient, r));
   }

@@ -1,13 +1,14 @@
 import { Arg, Ctx, Field, FieldResolver, ID, Int, ObjectType, Query, Resolver, Root } from 'type-graphql';
-import { hydrate } from '../db/rows';
-import { and, sql } from '../db/sql';
+import { kindOf } from '../access/scope';
+import { hydrate, tableOf } from '../db/rows';
+import { and, join, raw, sql, Sql } from '../db/sql';
 import { connectionTypes, paginate, tableSpec } from '../graphql/connection';
 import type { Context } from '../graphql/context';
 import { ChangeOperation } from '../graphql/enums';
 import { badInput } from '../graphql/errors';
 import { decodeId, encodeId } from '../graphql/ids';
 import { Node } from '../graphql/node';
-import { loadNode } from '../graphql/node-resolver';
+import { loadNode, NODE_TYPES } from '../graphql/node-resolver';
 import { DateTime } from '../graphql/scalars';
 import { AuditEntryRow, ChangeEvent } from './entity';
 
@@ -52,6 +53,19 @@ function decodeFeedCursor(c: string): { txid: string; seq: string } {
   return { txid: m[1], seq: m[2] };
 }
 
+/**
+ * Which feed entries the caller may see: entries of kinds it may read, whose entity it may
+ * see now (soft-deleted rows stay in their tables, so deletes are judged the same way).
+ * Applied in SQL, before the page is cut.
+ */
+function visibleChanges(ctx: Context, e: string): Sql {
+  const parts = Object.entries(NODE_TYPES)
+    .filter(([, entity]) => ctx.scope.canRead(kindOf(entity)))
+    .map(([type, entity]) => sql`(${raw(e)}.entity_type = ${type} AND EXISTS (SELECT 1 FROM ${raw(tableOf(ctx.db.ds, entity))} t
+      WHERE t.id = ${raw(e)}.entity_id AND ${ctx.scope.visible(kindOf(entity), 't')}))`);
+  return parts.length ? sql`(${join(parts, ' OR ')})` : raw('FALSE');
+}
+
 @Resolver(() => Change)
 export class ChangeResolver {
   @Query(() => ChangeConnection, {
@@ -72,6 +86,7 @@ export class ChangeResolver {
         sql`e.txid < pg_snapshot_xmin(pg_current_snapshot())`,
         from && sql`(e.txid, e.seq) > (${from.txid}::xid8, ${from.seq}::bigint)`,
         entityTypes && sql`e.entity_type = ANY(${entityTypes}::text[])`,
+        visibleChanges(ctx, 'e'),
       ])}
       ORDER BY e.txid, e.seq LIMIT ${first + 1}`);
     const events = rows.slice(0, first).map((r) => hydrate(ctx.db.ds, ChangeEvent, r));

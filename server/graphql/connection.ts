@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import { ClassType, Field, Int, ObjectType } from 'type-graphql';
+import { kindOf } from '../access/scope';
 import { hydrate } from '../db/rows';
 import { and, raw, sql, Sql } from '../db/sql';
 import type { Context } from './context';
@@ -105,6 +106,7 @@ function toConnection<T>(spec: ListSpec<T>, rows: T[], size: number, total: () =
 
 /** A top-level connection: one statement for the page, one more if totalCount is selected. */
 export async function paginate<T>(ctx: Context, spec: ListSpec<T>, page: Page): Promise<Connection<T>> {
+  ctx.scope.assertReadable(kindOf(spec.entity));
   const size = pageSize(page.first);
   const after = decodeCursor(page.after);
   const [cmp, dir] = spec.descending ? ['<', 'DESC'] : ['>', 'ASC'];
@@ -135,10 +137,11 @@ export function nestedConnection<T>(
   page: Page,
   spec: () => NestedListSpec<T>,
 ): Promise<Connection<T>> {
+  const s = spec();
+  ctx.scope.assertReadable(kindOf(s.entity));
   const size = pageSize(page.first);
   const after = decodeCursor(page.after);
   const pages = ctx.loader(`conn:${loaderKey}:${size}:${after ?? ''}`, () => {
-    const s = spec();
     return new DataLoader<string, T[]>(async (ids) => {
       if (size === 0) return ids.map(() => []);
       const where = and([s.where, after !== null && sql`${raw(s.sortKey)} > ${after}`]);
@@ -153,7 +156,6 @@ export function nestedConnection<T>(
     });
   });
   const counts = ctx.loader(`count:${loaderKey}`, () => {
-    const s = spec();
     return new DataLoader<string, number>(async (ids) => {
       const rows = await ctx.db.query(sql`
         SELECT ${raw(s.parentKey)} AS __parent, count(*)::int AS n FROM ${s.from}
@@ -162,12 +164,12 @@ export function nestedConnection<T>(
       return ids.map((id) => byParent.get(id) ?? 0);
     });
   });
-  const s = spec();
   return pages.load(parentId).then((rows) => toConnection(s, rows, size, () => counts.load(parentId)));
 }
 
 /** A plain (unpaged) list under each of many parents, batched per request. */
 export function nestedList<T>(ctx: Context, loaderKey: string, parentId: string, spec: () => NestedListSpec<T>): Promise<T[]> {
+  ctx.scope.assertReadable(kindOf(spec().entity));
   const loader = ctx.loader(`list:${loaderKey}`, () => {
     const s = spec();
     return new DataLoader<string, T[]>(async (ids) => {

@@ -1,9 +1,8 @@
 import DataLoader from 'dataloader';
-import { Scope } from '../access/scope';
+import { kindOf, Scope } from '../access/scope';
 import { Db } from '../db/datasource';
 import { hydrate, tableOf } from '../db/rows';
 import { and, raw, sql } from '../db/sql';
-import type { EntityKind } from '../access/scope';
 
 /**
  * Everything one request works with: the database, the caller's scope, and the request's
@@ -29,7 +28,8 @@ export class Context {
   /** Loads visible entities by row uuid, batched: `WHERE id = ANY($1)` plus the caller's scope. */
   byId<T>(entity: new () => T, uuid: string | null | undefined): Promise<T | null> {
     if (!uuid) return Promise.resolve(null);
-    const kind = entity.name as EntityKind;
+    const kind = kindOf(entity);
+    this.scope.assertReadable(kind);
     return this.loader(`byId:${kind}`, () => new DataLoader<string, T | null>(async (ids) => {
       const table = tableOf(this.db.ds, entity);
       const rows = await this.db.query(

@@ -5,6 +5,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { DataSource } from 'typeorm';
+import { Authenticator, AuthConfig } from '../access/authenticate';
 import { Scope } from '../access/scope';
 import { Db, statementCounter } from '../db/datasource';
 import { Context } from '../graphql/context';
@@ -21,10 +22,11 @@ export interface HubServer {
  * The HTTP face of the hub: POST/GET /graphql (Apollo Server on Express 5) and GET /health.
  * Stateless: everything a request needs comes from the database, so replicas can be added.
  */
-export async function startHttpServer(ds: DataSource, opts: { port: number; host?: string; exposeStatementCount?: boolean; fixedNow?: Date }): Promise<HubServer> {
+export async function startHttpServer(ds: DataSource, opts: { port: number; host?: string; auth: AuthConfig; exposeStatementCount?: boolean; fixedNow?: Date }): Promise<HubServer> {
   const app = express();
   const httpServer = http.createServer(app);
   const db = new Db(ds);
+  const authenticator = new Authenticator(ds, opts.auth);
   const apollo = new ApolloServer<Context>({
     schema: await hubSchema(),
     formatError,
@@ -60,7 +62,11 @@ export async function startHttpServer(ds: DataSource, opts: { port: number; host
     express.json({ limit: '1mb' }),
     (_req, _res, next) => statementCounter.run({ count: 0 }, next),
     expressMiddleware(apollo, {
-      context: async () => new Context(db, Scope.unrestricted(), opts.fixedNow ?? new Date()),
+      // Every GraphQL request needs a caller; the access module turns it into a SQL scope.
+      context: async ({ req }) => {
+        const caller = await authenticator.authenticate(req.headers);
+        return new Context(db, Scope.forCaller(caller), opts.fixedNow ?? new Date());
+      },
     }),
   );
 

@@ -32,7 +32,8 @@ export class JurisdictionResolver {
   }
 
   @Query(() => JurisdictionConnection, {
-    description: 'Top-level jurisdictions the caller may see (with level: every visible jurisdiction of that level).',
+    description:
+      "Top-level jurisdictions the caller may see: its own (a bureau's jurisdiction, a group's supervising bureau, a school's county); with level, every jurisdiction of that level within them.",
   })
   jurisdictions(
     @Ctx() ctx: Context,
@@ -40,11 +41,13 @@ export class JurisdictionResolver {
     @Arg('after', () => String, { nullable: true }) after?: string,
     @Arg('level', () => JurisdictionLevel, { nullable: true }) level?: JurisdictionLevel,
   ) {
+    // The division tree itself is public reference data; lists start from the caller's home.
+    const home = ctx.scope.homeJurisdictionIds();
     const where = and([
       ctx.scope.visible('Jurisdiction', 'j'),
       level
-        ? sql`j.level = ${level}`
-        : sql`NOT EXISTS (SELECT 1 FROM jurisdiction p WHERE p.id = j.parent_id AND ${ctx.scope.visible('Jurisdiction', 'p')})`,
+        ? sql`j.level = ${level} AND EXISTS (SELECT 1 FROM jurisdiction_ancestor h WHERE h.jurisdiction_id = j.id AND h.ancestor_id IN (${home}))`
+        : sql`j.id IN (${home})`,
     ]);
     return paginate(ctx, jurisdictionSpec(where), { first, after });
   }

@@ -18,7 +18,7 @@ export class Staff extends NodeRow {
   @Column('text', { name: 'external_id' })
   externalId: string;
 
-  @Field()
+  /** Exposed through StaffResolver.name (pseudonymised for analysts). */
   @Column('text')
   name: string;
 
@@ -26,7 +26,7 @@ export class Staff extends NodeRow {
   @Column('bytea', { name: 'national_id_cipher', nullable: true, select: false })
   nationalIdCipher: Buffer | null;
 
-  @Field(() => String, { nullable: true, description: 'The ID number with all but the first 4 and last 4 characters hidden.' })
+  /** Exposed through StaffResolver.nationalIdMasked (null for analysts). */
   @Column('text', { name: 'national_id_masked', nullable: true })
   nationalIdMasked: string | null;
 

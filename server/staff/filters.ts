@@ -3,6 +3,7 @@ import { and, raw, sql, Sql } from '../db/sql';
 import { ProfessionalTitle, StaffRole } from '../graphql/enums';
 import type { Context } from '../graphql/context';
 import { DateTime } from '../graphql/scalars';
+import { hubError } from '../graphql/errors';
 import { likePattern } from '../memberships/sql';
 
 @InputType()
@@ -17,6 +18,10 @@ export class StaffFilter {
 
 export function staffWhere(ctx: Context, s: string, f?: StaffFilter | null): Sql {
   const S = raw(s);
+  if (f?.nameContains && ctx.scope.pseudonymiseStaff) {
+    // Searching by real name would unmask pseudonymised staff.
+    throw hubError('FORBIDDEN', 'ANALYST callers see staff pseudonymised and may not search them by name');
+  }
   return and([
     ctx.scope.visible('Staff', s),
     f?.nameContains && sql`${S}.name ILIKE ${likePattern(f.nameContains)}`,

@@ -1,4 +1,6 @@
+import DataLoader from 'dataloader';
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { newId } from '../db/ids';
 import { and, sql } from '../db/sql';
 import { argsKey, nestedList, paginate, tableSpec } from '../graphql/connection';
 import type { Context } from '../graphql/context';
@@ -9,6 +11,31 @@ import { Campus } from '../schools/entity';
 import { StaffConnection } from '../schools/resolver';
 import { Staff } from './entity';
 import { StaffFilter, staffWhere } from './filters';
+import { decryptPii } from './pii';
+import { processPiiKey } from './pii-key';
+
+/** A name masked to its first character, for pseudonymised reading (e.g. 王**). */
+export const pseudonym = (name: string) => [...name].map((ch, i) => (i === 0 ? ch : '*')).join('');
+
+/**
+ * Decrypts ID numbers for a caller holding pii:read, batched per request, and records each
+ * read (who, whose, when) in pii_access_log in the same batch.
+ */
+function revealNationalId(ctx: Context, staffId: string): Promise<string | null> {
+  return ctx.loader('Staff.nationalId', () => new DataLoader<string, string | null>(async (ids) => {
+    const rows = await ctx.db.query(sql`SELECT id, national_id_cipher FROM staff WHERE id = ANY(${[...ids]}::uuid[])`);
+    const read = rows.filter((r) => r.national_id_cipher);
+    if (read.length) {
+      const c = ctx.scope.caller;
+      await ctx.db.query(sql`INSERT INTO pii_access_log (id, subject, role, api_client_id, staff_id)
+        SELECT id, ${c.subject}, ${c.role}, ${c.apiClientId}::uuid, staff_id
+        FROM unnest(${read.map(() => newId())}::uuid[], ${read.map((r) => r.id)}::uuid[]) AS t(id, staff_id)`);
+    }
+    const key = processPiiKey();
+    const plain = new Map<string, string>(read.map((r) => [r.id, decryptPii(r.national_id_cipher, key)]));
+    return ids.map((id) => plain.get(id) ?? null);
+  })).load(staffId);
+}
 
 function postingsOf(ctx: Context, staffId: string, status?: PostingStatus[] | null) {
   return nestedList(ctx, `Staff.postings:${argsKey(status)}`, staffId, () =>
@@ -33,14 +60,22 @@ export class StaffResolver {
     return paginate(ctx, tableSpec(Staff, 'staff', 's', staffWhere(ctx, 's', filter)), { first, after });
   }
 
+  @FieldResolver(() => String, { description: 'Name; analysts see it masked to its first character.' })
+  name(@Root() s: Staff, @Ctx() ctx: Context): string {
+    return ctx.scope.pseudonymiseStaff ? pseudonym(s.name) : s.name;
+  }
+
   @FieldResolver(() => String, {
     nullable: true,
     description: 'National ID number (身份证号): null unless the caller holds the pii:read scope; every such read is logged.',
   })
-  nationalId(@Ctx() ctx: Context): string | null {
-    // Revealed only with pii:read (access issue), which no caller holds yet.
-    if (!ctx.scope.canReadPii) return null;
-    return null;
+  nationalId(@Root() s: Staff, @Ctx() ctx: Context): Promise<string | null> | null {
+    return ctx.scope.canReadPii ? revealNationalId(ctx, s.uuid) : null;
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'The ID number with all but the first 4 and last 4 characters hidden.' })
+  nationalIdMasked(@Root() s: Staff, @Ctx() ctx: Context): string | null {
+    return ctx.scope.pseudonymiseStaff ? null : s.nationalIdMasked;
   }
 
   @FieldResolver(() => Campus, { description: "The campus that holds the staff member's post and pay (人事关系), which a posting never changes." })

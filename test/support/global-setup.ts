@@ -15,6 +15,8 @@ import { loadDemo } from '../../server/demo/seed';
 export default async function globalSetup() {
   process.env.HUB_QUIET = '1';
   process.env.PII_ENCRYPTION_KEY ||= crypto.randomBytes(32).toString('base64');
+  // Tests sign their own callers' tokens with this secret.
+  process.env.AUTH_JWT_SECRET = crypto.randomBytes(32).toString('base64');
   let adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
     const dataDir = path.join(os.tmpdir(), `hub-test-pg-${process.pid}`);

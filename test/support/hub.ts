@@ -1,5 +1,7 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
+import { readAuthConfig } from '../../server/access/authenticate';
+import { signToken, TokenClaims } from '../../server/access/tokens';
 import { createDataSource } from '../../server/db/datasource';
 import { HubServer, startHttpServer } from '../../server/http/app';
 
@@ -14,14 +16,27 @@ export interface GqlResult<T = any> {
   status: number;
 }
 
-export interface TestHub {
-  url: string;
-  ds: DataSource;
+/** How a test calls: a token's claims, an API key, raw headers, or nobody. */
+export type As = TokenClaims | { apiKey: string } | { headers: Record<string, string> } | null;
+
+export interface Client {
   gql<T = any>(query: string, variables?: Record<string, unknown>): Promise<GqlResult<T>>;
   /** Like gql, but fails the test on any GraphQL error. */
   data<T = any>(query: string, variables?: Record<string, unknown>): Promise<T>;
+}
+
+export interface TestHub extends Client {
+  url: string;
+  ds: DataSource;
+  /** A client calling as someone else (the default caller is the national bureau). */
+  as(who: As): Client;
+  /** The HTTP headers that authenticate `who`. */
+  headers(who: As): Promise<Record<string, string>>;
   stop(): Promise<void>;
 }
+
+/** The default caller of tests that are not about access: a bureau administrator of the nation. */
+export const NATIONAL_BUREAU: TokenClaims = { sub: 'test:national-bureau', role: 'BUREAU_ADMIN', jurisdiction: '000000' };
 
 /** Starts the real HTTP server on a free port against the run's test database. */
 export async function startHub(): Promise<TestHub> {
@@ -29,25 +44,41 @@ export async function startHub(): Promise<TestHub> {
   if (!url) throw new Error('HUB_TEST_DATABASE_URL is not set: run the tests through jest (global setup)');
   const ds = createDataSource(url, { poolSize: 20 });
   await ds.initialize();
-  const server: HubServer = await startHttpServer(ds, { port: 0, host: '127.0.0.1', exposeStatementCount: true, fixedNow: TEST_NOW });
-  const gql = async <T>(query: string, variables?: Record<string, unknown>): Promise<GqlResult<T>> => {
-    const res = await fetch(server.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await res.json()) as GqlResult<T>;
-    return { ...body, statements: Number(res.headers.get('x-sql-statements') ?? NaN), status: res.status };
+  const server: HubServer = await startHttpServer(ds, { port: 0, host: '127.0.0.1', auth: readAuthConfig(), exposeStatementCount: true, fixedNow: TEST_NOW });
+  const secret = readAuthConfig().hsSecret!;
+  const headersFor = async (who: As): Promise<Record<string, string>> => {
+    if (who === null) return {};
+    if ('apiKey' in who) return { 'x-api-key': who.apiKey };
+    if ('headers' in who) return who.headers;
+    return { authorization: `Bearer ${await signToken(secret, who)}` };
   };
+  const client = (who: As): Client => {
+    const gql = async <T>(query: string, variables?: Record<string, unknown>): Promise<GqlResult<T>> => {
+      const res = await fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(await headersFor(who)) },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await res.json()) as GqlResult<T>;
+      return { ...body, statements: Number(res.headers.get('x-sql-statements') ?? NaN), status: res.status };
+    };
+    return {
+      gql,
+      async data<T>(query: string, variables?: Record<string, unknown>) {
+        const r = await gql<T>(query, variables);
+        if (r.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(r.errors)}`);
+        return r.data as T;
+      },
+    };
+  };
+  const national = client(NATIONAL_BUREAU);
   return {
     url: server.url,
     ds,
-    gql,
-    async data<T>(query: string, variables?: Record<string, unknown>) {
-      const r = await gql<T>(query, variables);
-      if (r.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(r.errors)}`);
-      return r.data as T;
-    },
+    gql: national.gql,
+    data: national.data,
+    as: client,
+    headers: headersFor,
     async stop() {
       await server.stop();
       await ds.destroy();

@@ -1,4 +1,5 @@
 import { Foundation1732300000000 } from './1732300000000-Foundation';
+import { PiiAccessLog1732400000000 } from './1732400000000-PiiAccessLog';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a shipped one. */
-export const migrations = [Foundation1732300000000];
+export const migrations = [Foundation1732300000000, PiiAccessLog1732400000000];

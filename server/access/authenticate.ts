@@ -1,0 +1,183 @@
+import crypto from 'node:crypto';
+import path from 'node:path';
+import { createRemoteJWKSet, importSPKI, JWTPayload, jwtVerify, KeyLike } from 'jose';
+import { DataSource } from 'typeorm';
+import { Role } from '../graphql/enums';
+import { hubError } from '../graphql/errors';
+import { uuidOf } from '../graphql/ids';
+import { configuredOrLocalSecret, LOCAL_DATA_DIR } from '../secrets';
+import { Caller } from './caller';
+
+/**
+ * Authentication: `Authorization: Bearer <JWT>` or `X-Api-Key: <key>` on every GraphQL
+ * request. Anything missing, expired, malformed, wrongly signed or inconsistent answers
+ * UNAUTHENTICATED (HTTP 401); nothing is read before a caller is established.
+ */
+export interface AuthConfig {
+  /** HS256 secret: AUTH_JWT_SECRET, else the local development secret. */
+  hsSecret: Buffer | null;
+  /** True when hsSecret is the generated development secret (npm start prints tokens then). */
+  devSecret: boolean;
+  /** PEM public key for RS256/ES256 tokens (AUTH_JWT_PUBLIC_KEY). */
+  publicKeyPem: string | null;
+  /** JWKS URL of an identity provider (AUTH_JWKS_URL). */
+  jwksUrl: string | null;
+  /** Expected `iss` / `aud`, when set (AUTH_JWT_ISSUER / AUTH_JWT_AUDIENCE). */
+  issuer: string | null;
+  audience: string | null;
+}
+
+export function readAuthConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
+  const asymmetric = Boolean(env.AUTH_JWT_PUBLIC_KEY || env.AUTH_JWKS_URL);
+  // The development secret is used only when nothing else is configured.
+  const hs = env.AUTH_JWT_SECRET
+    ? { value: Buffer.from(env.AUTH_JWT_SECRET, 'utf8'), generated: false }
+    : asymmetric
+      ? null
+      : configuredOrLocalSecret(undefined, env.HUB_JWT_SECRET_FILE || path.join(LOCAL_DATA_DIR, 'jwt.secret'));
+  return {
+    hsSecret: hs?.value ?? null,
+    devSecret: hs?.generated ?? false,
+    publicKeyPem: env.AUTH_JWT_PUBLIC_KEY?.replace(/\\n/g, '\n') || null,
+    jwksUrl: env.AUTH_JWKS_URL || null,
+    issuer: env.AUTH_JWT_ISSUER || null,
+    audience: env.AUTH_JWT_AUDIENCE || null,
+  };
+}
+
+export const hashApiKey = (key: string) => crypto.createHash('sha256').update(key, 'utf8').digest('hex');
+
+/** A new API key: 256 random bits, prefixed so leaked keys are recognisable. */
+export const newApiKey = () => `hub_${crypto.randomBytes(32).toString('base64url')}`;
+
+const unauthenticated = (message: string) => hubError('UNAUTHENTICATED', message, { http: { status: 401 } });
+
+const ROLES = new Set<string>(Object.keys(Role));
+
+export class Authenticator {
+  private readonly jwks;
+  private readonly publicKeys = new Map<string, Promise<KeyLike>>();
+
+  constructor(private readonly ds: DataSource, private readonly config: AuthConfig) {
+    this.jwks = config.jwksUrl ? createRemoteJWKSet(new URL(config.jwksUrl)) : null;
+  }
+
+  async authenticate(headers: Record<string, string | string[] | undefined>): Promise<Caller> {
+    const header = (name: string) => {
+      const v = headers[name];
+      return Array.isArray(v) ? v[0] : v;
+    };
+    const auth = header('authorization');
+    const apiKey = header('x-api-key');
+    if (auth && apiKey) throw unauthenticated('send either Authorization or X-Api-Key, not both');
+    if (apiKey) return this.fromApiKey(apiKey);
+    if (auth) {
+      const m = /^Bearer\s+(\S+)$/i.exec(auth);
+      if (!m) throw unauthenticated('Authorization must be "Bearer <token>"');
+      return this.fromToken(m[1]);
+    }
+    throw unauthenticated('credentials required: Authorization: Bearer <token> or X-Api-Key: <key>');
+  }
+
+  private async verify(token: string): Promise<JWTPayload> {
+    const options = {
+      issuer: this.config.issuer ?? undefined,
+      audience: this.config.audience ?? undefined,
+      requiredClaims: ['exp', 'sub'],
+    };
+    let alg: string;
+    try {
+      alg = JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString('utf8')).alg;
+    } catch {
+      throw unauthenticated('malformed token');
+    }
+    try {
+      if (alg === 'HS256' && this.config.hsSecret) {
+        return (await jwtVerify(token, this.config.hsSecret, { ...options, algorithms: ['HS256'] })).payload;
+      }
+      if ((alg === 'RS256' || alg === 'ES256') && this.jwks) {
+        return (await jwtVerify(token, this.jwks, { ...options, algorithms: ['RS256', 'ES256'] })).payload;
+      }
+      if ((alg === 'RS256' || alg === 'ES256') && this.config.publicKeyPem) {
+        let key = this.publicKeys.get(alg);
+        if (!key) this.publicKeys.set(alg, (key = importSPKI(this.config.publicKeyPem, alg)));
+        return (await jwtVerify(token, await key, { ...options, algorithms: [alg] })).payload;
+      }
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      throw unauthenticated(code === 'ERR_JWT_EXPIRED' ? 'token expired' : 'invalid token');
+    }
+    throw unauthenticated(`tokens signed with ${alg} are not accepted here`);
+  }
+
+  private async fromToken(token: string): Promise<Caller> {
+    const claims = await this.verify(token);
+    const role = String(claims.role ?? '');
+    if (!ROLES.has(role)) throw unauthenticated('token has no valid role claim');
+    if (role === 'VENDOR') throw unauthenticated('VENDOR callers authenticate with an API key');
+    const scopes = claims.scopes ?? [];
+    if (!Array.isArray(scopes) || scopes.some((s) => typeof s !== 'string')) throw unauthenticated('scopes must be an array of strings');
+    const caller: Caller = {
+      subject: String(claims.sub),
+      role: role as Role,
+      jurisdictionId: null,
+      jurisdictionCode: null,
+      groupId: null,
+      schoolId: null,
+      schoolIds: [],
+      cycleIds: [],
+      scopes: scopes as string[],
+      apiClientId: null,
+    };
+    // Each role needs its anchor claim, and the anchor must exist.
+    if (role === 'BUREAU_ADMIN' || role === 'ANALYST') {
+      const code = String(claims.jurisdiction ?? '');
+      const [j] = code ? await this.ds.query(`SELECT id FROM jurisdiction WHERE code = $1`, [code]) : [];
+      if (!j) throw unauthenticated(`${role} tokens need a jurisdiction claim naming a known division code`);
+      Object.assign(caller, { jurisdictionId: j.id, jurisdictionCode: code });
+    } else if (role === 'GROUP_ADMIN') {
+      const id = uuidOf(String(claims.group ?? ''), 'EducationGroup');
+      const [g] = id ? await this.ds.query(`SELECT id FROM education_group WHERE id = $1`, [id]) : [];
+      if (!g) throw unauthenticated('GROUP_ADMIN tokens need a group claim naming a known group id');
+      caller.groupId = g.id;
+    } else if (role === 'SCHOOL_ADMIN') {
+      const code = String(claims.school ?? '');
+      const [s] = code ? await this.ds.query(`SELECT id FROM school WHERE code = $1`, [code]) : [];
+      if (!s) throw unauthenticated('SCHOOL_ADMIN tokens need a school claim naming a known school code');
+      caller.schoolId = s.id;
+    } else if (role === 'EVALUATOR') {
+      const cycles = Array.isArray(claims.cycles) ? claims.cycles.map((c) => uuidOf(String(c), 'EvaluationCycle')) : [];
+      if (cycles.length === 0 || cycles.some((c) => !c)) throw unauthenticated('EVALUATOR tokens need a cycles claim listing cycle ids');
+      const found = await this.ds.query(`SELECT id FROM evaluation_cycle WHERE id = ANY($1::uuid[])`, [cycles]);
+      if (found.length !== new Set(cycles).size) throw unauthenticated('the cycles claim names an unknown cycle');
+      caller.cycleIds = found.map((r: { id: string }) => r.id);
+    }
+    return caller;
+  }
+
+  private async fromApiKey(key: string): Promise<Caller> {
+    if (key.length > 200) throw unauthenticated('invalid API key');
+    const [client] = await this.ds.query(
+      `SELECT a.id, a.name, a.role, a.jurisdiction_id, j.code, a.school_ids, a.scopes,
+              a.last_used_at IS NULL OR a.last_used_at < now() - interval '1 minute' AS stale
+       FROM api_client a JOIN jurisdiction j ON j.id = a.jurisdiction_id
+       WHERE a.key_hash = $1 AND a.revoked_at IS NULL`,
+      [hashApiKey(key)],
+    );
+    if (!client) throw unauthenticated('invalid or revoked API key');
+    // lastUsedAt at minute precision: one small write a minute, not one per request.
+    if (client.stale) await this.ds.query(`UPDATE api_client SET last_used_at = now() WHERE id = $1`, [client.id]);
+    return {
+      subject: `api-client:${client.name}`,
+      role: client.role,
+      jurisdictionId: client.jurisdiction_id,
+      jurisdictionCode: client.code,
+      groupId: null,
+      schoolId: null,
+      schoolIds: client.school_ids,
+      cycleIds: [],
+      scopes: client.scopes,
+      apiClientId: client.id,
+    };
+  }
+}
