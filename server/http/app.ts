@@ -11,6 +11,7 @@ import { Db, statementCounter } from '../db/datasource';
 import { Context } from '../graphql/context';
 import { formatError } from '../graphql/errors';
 import { hubSchema } from '../graphql/schema';
+import { graphiqlRouter } from './graphiql';
 
 export interface HubServer {
   url: string;
@@ -19,7 +20,8 @@ export interface HubServer {
 }
 
 /**
- * The HTTP face of the hub: POST/GET /graphql (Apollo Server on Express 5) and GET /health.
+ * The HTTP face of the hub: POST/GET /graphql (Apollo Server on Express 5), GET /graphiql
+ * (bundled, works offline) and GET /health.
  * Stateless: everything a request needs comes from the database, so replicas can be added.
  */
 export async function startHttpServer(ds: DataSource, opts: { port: number; host?: string; auth: AuthConfig; exposeStatementCount?: boolean; fixedNow?: Date }): Promise<HubServer> {
@@ -57,6 +59,7 @@ export async function startHttpServer(ds: DataSource, opts: { port: number; host
       res.status(503).json({ status: 'unavailable' });
     }
   });
+  app.use(graphiqlRouter());
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),
