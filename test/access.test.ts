@@ -217,6 +217,19 @@ describe('BUREAU_ADMIN: everything located in its jurisdiction and below', () =>
     expect(far).toBeNull();
   });
 
+  test('the change feed carries exactly the entities the caller may see', async () => {
+    for (const who of [countyBureau, { sub: 't:ga', role: 'GROUP_ADMIN', group: gid('EducationGroup', ids.siZhong) } as As]) {
+      const c = hub.as(who);
+      const feed = await c.data(`{ changes(first: 5000, entityTypes: ["Campus", "Staff", "Posting", "EducationGroup"]) { hasMore changes { entityType entityId } } }`);
+      expect(feed.changes.hasMore).toBe(false);
+      const of = (t: string) => sorted(feed.changes.changes.filter((x: any) => x.entityType === t).map((x: any) => x.entityId));
+      expect(of('Campus')).toEqual(await all(c, 'campuses'));
+      expect(of('Staff')).toEqual(await all(c, 'staffMembers'));
+      expect(of('Posting')).toEqual(await all(c, 'postings'));
+      expect(of('EducationGroup')).toEqual(await all(c, 'groups'));
+    }
+  });
+
   test('apiClients and the audit log are scoped to bureau admins', async () => {
     const b = await hub.as(countyBureau).gql(`{ apiClients { id } auditLog { totalCount } }`);
     expect(b.errors).toBeUndefined();
