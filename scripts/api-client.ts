@@ -8,9 +8,7 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { hashApiKey, newApiKey } from '../server/access/authenticate';
-import { readConfig } from '../server/config';
-import { openDatabase } from '../server/db/bootstrap';
-import { startEmbeddedPostgres } from '../server/db/embedded';
+import { withConfiguredDatabase } from '../server/db/bootstrap';
 import { newId } from '../server/db/ids';
 import { encodeId, uuidOf } from '../server/graphql/ids';
 
@@ -28,10 +26,7 @@ async function main() {
       id: { type: 'string' },
     },
   });
-  const config = readConfig();
-  const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres({ dataDir: config.embeddedDataDir });
-  const ds = await openDatabase(config.databaseUrl ?? embedded!.url);
-  try {
+  await withConfiguredDatabase(async (ds) => {
     const command = positionals[0];
     if (command === 'create') {
       if (!values.name || !values.jurisdiction || !values.scopes) throw new Error('create needs --name, --jurisdiction and --scopes');
@@ -60,10 +55,7 @@ async function main() {
     } else {
       throw new Error('usage: api-client create|revoke|list (see scripts/api-client.ts)');
     }
-  } finally {
-    await ds.destroy();
-    await embedded?.stop();
-  }
+  });
 }
 
 main().catch((e) => {

@@ -158,6 +158,9 @@ describe('BUREAU_ADMIN: everything located in its jurisdiction and below', () =>
     const other = hub.as(otherBureau);
     const spGroup = gid('EducationGroup', ids.siZhong);
     const spStaff = gid('Staff', ids.spStaff);
+    const [{ campus }] = await hub.ds.query(`SELECT lead_campus_id AS campus FROM education_group WHERE id = $1`, [ids.siZhong]);
+    const c = await other.data(`query($c: ID!) { campus(id: $c) { id } }`, { c: gid('Campus', campus) });
+    expect(c.campus).toBeNull();
     const d = await other.data(`query($g: ID!, $s: ID!) { group(id: $g) { id } staff(id: $s) { id } node(id: $g) { id }
       school(code: "2164050203") { id } jurisdiction(code: "640502") { name campuses { totalCount } groups { totalCount }
         stats(schoolYear: "2025-2026") { campusCount groupCount fullTimeTeacherCount postingCount } } }`, { g: spGroup, s: spStaff });
@@ -354,6 +357,15 @@ describe('VENDOR (API key): a bureau-like scope narrowed to its schools and the 
     expect(types.has('Resource')).toBe(false);
     const staffIds = sorted(feed.changes.changes.filter((x: any) => x.entityType === 'Staff').map((x: any) => x.entityId));
     expect(staffIds).toEqual(await all(c, 'staffMembers'));
+  });
+
+  test('bureau admins see the API clients of their jurisdiction only', async () => {
+    const mine = await hub.as(countyBureau).data(`{ apiClients { name scopes jurisdiction { code } schools { name } } }`);
+    const names = mine.apiClients.map((a: any) => a.name);
+    expect(names).toEqual(expect.arrayContaining(['vendor broad', 'vendor narrow']));
+    expect(mine.apiClients.find((a: any) => a.name === 'vendor narrow').schools).toEqual([{ name: '中卫市第四中学' }]);
+    expect((await hub.as(otherBureau).data(`{ apiClients { name } }`)).apiClients.map((a: any) => a.name)).not.toContain('vendor broad');
+    expect((await hub.as({ apiKey: broadKey }).gql(`{ apiClients { name } }`)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
   });
 
   test('a revoked key stops working', async () => {

@@ -1,4 +1,6 @@
 import { DataSource } from 'typeorm';
+import { readConfig } from '../config';
+import { startEmbeddedPostgres } from './embedded';
 import { createDataSource } from './datasource';
 import { loadReferenceData } from './reference';
 
@@ -37,5 +39,24 @@ export async function withBootstrapLock<T>(ds: DataSource, fn: () => Promise<T>)
   } finally {
     await runner.query('SELECT pg_advisory_unlock($1)', [BOOTSTRAP_LOCK]).catch(() => undefined);
     await runner.release();
+  }
+}
+
+/**
+ * For command-line scripts: the database at DATABASE_URL, else the embedded one of `npm start`
+ * (started for the duration), migrated and with reference data; closed afterwards.
+ */
+export async function withConfiguredDatabase<T>(fn: (ds: DataSource) => Promise<T>, log?: (m: string) => void): Promise<T> {
+  const config = readConfig();
+  const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres({ dataDir: config.embeddedDataDir });
+  try {
+    const ds = await openDatabase(config.databaseUrl ?? embedded!.url, { log });
+    try {
+      return await fn(ds);
+    } finally {
+      await ds.destroy();
+    }
+  } finally {
+    await embedded?.stop();
   }
 }
