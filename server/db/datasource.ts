@@ -48,11 +48,19 @@ export function createDataSource(url: string, opts: { poolSize?: number } = {}):
 
 /** Thin access to the database for reads built with `sql` fragments. */
 export class Db {
-  constructor(readonly ds: DataSource) {}
+  constructor(
+    readonly ds: DataSource,
+    private readonly wrap: <T>(run: () => Promise<T>) => Promise<T> = (run) => run(),
+  ) {}
+
+  /** The same database, each statement run through `wrap` (a request's bookkeeping). */
+  tracked(wrap: <T>(run: () => Promise<T>) => Promise<T>): Db {
+    return new Db(this.ds, wrap);
+  }
 
   async query<T = any>(q: Sql): Promise<T[]> {
     const { text, values } = q.render();
-    return this.ds.query(text, values);
+    return this.wrap(() => this.ds.query(text, values));
   }
 
   async one<T = any>(q: Sql): Promise<T | undefined> {

@@ -1,4 +1,4 @@
-import DataLoader from 'dataloader';
+import { RequestLoader } from '../graphql/loader';
 import { Field, Float, ObjectType } from 'type-graphql';
 import { schoolYearOf, snapshotDay } from '../calendar';
 import { hydrate } from '../db/rows';
@@ -35,7 +35,7 @@ const round = (x: number | null) => (x === null ? null : Math.round(x * 100) / 1
 
 /** The same bureau's previous cycle (latest earlier school year), batched. */
 export function previousCycle(ctx: Context, cycleId: string): Promise<string | null> {
-  return ctx.loader('Cycle.previous', () => new DataLoader<string, string | null>(async (ids) => {
+  return ctx.loader('Cycle.previous', () => new RequestLoader<string, string | null>(async (ids) => {
     const rows = await ctx.db.query(sql`
       SELECT c.id, (SELECT p.id FROM evaluation_cycle p WHERE p.jurisdiction_id = c.jurisdiction_id
                     AND p.school_year < c.school_year ORDER BY p.school_year DESC, p.id DESC LIMIT 1) AS prev
@@ -52,7 +52,7 @@ export function previousCycle(ctx: Context, cycleId: string): Promise<string | n
  * composite = weighted sum; grades by the cycle's thresholds. Without the review flag.
  */
 export function bundledResults(ctx: Context, cycle: EvaluationCycle): Promise<GroupEvaluationResult[]> {
-  return ctx.loader('Cycle.bundled', () => new DataLoader<EvaluationCycle, GroupEvaluationResult[], string>(
+  return ctx.loader('Cycle.bundled', () => new RequestLoader<EvaluationCycle, GroupEvaluationResult[], string>(
     (cycles) => Promise.all(cycles.map((c) => computeBundled(ctx, c))),
     { cacheKeyFn: (c) => c.uuid },
   )).load(cycle);

@@ -1,4 +1,4 @@
-import DataLoader from 'dataloader';
+import { RequestLoader } from '../graphql/loader';
 import { Arg, Ctx, FieldResolver, Float, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import { schoolYearOf } from '../calendar';
 import { and, raw, sql } from '../db/sql';
@@ -122,7 +122,7 @@ export class EvaluationResolver {
     description: "Total score minus the same target's total in the same bureau's previous cycle (增值评价); null when there is none.",
   })
   valueAdded(@Root() e: Evaluation, @Ctx() ctx: Context) {
-    return ctx.loader('Evaluation.valueAdded', () => new DataLoader<string, number | null>(async (ids) => {
+    return ctx.loader('Evaluation.valueAdded', () => new RequestLoader<string, number | null>(async (ids) => {
       // The previous cycle is the bureau's latest earlier school year; the same target and
       // evaluator kind are compared, among SUBMITTED/CONFIRMED evaluations.
       const rows = await ctx.db.query(sql`

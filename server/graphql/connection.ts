@@ -1,4 +1,4 @@
-import DataLoader from 'dataloader';
+import { RequestLoader } from './loader';
 import { ClassType, Field, Int, ObjectType } from 'type-graphql';
 import { kindOf } from '../access/scope';
 import { hydrate } from '../db/rows';
@@ -142,7 +142,7 @@ export function nestedConnection<T>(
   const size = pageSize(page.first);
   const after = decodeCursor(page.after);
   const pages = ctx.loader(`conn:${loaderKey}:${size}:${after ?? ''}`, () => {
-    return new DataLoader<string, T[]>(async (ids) => {
+    return new RequestLoader<string, T[]>(async (ids) => {
       if (size === 0) return ids.map(() => []);
       const where = and([s.where, after !== null && sql`${raw(s.sortKey)} > ${after}`]);
       const rows = await ctx.db.query(sql`
@@ -156,7 +156,7 @@ export function nestedConnection<T>(
     });
   });
   const counts = ctx.loader(`count:${loaderKey}`, () => {
-    return new DataLoader<string, number>(async (ids) => {
+    return new RequestLoader<string, number>(async (ids) => {
       const rows = await ctx.db.query(sql`
         SELECT ${raw(s.parentKey)} AS __parent, count(*)::int AS n FROM ${s.from}
         WHERE ${raw(s.parentKey)} = ANY(${[...ids]}) AND ${s.where} GROUP BY 1`);
@@ -172,7 +172,7 @@ export function nestedList<T>(ctx: Context, loaderKey: string, parentId: string,
   ctx.scope.assertReadable(kindOf(spec().entity));
   const loader = ctx.loader(`list:${loaderKey}`, () => {
     const s = spec();
-    return new DataLoader<string, T[]>(async (ids) => {
+    return new RequestLoader<string, T[]>(async (ids) => {
       const rows = await ctx.db.query(sql`
         SELECT ${raw(s.alias)}.*, ${raw(s.parentKey)} AS __parent FROM ${s.from}
         WHERE ${raw(s.parentKey)} = ANY(${[...ids]}) AND ${s.where}

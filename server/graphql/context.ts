@@ -1,4 +1,4 @@
-import DataLoader from 'dataloader';
+import { RequestLoader, Waves, withWaves } from './loader';
 import { kindOf, Scope } from '../access/scope';
 import { Db } from '../db/datasource';
 import { hydrate, tableOf } from '../db/rows';
@@ -9,19 +9,24 @@ import { and, raw, sql } from '../db/sql';
  * DataLoaders (created on first use, so a request pays only for the batches it needs).
  */
 export class Context {
-  private readonly loaders = new Map<string, DataLoader<any, any>>();
+  private readonly loaders = new Map<string, RequestLoader<any, any, any>>();
+  private readonly waves = new Waves();
+  /** The request's view of the database: every statement counts towards its waves. */
+  readonly db: Db;
 
   constructor(
-    readonly db: Db,
+    db: Db,
     readonly scope: Scope,
     /** "Today" for this request (school-year defaults, snapshots). */
     readonly now: Date = new Date(),
-  ) {}
+  ) {
+    this.db = db.tracked((run) => this.waves.track(run));
+  }
 
   /** The request's loader under `key`, created by `make` the first time it is asked for. */
-  loader<K, V>(key: string, make: () => DataLoader<K, V>): DataLoader<K, V> {
+  loader<K, V, C = K>(key: string, make: () => RequestLoader<K, V, C>): RequestLoader<K, V, C> {
     let l = this.loaders.get(key);
-    if (!l) this.loaders.set(key, (l = make()));
+    if (!l) this.loaders.set(key, (l = withWaves(this.waves, make)));
     return l;
   }
 
@@ -30,7 +35,7 @@ export class Context {
     if (!uuid) return Promise.resolve(null);
     const kind = kindOf(entity);
     this.scope.assertReadable(kind);
-    return this.loader(`byId:${kind}`, () => new DataLoader<string, T | null>(async (ids) => {
+    return this.loader(`byId:${kind}`, () => new RequestLoader<string, T | null>(async (ids) => {
       const table = tableOf(this.db.ds, entity);
       const rows = await this.db.query(
         sql`SELECT t.* FROM ${raw(table)} t WHERE ${and([sql`t.id = ANY(${[...ids]}::uuid[])`, this.scope.visible(kind, 't')])}`,

@@ -1,4 +1,4 @@
-import DataLoader from 'dataloader';
+import { RequestLoader } from '../graphql/loader';
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import { schoolYearAt, schoolYearOf, snapshotDay } from '../calendar';
 import { hydrate } from '../db/rows';
@@ -166,7 +166,7 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 /** Counties of the lead and every active member, batched over groups. */
 function memberJurisdictions(ctx: Context, groupId: string): Promise<Jurisdiction[]> {
-  return ctx.loader('Group.memberJurisdictions', () => new DataLoader<string, Jurisdiction[]>(async (ids) => {
+  return ctx.loader('Group.memberJurisdictions', () => new RequestLoader<string, Jurisdiction[]>(async (ids) => {
     const rows = await ctx.db.query(sql`
       SELECT DISTINCT m.group_id AS __parent, j.* FROM group_membership m
       JOIN campus c ON c.id = m.campus_id JOIN jurisdiction j ON j.id = c.jurisdiction_id
@@ -178,7 +178,7 @@ function memberJurisdictions(ctx: Context, groupId: string): Promise<Jurisdictio
 
 /** Active MEMBER campuses (the lead not counted), whatever the caller may see: caps count them all. */
 function activeMemberCount(ctx: Context, groupId: string): Promise<number> {
-  return ctx.loader('Group.activeMemberCount', () => new DataLoader<string, number>(async (ids) => {
+  return ctx.loader('Group.activeMemberCount', () => new RequestLoader<string, number>(async (ids) => {
     const rows = await ctx.db.query(sql`
       SELECT group_id, count(*)::int AS n FROM group_membership
       WHERE group_id = ANY(${[...ids]}::uuid[]) AND status = 'ACTIVE' AND role = 'MEMBER' GROUP BY 1`);

@@ -1,4 +1,4 @@
-import DataLoader from 'dataloader';
+import { RequestLoader } from '../graphql/loader';
 import { Field, Float, Int, ObjectType } from 'type-graphql';
 import { SchoolYear, snapshotDay } from '../calendar';
 import { sql } from '../db/sql';
@@ -36,7 +36,7 @@ export type GroupFigures = Omit<GroupStats, 'meetsRotationTarget'> & { memberStu
  */
 export function groupFigures(ctx: Context, groupId: string, year: SchoolYear): Promise<GroupFigures> {
   const day = snapshotDay(year, ctx.now);
-  return ctx.loader(`Group.figures:${year.label}`, () => new DataLoader<string, GroupFigures>(async (idList) => {
+  return ctx.loader(`Group.figures:${year.label}`, () => new RequestLoader<string, GroupFigures>(async (idList) => {
     const ids = [...idList];
     const campusesOfGroups = sql`
       SELECT m.group_id, m.role, c.id AS campus_id, c.student_count, c.urban_rural

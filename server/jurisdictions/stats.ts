@@ -1,4 +1,4 @@
-import DataLoader from 'dataloader';
+import { RequestLoader } from '../graphql/loader';
 import { Field, Float, Int, ObjectType } from 'type-graphql';
 import { SchoolYear, snapshotDay } from '../calendar';
 import { sql } from '../db/sql';
@@ -46,7 +46,7 @@ export const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
  */
 export function jurisdictionStats(ctx: Context, jurisdictionId: string, year: SchoolYear): Promise<Omit<JurisdictionStats, 'coverageTarget'>> {
   const day = snapshotDay(year, ctx.now);
-  return ctx.loader(`Jurisdiction.stats:${year.label}`, () => new DataLoader<string, Omit<JurisdictionStats, 'coverageTarget'>>(async (idList) => {
+  return ctx.loader(`Jurisdiction.stats:${year.label}`, () => new RequestLoader<string, Omit<JurisdictionStats, 'coverageTarget'>>(async (idList) => {
     const ids = [...idList];
     const grouped = sql`EXISTS (SELECT 1 FROM group_membership m JOIN education_group g ON g.id = m.group_id
       WHERE m.campus_id = c.id AND ${memberOn('m', 'g', day)})`;

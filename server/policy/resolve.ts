@@ -1,4 +1,4 @@
-import DataLoader from 'dataloader';
+import { RequestLoader } from '../graphql/loader';
 import { hydrate } from '../db/rows';
 import { sql } from '../db/sql';
 import { GroupMode } from '../graphql/enums';
@@ -11,7 +11,7 @@ import { FundingBandValue, GroupPolicy, GroupPolicyRow, LeadershipBandValue } fr
  */
 export function policyAt(ctx: Context, jurisdictionId: string): Promise<GroupPolicy> {
   return ctx
-    .loader('policyAt', () => new DataLoader<string, GroupPolicy>(async (ids) => {
+    .loader('policyAt', () => new RequestLoader<string, GroupPolicy>(async (ids) => {
       const rows = await ctx.db.query(sql`
         SELECT ja.jurisdiction_id AS __for, p.*
         FROM jurisdiction_ancestor ja JOIN group_policy p ON p.jurisdiction_id = ja.ancestor_id

@@ -1,4 +1,4 @@
-import DataLoader from 'dataloader';
+import { RequestLoader } from '../graphql/loader';
 import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
 import { sql } from '../db/sql';
 import { argsKey, connectionTypes, nestedConnection, paginate, tableSpec } from '../graphql/connection';
@@ -13,7 +13,7 @@ export const { Connection: ResourceConnection } = connectionTypes(Resource);
 
 /** Uses per (resource, campus), batched over resources. */
 function usesOf(ctx: Context, resourceId: string): Promise<ResourceUseByCampus[]> {
-  return ctx.loader('Resource.uses', () => new DataLoader<string, ResourceUseByCampus[]>(async (ids) => {
+  return ctx.loader('Resource.uses', () => new RequestLoader<string, ResourceUseByCampus[]>(async (ids) => {
     const rows = await ctx.db.query(sql`
       SELECT resource_id, campus_id, count(*)::int AS n FROM resource_use
       WHERE resource_id = ANY(${[...ids]}::uuid[]) GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2`);

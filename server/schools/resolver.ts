@@ -1,4 +1,4 @@
-import DataLoader from 'dataloader';
+import { RequestLoader } from '../graphql/loader';
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import { hydrate } from '../db/rows';
 import { and, sql } from '../db/sql';
@@ -80,7 +80,7 @@ export class CampusResolver {
 
   @FieldResolver(() => Int, { description: 'Full-time teachers (专任教师) whose home is this campus.' })
   fullTimeTeacherCount(@Root() c: Campus, @Ctx() ctx: Context) {
-    return ctx.loader('Campus.fullTimeTeacherCount', () => new DataLoader<string, number>(async (ids) => {
+    return ctx.loader('Campus.fullTimeTeacherCount', () => new RequestLoader<string, number>(async (ids) => {
       const rows = await ctx.db.query(sql`
         SELECT home_campus_id AS id, count(*)::int AS n FROM staff
         WHERE home_campus_id = ANY(${[...ids]}::uuid[]) AND full_time_teacher GROUP BY 1`);
@@ -133,7 +133,7 @@ export class CampusResolver {
  * plus staff posted in (ACTIVE) to hold that role, e.g. an executive principal (执行校长).
  */
 export function filledLeadership(ctx: Context, campusId: string) {
-  return ctx.loader('Campus.filledLeadership', () => new DataLoader<string, { principals: number; vice: number }>(async (ids) => {
+  return ctx.loader('Campus.filledLeadership', () => new RequestLoader<string, { principals: number; vice: number }>(async (ids) => {
     const rows = await ctx.db.query(sql`
       SELECT campus_id, role, count(*)::int AS n FROM (
         SELECT s.home_campus_id AS campus_id, s.role FROM staff s

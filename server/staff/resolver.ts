@@ -1,4 +1,4 @@
-import DataLoader from 'dataloader';
+import { RequestLoader } from '../graphql/loader';
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import { newId } from '../db/ids';
 import { and, sql } from '../db/sql';
@@ -22,7 +22,7 @@ export const pseudonym = (name: string) => [...name].map((ch, i) => (i === 0 ? c
  * read (who, whose, when) in pii_access_log in the same batch.
  */
 function revealNationalId(ctx: Context, staffId: string): Promise<string | null> {
-  return ctx.loader('Staff.nationalId', () => new DataLoader<string, string | null>(async (ids) => {
+  return ctx.loader('Staff.nationalId', () => new RequestLoader<string, string | null>(async (ids) => {
     const rows = await ctx.db.query(sql`SELECT id, national_id_cipher FROM staff WHERE id = ANY(${[...ids]}::uuid[])`);
     const read = rows.filter((r) => r.national_id_cipher);
     if (read.length) {
