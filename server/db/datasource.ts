@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
-import { DataSource, Logger, QueryRunner } from 'typeorm';
+import { DataSource, EntityManager, Logger, QueryRunner } from 'typeorm';
 import { entities } from './entities';
 import { migrations } from './migrations';
 import { Sql } from './sql';
@@ -50,17 +50,23 @@ export function createDataSource(url: string, opts: { poolSize?: number } = {}):
 export class Db {
   constructor(
     readonly ds: DataSource,
+    private readonly run: (text: string, values: unknown[]) => Promise<any[]> = (text, values) => ds.query(text, values),
     private readonly wrap: <T>(run: () => Promise<T>) => Promise<T> = (run) => run(),
   ) {}
 
   /** The same database, each statement run through `wrap` (a request's bookkeeping). */
   tracked(wrap: <T>(run: () => Promise<T>) => Promise<T>): Db {
-    return new Db(this.ds, wrap);
+    return new Db(this.ds, this.run, wrap);
+  }
+
+  /** Statements on one transaction's connection (see writes/transaction.ts). */
+  static onTransaction(ds: DataSource, m: EntityManager): Db {
+    return new Db(ds, async (text, values) => (await m.queryRunner!.query(text, values, true)).records);
   }
 
   async query<T = any>(q: Sql): Promise<T[]> {
     const { text, values } = q.render();
-    return this.wrap(() => this.ds.query(text, values));
+    return this.wrap(() => this.run(text, values));
   }
 
   async one<T = any>(q: Sql): Promise<T | undefined> {

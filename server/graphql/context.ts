@@ -23,6 +23,11 @@ export class Context {
     this.db = db.tracked((run) => this.waves.track(run));
   }
 
+  /** A context for work inside one transaction: same caller and day, statements on its connection, fresh loaders. */
+  onTransaction(db: Db): Context {
+    return new Context(db, this.scope, this.now);
+  }
+
   /** The request's loader under `key`, created by `make` the first time it is asked for. */
   loader<K, V, C = K>(key: string, make: () => RequestLoader<K, V, C>): RequestLoader<K, V, C> {
     let l = this.loaders.get(key);

@@ -4,8 +4,10 @@ import { buildSchema } from 'type-graphql';
 import { ApiClientResolver, ViewerResolver } from '../access/viewer';
 import { EvaluationCycleResolver, EvaluationResolver } from '../evaluations/resolver';
 import { ChangeResolver } from '../feed/resolver';
+import { GroupMutations } from '../groups/mutations';
 import { EducationGroupResolver } from '../groups/resolver';
 import { JurisdictionResolver } from '../jurisdictions/resolver';
+import { MembershipMutations } from '../memberships/mutations';
 import { ApprovalResolver, GroupMembershipResolver } from '../memberships/resolver';
 import { GroupPolicyResolver } from '../policy/resolver';
 import { PostingResolver } from '../postings/resolver';
@@ -19,7 +21,7 @@ export const resolvers = [
   NodeResolver, ViewerResolver, ApiClientResolver, JurisdictionResolver, SchoolResolver, CampusResolver,
   EducationGroupResolver, GroupMembershipResolver, ApprovalResolver, GroupPolicyResolver, StaffResolver,
   PostingResolver, ResourceLibraryResolver, ResourceResolver, EvaluationCycleResolver, EvaluationResolver,
-  ChangeResolver,
+  ChangeResolver, GroupMutations, MembershipMutations,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;

@@ -24,17 +24,26 @@ export default async function globalSetup() {
     (globalThis as any).__HUB_EMBEDDED__ = embedded;
     adminUrl = embedded.url;
   }
-  const name = `hub_test_${process.pid}_${Date.now()}`;
+  // The demo is loaded once into a template; tests read a copy of it, and tests that write
+  // get a copy of their own (CREATE DATABASE ... TEMPLATE is a fast file copy).
+  const prefix = `hub_test_${process.pid}_${Date.now()}`;
+  const template = `${prefix}_tpl`;
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  process.env.HUB_TEST_DATABASE_URL = url.toString();
-  (globalThis as any).__HUB_TEST_DB__ = { adminUrl, name };
-
-  const ds = await openDatabase(url.toString());
+  await admin.query(`CREATE DATABASE ${template}`);
+  const ds = await openDatabase(databaseUrl(adminUrl, template));
   await loadDemo(ds);
   await ds.destroy();
+  await admin.query(`CREATE DATABASE ${prefix}_read TEMPLATE ${template}`);
+  await admin.end();
+  process.env.HUB_TEST_ADMIN_URL = adminUrl;
+  process.env.HUB_TEST_TEMPLATE = template;
+  process.env.HUB_TEST_DATABASE_URL = databaseUrl(adminUrl, `${prefix}_read`);
+  (globalThis as any).__HUB_TEST_DB__ = { adminUrl, prefix };
+}
+
+export function databaseUrl(adminUrl: string, name: string): string {
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
 }

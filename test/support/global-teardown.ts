@@ -1,12 +1,13 @@
 import { Client } from 'pg';
 
 export default async function globalTeardown() {
-  const db = (globalThis as any).__HUB_TEST_DB__ as { adminUrl: string; name: string } | undefined;
+  const db = (globalThis as any).__HUB_TEST_DB__ as { adminUrl: string; prefix: string } | undefined;
   const embedded = (globalThis as any).__HUB_EMBEDDED__ as { stop(): Promise<void> } | undefined;
   if (db && !embedded && process.env.HUB_KEEP_TEST_DB !== '1') {
     const admin = new Client({ connectionString: db.adminUrl });
     await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${db.name} WITH (FORCE)`);
+    const names = await admin.query(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [`${db.prefix}%`]);
+    for (const { datname } of names.rows) await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
     await admin.end();
   }
   if (embedded) await embedded.stop();

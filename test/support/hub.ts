@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { readAuthConfig } from '../../server/access/authenticate';
 import { signToken, TokenClaims } from '../../server/access/tokens';
@@ -38,9 +39,26 @@ export interface TestHub extends Client {
 /** The default caller of tests that are not about access: a bureau administrator of the nation. */
 export const NATIONAL_BUREAU: TokenClaims = { sub: 'test:national-bureau', role: 'BUREAU_ADMIN', jurisdiction: '000000' };
 
-/** Starts the real HTTP server on a free port against the run's test database. */
-export async function startHub(): Promise<TestHub> {
-  const url = process.env.HUB_TEST_DATABASE_URL;
+let copies = 0;
+
+/** A fresh copy of the demo database, for tests that write. */
+async function freshDatabase(): Promise<string> {
+  const admin = new pg.Client({ connectionString: process.env.HUB_TEST_ADMIN_URL });
+  await admin.connect();
+  const name = `${process.env.HUB_TEST_TEMPLATE!.replace(/_tpl$/, '')}_w${process.pid}_${++copies}`;
+  await admin.query(`CREATE DATABASE ${name} TEMPLATE ${process.env.HUB_TEST_TEMPLATE}`);
+  await admin.end();
+  const url = new URL(process.env.HUB_TEST_ADMIN_URL!);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/**
+ * Starts the real HTTP server on a free port against the run's demo database (shared,
+ * read-only by convention), or with `writes: true` against a fresh copy of its own.
+ */
+export async function startHub(opts: { writes?: boolean } = {}): Promise<TestHub> {
+  const url = opts.writes ? await freshDatabase() : process.env.HUB_TEST_DATABASE_URL;
   if (!url) throw new Error('HUB_TEST_DATABASE_URL is not set: run the tests through jest (global setup)');
   const ds = createDataSource(url, { poolSize: 20 });
   await ds.initialize();

@@ -1,0 +1,193 @@
+import { Arg, Ctx, Field, ID, InputType, Mutation, Resolver } from 'type-graphql';
+import { bureau, forbidden, isBureauOf, isGroupAdminOf, requireWriter } from '../access/authority';
+import { today } from '../calendar';
+import { newId } from '../db/ids';
+import { and, sql } from '../db/sql';
+import type { Context } from '../graphql/context';
+import { GroupMode } from '../graphql/enums';
+import { badInput, hubError, notFound } from '../graphql/errors';
+import { uuidOf } from '../graphql/ids';
+import { LocalDate } from '../graphql/scalars';
+import { policyAt } from '../policy/resolve';
+import { write, Writer } from '../writes/transaction';
+import { EducationGroup } from './entity';
+
+@InputType()
+export class CreateGroupInput {
+  @Field() name: string;
+  @Field(() => GroupMode) mode: GroupMode;
+  @Field(() => String, { nullable: true, description: 'Defaults to the county of the lead campus.' }) jurisdictionCode?: string | null;
+  @Field(() => ID) leadCampusId: string;
+  @Field(() => Boolean, { nullable: true, defaultValue: false }) legalEntity?: boolean;
+  @Field(() => LocalDate, { nullable: true }) establishedOn?: string | null;
+}
+
+@InputType()
+export class UpdateGroupInput {
+  @Field(() => String, { nullable: true }) name?: string | null;
+  @Field(() => GroupMode, { nullable: true }) mode?: GroupMode | null;
+  @Field(() => Boolean, { nullable: true }) legalEntity?: boolean | null;
+}
+
+@InputType()
+export class CharterInput {
+  @Field() title: string;
+  @Field() uri: string;
+  @Field(() => LocalDate) filedOn: string;
+}
+
+const trimmed = (field: string, v: string) => {
+  const t = v.trim();
+  if (!t) throw badInput(field, `${field} must not be empty`);
+  return t;
+};
+
+/** The group, locked for this transaction, with its supervising bureau; NOT_FOUND when the caller cannot see it. */
+export async function lockGroup(w: Writer, id: string) {
+  return lockGroupRow(w, uuidOf(id, 'EducationGroup'));
+}
+
+export async function lockGroupRow(w: Writer, uuid: string | null, opts: { scoped?: boolean } = {}) {
+  const g = uuid
+    ? await w.one(sql`SELECT g.*, j.code AS j_code, j.name AS j_name FROM education_group g JOIN jurisdiction j ON j.id = g.jurisdiction_id
+        WHERE ${and([sql`g.id = ${uuid}::uuid`, opts.scoped !== false && w.ctx.scope.visible('EducationGroup', 'g')])} FOR UPDATE OF g`)
+    : undefined;
+  if (!g) throw notFound('group');
+  return g;
+}
+
+/** Active MEMBER campuses (the lead not counted). */
+export async function activeMembers(w: Writer, groupId: string): Promise<number> {
+  return (await w.one(sql`SELECT count(*)::int AS n FROM group_membership WHERE group_id = ${groupId}::uuid AND status = 'ACTIVE' AND role = 'MEMBER'`)).n;
+}
+
+/** Throws POLICY_VIOLATION when a group of this mode may not have `members` members where it is supervised. */
+export async function checkCap(ctx: Context, jurisdictionId: string, mode: GroupMode, members: number, field: string) {
+  const cap = (await policyAt(ctx, jurisdictionId)).maxMembers.find((l) => l.mode === mode)?.maxMembers;
+  if (cap !== undefined && members > cap) {
+    throw hubError('POLICY_VIOLATION', `a ${mode} group may have at most ${cap} member campuses (the lead not counted); it would have ${members}`, { field });
+  }
+}
+
+const groupJurisdictions = async (w: Writer, groupId: string): Promise<string[]> =>
+  (await w.query(sql`SELECT g.jurisdiction_id AS id FROM education_group g WHERE g.id = ${groupId}::uuid
+    UNION SELECT c.jurisdiction_id FROM group_membership m JOIN campus c ON c.id = m.campus_id WHERE m.group_id = ${groupId}::uuid`)).map((r) => r.id);
+
+@Resolver(() => EducationGroup)
+export class GroupMutations {
+  @Mutation(() => EducationGroup)
+  createGroup(@Arg('input', () => CreateGroupInput) input: CreateGroupInput, @Ctx() ctx: Context) {
+    requireWriter(ctx);
+    const name = trimmed('name', input.name);
+    return write(ctx, async (w) => {
+      const campusId = uuidOf(input.leadCampusId, 'Campus');
+      const lead = campusId
+        ? await w.one(sql`SELECT c.*, j.code AS j_code FROM campus c JOIN jurisdiction j ON j.id = c.jurisdiction_id
+            WHERE ${and([sql`c.id = ${campusId}::uuid`, ctx.scope.visible('Campus', 'c')])}`)
+        : undefined;
+      if (!lead) throw badInput('leadCampusId', 'no such campus');
+      const code = input.jurisdictionCode ?? lead.j_code;
+      const j = await w.one(sql`SELECT id, code, name FROM jurisdiction WHERE code = ${code}`);
+      if (!j) throw badInput('jurisdictionCode', `unknown jurisdiction ${code}`);
+      if (!isBureauOf(ctx, j.id)) throw forbidden(`${bureau(j)}: a group is approved by the bureau over its lead school`);
+      const within = await w.one(sql`SELECT 1 FROM jurisdiction_ancestor WHERE ancestor_id = ${j.id}::uuid AND jurisdiction_id = ${lead.jurisdiction_id}::uuid`);
+      if (!within) throw badInput('jurisdictionCode', `the lead campus does not lie within ${j.name} (${j.code})`);
+      const joined = input.establishedOn ?? today(ctx.now);
+      const g = await w.one(sql`INSERT INTO education_group (id, name, mode, status, jurisdiction_id, lead_campus_id, legal_entity, established_on)
+        VALUES (${newId()}, ${name}, ${input.mode}, 'PROPOSED', ${j.id}, ${lead.id}, ${input.legalEntity ?? false}, ${input.establishedOn ?? null}) RETURNING *`);
+      const m = await w.one(sql`INSERT INTO group_membership (id, group_id, campus_id, role, status, joined_on)
+        VALUES (${newId()}, ${g.id}, ${lead.id}, 'LEAD', 'ACTIVE', ${joined}) RETURNING *`);
+      const where = [j.id, lead.jurisdiction_id];
+      await w.record({ action: 'createGroup', entityType: 'EducationGroup', entityId: g.id, after: g, jurisdictionIds: where });
+      await w.record({ action: 'createGroup', entityType: 'GroupMembership', entityId: m.id, after: m, jurisdictionIds: where });
+      return w.row(EducationGroup, g);
+    });
+  }
+
+  @Mutation(() => EducationGroup)
+  updateGroup(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateGroupInput) input: UpdateGroupInput, @Ctx() ctx: Context) {
+    requireWriter(ctx);
+    return write(ctx, async (w) => {
+      const g = await lockGroup(w, id);
+      const supervisor = isBureauOf(ctx, g.jurisdiction_id);
+      // The group's office may rename it; mode and legal status are the bureau's to change.
+      if (!supervisor && !(isGroupAdminOf(ctx, g.id) && input.mode == null && input.legalEntity == null)) {
+        throw forbidden(`${bureau({ name: g.j_name, code: g.j_code })} (the group's administrator may change its name only)`);
+      }
+      if (g.status === 'DISSOLVED') throw hubError('CONFLICT', 'the group is dissolved');
+      const name = input.name == null ? g.name : trimmed('name', input.name);
+      const mode = input.mode ?? g.mode;
+      if (mode !== g.mode) await checkCap(w.ctx, g.jurisdiction_id, mode, await activeMembers(w, g.id), 'mode');
+      const after = await w.one(sql`UPDATE education_group SET name = ${name}, mode = ${mode}, legal_entity = ${input.legalEntity ?? g.legal_entity},
+        updated_at = now() WHERE id = ${g.id} RETURNING *`);
+      await w.record({ action: 'updateGroup', entityType: 'EducationGroup', entityId: g.id, before: g, after, jurisdictionIds: await groupJurisdictions(w, g.id) });
+      return w.row(EducationGroup, after);
+    });
+  }
+
+  @Mutation(() => EducationGroup)
+  fileCharter(@Arg('groupId', () => ID) groupId: string, @Arg('input', () => CharterInput) input: CharterInput, @Ctx() ctx: Context) {
+    requireWriter(ctx);
+    return write(ctx, async (w) => {
+      const g = await lockGroup(w, groupId);
+      if (!isBureauOf(ctx, g.jurisdiction_id) && !isGroupAdminOf(ctx, g.id)) throw forbidden(`the group's GROUP_ADMIN or ${bureau({ name: g.j_name, code: g.j_code })}`);
+      const after = await w.one(sql`UPDATE education_group SET charter_title = ${trimmed('title', input.title)}, charter_uri = ${trimmed('uri', input.uri)},
+        charter_filed_on = ${input.filedOn}, updated_at = now() WHERE id = ${g.id} RETURNING *`);
+      await w.record({ action: 'fileCharter', entityType: 'EducationGroup', entityId: g.id, before: g, after, jurisdictionIds: await groupJurisdictions(w, g.id) });
+      return w.row(EducationGroup, after);
+    });
+  }
+
+  @Mutation(() => EducationGroup, { description: 'The supervising bureau approves a PROPOSED group (or reinstates a SUSPENDED one): it becomes ACTIVE.' })
+  approveGroup(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+    return this.transition(ctx, id, 'approveGroup', ['PROPOSED', 'SUSPENDED'], 'ACTIVE');
+  }
+
+  @Mutation(() => EducationGroup)
+  suspendGroup(@Arg('id', () => ID) id: string, @Arg('reason') reason: string, @Ctx() ctx: Context) {
+    return this.transition(ctx, id, 'suspendGroup', ['ACTIVE'], 'SUSPENDED', trimmed('reason', reason));
+  }
+
+  @Mutation(() => EducationGroup, { description: 'Ends every active membership and the group (解散).' })
+  dissolveGroup(@Arg('id', () => ID) id: string, @Arg('reason') reason: string, @Ctx() ctx: Context) {
+    return this.transition(ctx, id, 'dissolveGroup', ['PROPOSED', 'ACTIVE', 'SUSPENDED'], 'DISSOLVED', trimmed('reason', reason));
+  }
+
+  /** Status changes, all decided by the supervising bureau. */
+  private transition(ctx: Context, id: string, action: string, from: string[], to: string, reason?: string) {
+    requireWriter(ctx);
+    return write(ctx, async (w) => {
+      const g = await lockGroup(w, id);
+      if (!isBureauOf(ctx, g.jurisdiction_id)) throw forbidden(bureau({ name: g.j_name, code: g.j_code }));
+      if (!from.includes(g.status)) throw hubError('CONFLICT', `a ${g.status} group cannot be moved to ${to}`, { field: 'id' });
+      const day = today(ctx.now);
+      const jurisdictions = await groupJurisdictions(w, g.id);
+      if (to === 'DISSOLVED') await this.endEverything(w, g.id, day, reason!, jurisdictions);
+      const after = await w.one(sql`UPDATE education_group SET status = ${to},
+          established_on = CASE WHEN ${to} = 'ACTIVE' THEN coalesce(established_on, ${day}::date) ELSE established_on END,
+          dissolved_on = CASE WHEN ${to} = 'DISSOLVED' THEN greatest(${day}::date, coalesce(established_on, ${day}::date)) ELSE dissolved_on END,
+          updated_at = now()
+        WHERE id = ${g.id} RETURNING *`);
+      await w.record({ action, entityType: 'EducationGroup', entityId: g.id, before: g, after: { ...after, reason }, jurisdictionIds: jurisdictions });
+      return w.row(EducationGroup, after);
+    });
+  }
+
+  /** Dissolution: active memberships end today, applications close, postings end or are cancelled. */
+  private async endEverything(w: Writer, groupId: string, day: string, reason: string, jurisdictions: string[]) {
+    const changes = [
+      ...(await w.query(sql`UPDATE group_membership SET status = 'EXITED', left_on = greatest(${day}::date, joined_on), updated_at = now()
+        WHERE group_id = ${groupId}::uuid AND status = 'ACTIVE' RETURNING *, 'GroupMembership' AS kind`)),
+      ...(await w.query(sql`UPDATE group_membership SET status = 'REJECTED', updated_at = now()
+        WHERE group_id = ${groupId}::uuid AND status = 'APPLIED' RETURNING *, 'GroupMembership' AS kind`)),
+      ...(await w.query(sql`UPDATE posting SET status = 'CANCELLED', cancel_reason = ${`group dissolved: ${reason}`}, updated_at = now()
+        WHERE group_id = ${groupId}::uuid AND status = 'PLANNED' RETURNING *, 'Posting' AS kind`)),
+      ...(await w.query(sql`UPDATE posting SET status = 'COMPLETED', end_date = greatest(${day}::date, start_date), updated_at = now()
+        WHERE group_id = ${groupId}::uuid AND status = 'ACTIVE' RETURNING *, 'Posting' AS kind`)),
+    ];
+    for (const row of changes) {
+      const { kind, ...after } = row;
+      await w.record({ action: 'dissolveGroup', entityType: kind, entityId: row.id, after, jurisdictionIds: jurisdictions });
+    }
+  }
+}

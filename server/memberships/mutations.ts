@@ -1,0 +1,173 @@
+import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
+import { bureau, forbidden, isBureauOf, isGroupAdminOf, isSchoolAdminOf, requireWriter } from '../access/authority';
+import { today } from '../calendar';
+import { newId } from '../db/ids';
+import { and, sql } from '../db/sql';
+import type { Context } from '../graphql/context';
+import { ApprovalAuthority, ApprovalDecision } from '../graphql/enums';
+import { badInput, hubError, notFound } from '../graphql/errors';
+import { uuidOf } from '../graphql/ids';
+import { LocalDate } from '../graphql/scalars';
+import { activeMembers, checkCap, lockGroupRow } from '../groups/mutations';
+import { write, Writer } from '../writes/transaction';
+import { GroupMembership } from './entity';
+
+interface Place { id: string; code: string; name: string }
+
+/** The bureaus that may have to decide on a campus joining a group. */
+async function authorities(w: Writer, groupId: string, campusId: string) {
+  const r = await w.one(sql`
+    SELECT g.jurisdiction_id AS supervising, c.jurisdiction_id AS home, lc.jurisdiction_id AS lead_county,
+      (SELECT a.ancestor_id FROM jurisdiction_ancestor a JOIN jurisdiction_ancestor b ON b.ancestor_id = a.ancestor_id
+        WHERE a.jurisdiction_id = c.jurisdiction_id AND b.jurisdiction_id = lc.jurisdiction_id ORDER BY a.depth LIMIT 1) AS common
+    FROM education_group g JOIN campus lc ON lc.id = g.lead_campus_id, campus c
+    WHERE g.id = ${groupId}::uuid AND c.id = ${campusId}::uuid`);
+  const places: Place[] = await w.query(sql`SELECT id, code, name FROM jurisdiction WHERE id = ANY(${[r.supervising, r.home, r.common]}::uuid[])`);
+  const place = (id: string) => places.find((p) => p.id === id)!;
+  return { supervising: place(r.supervising), home: place(r.home), common: place(r.common), crossCounty: r.home !== r.lead_county };
+}
+
+/**
+ * The approval chain [000 §三(四)], worked out from where the campus lies: the group council,
+ * the supervising bureau, and for a campus in another county (跨县域) its own county bureau
+ * and the nearest bureau above both counties, skipping a step whose bureau is the supervising one.
+ */
+export function approvalChain(a: Awaited<ReturnType<typeof authorities>>): ApprovalAuthority[] {
+  const chain: ApprovalAuthority[] = ['GROUP_COUNCIL', 'SUPERVISING_BUREAU'];
+  if (a.crossCounty) {
+    if (a.home.id !== a.supervising.id) chain.push('HOME_BUREAU');
+    if (a.common.id !== a.supervising.id && a.common.id !== a.home.id) chain.push('COMMON_PARENT_BUREAU');
+  }
+  return chain;
+}
+
+async function lockMembership(w: Writer, id: string) {
+  const uuid = uuidOf(id, 'GroupMembership');
+  const m = uuid
+    ? await w.one(sql`SELECT m.*, c.school_id, c.jurisdiction_id AS campus_jurisdiction FROM group_membership m JOIN campus c ON c.id = m.campus_id
+        WHERE ${and([sql`m.id = ${uuid}::uuid`, w.ctx.scope.visible('GroupMembership', 'm')])} FOR UPDATE OF m`)
+    : undefined;
+  if (!m) throw notFound('membership');
+  return m;
+}
+
+/** The membership's own columns (without the joined campus facts) for the audit diff. */
+const strip = ({ school_id: _school, campus_jurisdiction: _county, ...own }: Record<string, unknown>) => own;
+
+@Resolver(() => GroupMembership)
+export class MembershipMutations {
+  @Mutation(() => GroupMembership, { description: 'A campus applies to join a group; the approvals it needs are worked out from where it lies.' })
+  applyForMembership(@Arg('groupId', () => ID) groupId: string, @Arg('campusId', () => ID) campusId: string, @Ctx() ctx: Context) {
+    requireWriter(ctx);
+    return write(ctx, async (w) => {
+      // Applicants need not see the group's insides to apply to it: any group id will do.
+      const g = await lockGroupRow(w, uuidOf(groupId, 'EducationGroup'), { scoped: false });
+      if (g.status !== 'ACTIVE') throw hubError('CONFLICT', `the group is ${g.status}: only an ACTIVE group admits members`, { field: 'groupId' });
+      const cid = uuidOf(campusId, 'Campus');
+      const campus = cid ? await w.one(sql`SELECT c.* FROM campus c WHERE ${and([sql`c.id = ${cid}::uuid`, ctx.scope.visible('Campus', 'c')])}`) : undefined;
+      if (!campus) throw badInput('campusId', 'no such campus');
+      if (!isSchoolAdminOf(ctx, campus.school_id) && !isBureauOf(ctx, campus.jurisdiction_id)) {
+        throw forbidden("the campus's SCHOOL_ADMIN or its county's BUREAU_ADMIN");
+      }
+      const chain = approvalChain(await authorities(w, g.id, campus.id));
+      const m = await w.one(sql`INSERT INTO group_membership (id, group_id, campus_id, role, status, applied_at, required_approvals)
+        VALUES (${newId()}, ${g.id}, ${campus.id}, 'MEMBER', 'APPLIED', now(), ${chain}::text[]) RETURNING *`);
+      await w.record({ action: 'applyForMembership', entityType: 'GroupMembership', entityId: m.id, after: m, jurisdictionIds: [g.jurisdiction_id, campus.jurisdiction_id] });
+      return w.row(GroupMembership, m);
+    });
+  }
+
+  @Mutation(() => GroupMembership, { description: 'Records the caller\'s decision for the authority it acts as; the last approval activates the membership.' })
+  decideMembership(
+    @Arg('id', () => ID) id: string,
+    @Arg('decision', () => ApprovalDecision) decision: ApprovalDecision,
+    @Arg('comment', () => String, { nullable: true }) comment: string | null,
+    @Ctx() ctx: Context,
+  ) {
+    requireWriter(ctx);
+    return write(ctx, async (w) => {
+      const m = await lockMembership(w, id);
+      if (m.status !== 'APPLIED') throw hubError('CONFLICT', `the membership is ${m.status}: nothing left to decide`, { field: 'id' });
+      const decided = new Set((await w.query(sql`SELECT authority FROM membership_approval WHERE membership_id = ${m.id}::uuid`)).map((r) => r.authority));
+      const next = (m.required_approvals as ApprovalAuthority[]).find((a) => !decided.has(a))!;
+      const places = await authorities(w, m.group_id, m.campus_id);
+      const place = next === 'SUPERVISING_BUREAU' ? places.supervising : next === 'HOME_BUREAU' ? places.home : next === 'COMMON_PARENT_BUREAU' ? places.common : null;
+      const allowed = place ? isBureauOf(ctx, place.id) : isGroupAdminOf(ctx, m.group_id);
+      if (!allowed) {
+        throw forbidden(`the ${next} to decide next: ${place ? bureau(place) : "the group's GROUP_ADMIN (理事会)"}`);
+      }
+      await w.query(sql`INSERT INTO membership_approval (id, membership_id, authority, jurisdiction_id, decision, decided_by, comment)
+        VALUES (${newId()}, ${m.id}, ${next}, ${place?.id ?? null}, ${decision}, ${ctx.scope.caller.subject}, ${comment})`);
+      const last = decided.size + 1 === m.required_approvals.length;
+      let after: any;
+      if (decision === 'REJECTED') {
+        after = await w.one(sql`UPDATE group_membership SET status = 'REJECTED', updated_at = now() WHERE id = ${m.id} RETURNING *`);
+      } else if (last) {
+        // The last approval activates, and only now are the rules that span groups checked,
+        // under the group's row lock: concurrent activations for one group take turns.
+        const g = await lockGroupRow(w, m.group_id, { scoped: false });
+        if (g.status !== 'ACTIVE') throw hubError('CONFLICT', `the group is ${g.status}`, { field: 'id' });
+        await checkCap(w.ctx, g.jurisdiction_id, g.mode, (await activeMembers(w, g.id)) + 1, 'id');
+        const elsewhere = await w.one(sql`SELECT g.name FROM group_membership o JOIN education_group g ON g.id = o.group_id
+          WHERE o.campus_id = ${m.campus_id}::uuid AND o.status = 'ACTIVE'`);
+        if (elsewhere) throw hubError('POLICY_VIOLATION', `the campus is already an active member of ${elsewhere.name}`, { field: 'id' });
+        after = await w.one(sql`UPDATE group_membership SET status = 'ACTIVE', joined_on = ${today(ctx.now)}, updated_at = now() WHERE id = ${m.id} RETURNING *`);
+      } else {
+        after = await w.one(sql`UPDATE group_membership SET updated_at = now() WHERE id = ${m.id} RETURNING *`);
+      }
+      await w.record({
+        action: `decideMembership:${next}:${decision}`, entityType: 'GroupMembership', entityId: m.id, before: strip(m), after,
+        jurisdictionIds: [places.supervising.id, places.home.id],
+      });
+      return w.row(GroupMembership, after);
+    });
+  }
+
+  @Mutation(() => GroupMembership)
+  withdrawMembership(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+    requireWriter(ctx);
+    return write(ctx, async (w) => {
+      const m = await lockMembership(w, id);
+      if (!isSchoolAdminOf(ctx, m.school_id) && !isBureauOf(ctx, m.campus_jurisdiction)) {
+        throw forbidden("the campus's SCHOOL_ADMIN or its county's BUREAU_ADMIN");
+      }
+      if (m.status !== 'APPLIED') throw hubError('CONFLICT', `only an application can be withdrawn; this membership is ${m.status}`, { field: 'id' });
+      const after = await w.one(sql`UPDATE group_membership SET status = 'WITHDRAWN', updated_at = now() WHERE id = ${m.id} RETURNING *`);
+      await w.record({ action: 'withdrawMembership', entityType: 'GroupMembership', entityId: m.id, before: strip(m), after, jurisdictionIds: [m.campus_jurisdiction] });
+      return w.row(GroupMembership, after);
+    });
+  }
+
+  @Mutation(() => GroupMembership, { description: 'The member leaves, or is removed, as of the given date (退出).' })
+  exitMembership(
+    @Arg('id', () => ID) id: string,
+    @Arg('on', () => LocalDate) on: string,
+    @Arg('reason') reason: string,
+    @Ctx() ctx: Context,
+  ) {
+    requireWriter(ctx);
+    if (!reason.trim()) throw badInput('reason', 'reason must not be empty');
+    return write(ctx, async (w) => {
+      const m = await lockMembership(w, id);
+      const g = await lockGroupRow(w, m.group_id, { scoped: false });
+      if (!isBureauOf(ctx, g.jurisdiction_id) && !isGroupAdminOf(ctx, g.id) && !isSchoolAdminOf(ctx, m.school_id)) {
+        throw forbidden(`${bureau({ name: g.j_name, code: g.j_code })}, the group's GROUP_ADMIN or the campus's SCHOOL_ADMIN`);
+      }
+      if (m.status !== 'ACTIVE') throw hubError('CONFLICT', `only an active membership can end; this one is ${m.status}`, { field: 'id' });
+      if (m.role === 'LEAD') throw hubError('CONFLICT', 'the lead campus leaves only when the group is dissolved', { field: 'id' });
+      if (on < m.joined_on) throw badInput('on', `on must not be before the campus joined (${m.joined_on})`);
+      const after = await w.one(sql`UPDATE group_membership SET status = 'EXITED', left_on = ${on}, updated_at = now() WHERE id = ${m.id} RETURNING *`);
+      // Postings need both campuses in the group for their whole period.
+      const postings = [
+        ...(await w.query(sql`UPDATE posting SET status = 'CANCELLED', cancel_reason = ${`campus left the group: ${reason}`}, updated_at = now()
+          WHERE group_id = ${g.id}::uuid AND status = 'PLANNED' AND ${m.campus_id}::uuid IN (from_campus_id, to_campus_id) RETURNING *`)),
+        ...(await w.query(sql`UPDATE posting SET status = 'COMPLETED', end_date = greatest(${on}::date, start_date), updated_at = now()
+          WHERE group_id = ${g.id}::uuid AND status = 'ACTIVE' AND ${m.campus_id}::uuid IN (from_campus_id, to_campus_id) RETURNING *`)),
+      ];
+      const where = [g.jurisdiction_id, m.campus_jurisdiction];
+      await w.record({ action: 'exitMembership', entityType: 'GroupMembership', entityId: m.id, before: strip(m), after: { ...after, reason }, jurisdictionIds: where });
+      for (const p of postings) await w.record({ action: 'exitMembership', entityType: 'Posting', entityId: p.id, after: p, jurisdictionIds: where });
+      return w.row(GroupMembership, after);
+    });
+  }
+}

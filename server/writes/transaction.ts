@@ -1,0 +1,124 @@
+import { EntityManager, QueryFailedError } from 'typeorm';
+import { Db } from '../db/datasource';
+import { hydrate } from '../db/rows';
+import { newId } from '../db/ids';
+import { Sql } from '../db/sql';
+import type { Context } from '../graphql/context';
+import { ChangeOperation } from '../graphql/enums';
+import { hubError } from '../graphql/errors';
+
+/**
+ * Every write is one transaction: its rows, its audit entries and its change-feed entries
+ * commit together or not at all. Rules that span rows take row locks (`lock`), and the unique
+ * indexes of the schema are the last line (a violation becomes CONFLICT). Serialization
+ * failures and deadlocks are retried.
+ */
+export class Writer {
+  /** The request's context bound to this transaction: every read here sees (and waits on) its locks. */
+  readonly ctx: Context;
+
+  constructor(
+    requestCtx: Context,
+    private readonly m: EntityManager,
+  ) {
+    this.ctx = requestCtx.onTransaction(Db.onTransaction(requestCtx.db.ds, m));
+  }
+
+  /** Rows of any statement, RETURNING included. */
+  query<T = any>(q: Sql): Promise<T[]> {
+    return this.ctx.db.query<T>(q);
+  }
+
+  one<T = any>(q: Sql): Promise<T | undefined> {
+    return this.ctx.db.one<T>(q);
+  }
+
+  /** Rows as entities (for returning what was written). */
+  row<T>(entity: new () => T, raw: Record<string, unknown>): T {
+    return hydrate(this.ctx.db.ds, entity, raw);
+  }
+
+  /**
+   * Records the write: an audit entry (actor, action, entity, before/after of the changed
+   * fields) and a change-feed entry, in this transaction.
+   */
+  async record(opts: {
+    action: string;
+    entityType: string;
+    entityId: string;
+    before?: Record<string, unknown> | null;
+    after?: Record<string, unknown> | null;
+    jurisdictionIds: string[];
+    naturalKey?: string | null;
+    operation?: ChangeOperation;
+  }): Promise<void> {
+    const diff = changedFields(opts.before ?? null, opts.after ?? null);
+    const c = this.ctx.scope.caller;
+    await this.m.query(
+      `INSERT INTO audit_entry (id, actor, action, entity_type, entity_id, jurisdiction_ids, diff) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [newId(), `${c.role}:${c.subject}`, opts.action, opts.entityType, opts.entityId, [...new Set(opts.jurisdictionIds)], JSON.stringify(diff)],
+    );
+    await this.m.query(
+      `INSERT INTO change_event (entity_type, entity_id, natural_key, operation) VALUES ($1, $2, $3, $4)`,
+      [opts.entityType, opts.entityId, opts.naturalKey ?? null, opts.operation ?? 'UPSERT'],
+    );
+  }
+}
+
+/** Only the fields that differ, as { before: {...}, after: {...} }. */
+function changedFields(before: Record<string, unknown> | null, after: Record<string, unknown> | null) {
+  const keys = new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})]);
+  const b: Record<string, unknown> = {};
+  const a: Record<string, unknown> = {};
+  for (const k of keys) {
+    if (['created_at', 'updated_at', 'national_id_cipher'].includes(k)) continue;
+    const x = before?.[k] ?? null;
+    const y = after?.[k] ?? null;
+    if (JSON.stringify(x) !== JSON.stringify(y)) {
+      if (before) b[k] = x;
+      if (after) a[k] = y;
+    }
+  }
+  return { before: before ? b : null, after: after ? a : null };
+}
+
+const RETRYABLE = new Set(['40001', '40P01']);
+
+/** Runs `fn` in one transaction for this request's caller, retrying serialization failures. */
+export async function write<T>(ctx: Context, fn: (w: Writer) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ctx.db.ds.transaction('READ COMMITTED', (m) => fn(new Writer(ctx, m)));
+    } catch (e) {
+      const code = (e as { driverError?: { code?: string } }).driverError?.code ?? (e as { code?: string }).code;
+      if (code && RETRYABLE.has(code) && attempt < 5) {
+        await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 20));
+        continue;
+      }
+      throw translate(e);
+    }
+  }
+}
+
+/** Database rule violations a client can act on; anything else stays internal. */
+function translate(e: unknown): unknown {
+  if (!(e instanceof QueryFailedError)) return e;
+  const d = (e as QueryFailedError & { driverError: { code?: string; constraint?: string } }).driverError;
+  const constraint = d?.constraint ?? '';
+  const known: Record<string, [string, string, string]> = {
+    membership_one_active_per_campus: ['POLICY_VIOLATION', 'campusId', 'the campus is already an active member of another group'],
+    membership_one_open_per_group_campus: ['CONFLICT', 'campusId', 'the campus already has an open application or membership in this group'],
+    posting_one_open_per_staff: ['CONFLICT', 'staffId', 'this person already has a PLANNED or ACTIVE posting'],
+    school_code_key: ['CONFLICT', 'code', 'a school with this code already exists'],
+    campus_school_id_name_key: ['CONFLICT', 'name', 'the school already has a campus with this name'],
+    staff_school_id_external_id_key: ['CONFLICT', 'externalId', 'the school already has staff with this externalId'],
+    resource_library_group_id_name_key: ['CONFLICT', 'name', 'the group already has a library with this name'],
+    evaluation_one_per_group_target: ['CONFLICT', 'targetId', 'this target already has an evaluation by this evaluator kind in the cycle'],
+    evaluation_one_per_campus_target: ['CONFLICT', 'targetId', 'this target already has an evaluation by this evaluator kind in the cycle'],
+    membership_approval_membership_id_authority_key: ['CONFLICT', 'id', 'this authority has already decided'],
+  };
+  const hit = known[constraint];
+  if (hit) return hubError(hit[0] as never, hit[2], { field: hit[1] });
+  if (d?.code === '23505') return hubError('CONFLICT', 'conflicts with an existing record');
+  return e;
+}
