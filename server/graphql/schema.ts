@@ -3,13 +3,16 @@ import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { ApiClientResolver, ViewerResolver } from '../access/viewer';
 import { EvaluationCycleResolver, EvaluationResolver } from '../evaluations/resolver';
+import { ApiClientMutations } from '../clients/mutations';
 import { ChangeResolver } from '../feed/resolver';
 import { GroupMutations } from '../groups/mutations';
 import { EducationGroupResolver } from '../groups/resolver';
 import { JurisdictionResolver } from '../jurisdictions/resolver';
 import { MembershipMutations } from '../memberships/mutations';
 import { ApprovalResolver, GroupMembershipResolver } from '../memberships/resolver';
+import { PolicyMutations } from '../policy/mutations';
 import { GroupPolicyResolver } from '../policy/resolver';
+import { PostingMutations } from '../postings/mutations';
 import { PostingResolver } from '../postings/resolver';
 import { ResourceLibraryResolver, ResourceResolver } from '../resources/resolver';
 import { CampusResolver, SchoolResolver } from '../schools/resolver';
@@ -21,7 +24,7 @@ export const resolvers = [
   NodeResolver, ViewerResolver, ApiClientResolver, JurisdictionResolver, SchoolResolver, CampusResolver,
   EducationGroupResolver, GroupMembershipResolver, ApprovalResolver, GroupPolicyResolver, StaffResolver,
   PostingResolver, ResourceLibraryResolver, ResourceResolver, EvaluationCycleResolver, EvaluationResolver,
-  ChangeResolver, GroupMutations, MembershipMutations,
+  ChangeResolver, GroupMutations, MembershipMutations, PostingMutations, PolicyMutations, ApiClientMutations,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;

@@ -51,6 +51,8 @@ export class Writer {
     jurisdictionIds: string[];
     naturalKey?: string | null;
     operation?: ChangeOperation;
+    /** false for records that are not API entities (e.g. a jurisdiction's policy): audited only. */
+    feed?: boolean;
   }): Promise<void> {
     const diff = changedFields(opts.before ?? null, opts.after ?? null);
     const c = this.ctx.scope.caller;
@@ -58,6 +60,7 @@ export class Writer {
       `INSERT INTO audit_entry (id, actor, action, entity_type, entity_id, jurisdiction_ids, diff) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
       [newId(), `${c.role}:${c.subject}`, opts.action, opts.entityType, opts.entityId, [...new Set(opts.jurisdictionIds)], JSON.stringify(diff)],
     );
+    if (opts.feed === false) return;
     await this.m.query(
       `INSERT INTO change_event (entity_type, entity_id, natural_key, operation) VALUES ($1, $2, $3, $4)`,
       [opts.entityType, opts.entityId, opts.naturalKey ?? null, opts.operation ?? 'UPSERT'],

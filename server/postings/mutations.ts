@@ -1,0 +1,124 @@
+import { Arg, Ctx, Field, ID, InputType, Mutation, Resolver } from 'type-graphql';
+import { forbidden, isBureauOf, isGroupAdminOf, requireWriter } from '../access/authority';
+import { newId } from '../db/ids';
+import { and, sql } from '../db/sql';
+import type { Context } from '../graphql/context';
+import { PostingType, StaffRole } from '../graphql/enums';
+import { badInput, hubError, notFound } from '../graphql/errors';
+import { uuidOf } from '../graphql/ids';
+import { LocalDate } from '../graphql/scalars';
+import { write, Writer } from '../writes/transaction';
+import { Posting } from './entity';
+
+@InputType()
+export class CreatePostingInput {
+  @Field(() => ID) staffId: string;
+  @Field(() => ID) toCampusId: string;
+  @Field(() => PostingType) type: PostingType;
+  @Field(() => StaffRole) hostRole: StaffRole;
+  @Field(() => LocalDate) startDate: string;
+  @Field(() => LocalDate, { nullable: true }) endDate?: string | null;
+}
+
+/** The group both campuses are active in (lead or member), locked against changes meanwhile. */
+async function commonGroup(w: Writer, from: string, to: string, start: string) {
+  return w.one(sql`
+    SELECT g.*, (g.lead_campus_id = ${from}::uuid AND g.lead_campus_id <> ${to}::uuid) AS from_lead
+    FROM education_group g
+    JOIN group_membership a ON a.group_id = g.id AND a.campus_id = ${from}::uuid AND a.status = 'ACTIVE' AND a.joined_on <= ${start}::date
+    JOIN group_membership b ON b.group_id = g.id AND b.campus_id = ${to}::uuid AND b.status = 'ACTIVE' AND b.joined_on <= ${start}::date
+    WHERE g.status = 'ACTIVE' FOR SHARE OF g`);
+}
+
+/** Who arranges postings in a group: its administrator or its supervising bureau. */
+function mayArrange(ctx: Context, g: { id: string; jurisdiction_id: string }) {
+  if (!isGroupAdminOf(ctx, g.id) && !isBureauOf(ctx, g.jurisdiction_id)) throw forbidden("the group's GROUP_ADMIN or its supervising BUREAU_ADMIN");
+}
+
+async function lockPosting(w: Writer, id: string) {
+  const uuid = uuidOf(id, 'Posting');
+  const p = uuid
+    ? await w.one(sql`SELECT p.*, g.jurisdiction_id AS g_jurisdiction FROM posting p JOIN education_group g ON g.id = p.group_id
+        WHERE ${and([sql`p.id = ${uuid}::uuid`, w.ctx.scope.visible('Posting', 'p')])} FOR UPDATE OF p`)
+    : undefined;
+  if (!p) throw notFound('posting');
+  mayArrange(w.ctx, { id: p.group_id, jurisdiction_id: p.g_jurisdiction });
+  return p;
+}
+
+const whereOf = async (w: Writer, p: { from_campus_id: string; to_campus_id: string; group_id: string }) =>
+  (await w.query(sql`SELECT jurisdiction_id AS id FROM campus WHERE id IN (${p.from_campus_id}::uuid, ${p.to_campus_id}::uuid)
+    UNION SELECT jurisdiction_id FROM education_group WHERE id = ${p.group_id}::uuid`)).map((r) => r.id);
+
+@Resolver(() => Posting)
+export class PostingMutations {
+  @Mutation(() => Posting)
+  createPosting(@Arg('input', () => CreatePostingInput) input: CreatePostingInput, @Ctx() ctx: Context) {
+    requireWriter(ctx);
+    if (input.endDate && input.endDate < input.startDate) throw badInput('endDate', 'endDate must not be before startDate');
+    return write(ctx, async (w) => {
+      const staffId = uuidOf(input.staffId, 'Staff');
+      // The person's row lock serialises their postings; the unique index is the backstop.
+      const staff = staffId
+        ? await w.one(sql`SELECT s.* FROM staff s WHERE ${and([sql`s.id = ${staffId}::uuid`, w.ctx.scope.visible('Staff', 's')])} FOR UPDATE OF s`)
+        : undefined;
+      if (!staff) throw badInput('staffId', 'no such staff member');
+      const to = uuidOf(input.toCampusId, 'Campus');
+      if (!to) throw badInput('toCampusId', 'no such campus');
+      if (to === staff.home_campus_id) throw badInput('toCampusId', 'a posting goes to another campus than the home campus');
+      const g = await commonGroup(w, staff.home_campus_id, to, input.startDate);
+      if (!g) throw hubError('POLICY_VIOLATION', 'both campuses must be active members (or the lead) of the same active group from the start date', { field: 'toCampusId' });
+      mayArrange(w.ctx, g);
+      const overlap = await w.one(sql`SELECT id FROM posting WHERE staff_id = ${staff.id}::uuid AND status <> 'CANCELLED'
+        AND start_date <= coalesce(${input.endDate ?? null}::date, 'infinity') AND coalesce(end_date, 'infinity') >= ${input.startDate}::date`);
+      if (overlap) throw hubError('CONFLICT', 'this person already has a posting overlapping that period', { field: 'staffId' });
+      const p = await w.one(sql`INSERT INTO posting (id, staff_id, group_id, from_campus_id, to_campus_id, type, status, host_role, start_date, end_date, counts_as_rural_service)
+        VALUES (${newId()}, ${staff.id}, ${g.id}, ${staff.home_campus_id}, ${to}, ${input.type}, 'PLANNED', ${input.hostRole}, ${input.startDate}, ${input.endDate ?? null}, ${g.from_lead})
+        RETURNING *`);
+      await w.record({ action: 'createPosting', entityType: 'Posting', entityId: p.id, after: p, jurisdictionIds: await whereOf(w, p) });
+      return w.row(Posting, p);
+    });
+  }
+
+  @Mutation(() => Posting)
+  startPosting(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+    requireWriter(ctx);
+    return write(ctx, async (w) => {
+      const p = await lockPosting(w, id);
+      if (p.status !== 'PLANNED') throw hubError('CONFLICT', `only a PLANNED posting can start; this one is ${p.status}`, { field: 'id' });
+      if (!(await commonGroup(w, p.from_campus_id, p.to_campus_id, p.start_date))) {
+        throw hubError('POLICY_VIOLATION', 'the campuses are no longer active members of the same active group', { field: 'id' });
+      }
+      return this.save(w, p, 'startPosting', sql`status = 'ACTIVE'`);
+    });
+  }
+
+  @Mutation(() => Posting)
+  completePosting(@Arg('id', () => ID) id: string, @Arg('endDate', () => LocalDate) endDate: string, @Ctx() ctx: Context) {
+    requireWriter(ctx);
+    return write(ctx, async (w) => {
+      const p = await lockPosting(w, id);
+      if (p.status !== 'ACTIVE') throw hubError('CONFLICT', `only an ACTIVE posting can complete; this one is ${p.status}`, { field: 'id' });
+      if (endDate < p.start_date) throw badInput('endDate', `endDate must not be before the start date (${p.start_date})`);
+      return this.save(w, p, 'completePosting', sql`status = 'COMPLETED', end_date = ${endDate}::date`);
+    });
+  }
+
+  @Mutation(() => Posting)
+  cancelPosting(@Arg('id', () => ID) id: string, @Arg('reason') reason: string, @Ctx() ctx: Context) {
+    requireWriter(ctx);
+    if (!reason.trim()) throw badInput('reason', 'reason must not be empty');
+    return write(ctx, async (w) => {
+      const p = await lockPosting(w, id);
+      if (!['PLANNED', 'ACTIVE'].includes(p.status)) throw hubError('CONFLICT', `a ${p.status} posting cannot be cancelled`, { field: 'id' });
+      return this.save(w, p, 'cancelPosting', sql`status = 'CANCELLED', cancel_reason = ${reason.trim()}`);
+    });
+  }
+
+  private async save(w: Writer, p: Record<string, any>, action: string, set: ReturnType<typeof sql>) {
+    const { g_jurisdiction: _g, ...before } = p;
+    const after = await w.one(sql`UPDATE posting SET ${set}, updated_at = now() WHERE id = ${p.id}::uuid RETURNING *`);
+    await w.record({ action, entityType: 'Posting', entityId: p.id, before, after, jurisdictionIds: await whereOf(w, after) });
+    return w.row(Posting, after);
+  }
+}
