@@ -14,7 +14,7 @@ import { ApiClient } from './entity';
 const KEY_ROLES: Role[] = ['VENDOR', 'ANALYST'];
 /** Scopes the hub knows; anything else is a typo that would silently grant nothing. */
 export const KNOWN_SCOPES = [
-  'campus:read', 'group:read', 'staff:read', 'staff:write', 'posting:read', 'resource:read', 'resource:write',
+  'campus:read', 'campus:write', 'group:read', 'staff:read', 'staff:write', 'posting:read', 'resource:read', 'resource:write',
   'evaluation:read', 'pii:read',
 ];
 

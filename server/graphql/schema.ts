@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { ApiClientResolver, ViewerResolver } from '../access/viewer';
+import { EvaluationMutations } from '../evaluations/mutations';
 import { EvaluationCycleResolver, EvaluationResolver } from '../evaluations/resolver';
 import { ApiClientMutations } from '../clients/mutations';
 import { ChangeResolver } from '../feed/resolver';
@@ -14,7 +15,9 @@ import { PolicyMutations } from '../policy/mutations';
 import { GroupPolicyResolver } from '../policy/resolver';
 import { PostingMutations } from '../postings/mutations';
 import { PostingResolver } from '../postings/resolver';
+import { ResourceMutations } from '../resources/mutations';
 import { ResourceLibraryResolver, ResourceResolver } from '../resources/resolver';
+import { SchoolMutations } from '../schools/mutations';
 import { CampusResolver, SchoolResolver } from '../schools/resolver';
 import { StaffResolver } from '../staff/resolver';
 import { NODE_TYPES, NodeResolver } from './node-resolver';
@@ -25,6 +28,7 @@ export const resolvers = [
   EducationGroupResolver, GroupMembershipResolver, ApprovalResolver, GroupPolicyResolver, StaffResolver,
   PostingResolver, ResourceLibraryResolver, ResourceResolver, EvaluationCycleResolver, EvaluationResolver,
   ChangeResolver, GroupMutations, MembershipMutations, PostingMutations, PolicyMutations, ApiClientMutations,
+  SchoolMutations, ResourceMutations, EvaluationMutations,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;

@@ -1,0 +1,155 @@
+import { Arg, Ctx, Field, ID, InputType, Mutation, Resolver } from 'type-graphql';
+import { forbidden, isBureauOf, isGroupAdminOf, isSchoolAdminOf, requireWriter } from '../access/authority';
+import { newId } from '../db/ids';
+import { and, raw, sql } from '../db/sql';
+import type { Context } from '../graphql/context';
+import { ResourceKind, ResourceUseKind, ResourceVisibility, SchoolStage } from '../graphql/enums';
+import { badInput, hubError, notFound } from '../graphql/errors';
+import { encodeId, uuidOf } from '../graphql/ids';
+import { lockGroup } from '../groups/mutations';
+import { write, Writer } from '../writes/transaction';
+import { Resource, ResourceLibrary } from './entity';
+
+@InputType()
+export class CreateLibraryInput {
+  @Field(() => ID) groupId: string;
+  @Field() name: string;
+  @Field(() => String, { nullable: true }) description?: string | null;
+  @Field(() => ResourceVisibility, { nullable: true, defaultValue: 'GROUP' }) visibility?: ResourceVisibility;
+}
+
+@InputType()
+export class CreateResourceInput {
+  @Field(() => ID) libraryId: string;
+  @Field() title: string;
+  @Field(() => ResourceKind) kind: ResourceKind;
+  @Field() subject: string;
+  @Field(() => [SchoolStage]) stages: SchoolStage[];
+  @Field(() => String, { nullable: true }) description?: string | null;
+  @Field() uri: string;
+  @Field(() => [String], { nullable: true, defaultValue: [] }) tags?: string[];
+  @Field(() => ID, { nullable: true }) contributorId?: string | null;
+  @Field(() => ID) contributingCampusId: string;
+}
+
+const nonEmpty = (field: string, v: string) => {
+  if (!v.trim()) throw badInput(field, `${field.replace('input.', '')} must not be empty`);
+  return v.trim();
+};
+
+/** Campuses a caller may act for when sharing or using resources. */
+function actsForCampus(ctx: Context, campus: { school_id: string }, groupId: string, scope: string): boolean {
+  const c = ctx.scope.caller;
+  return isSchoolAdminOf(ctx, campus.school_id) || isGroupAdminOf(ctx, groupId)
+    || (c.role === 'VENDOR' && c.scopes.includes(scope) && (c.schoolIds.length === 0 || c.schoolIds.includes(campus.school_id)));
+}
+
+/** A campus that is an active member (or the lead) of the group. */
+async function activeCampus(w: Writer, groupId: string, campusGlobalId: string, field: string) {
+  const id = uuidOf(campusGlobalId, 'Campus');
+  const campus = id
+    ? await w.one(sql`SELECT c.* FROM campus c JOIN group_membership m ON m.campus_id = c.id AND m.group_id = ${groupId}::uuid AND m.status = 'ACTIVE'
+        WHERE c.id = ${id}::uuid`)
+    : undefined;
+  if (!campus) throw badInput(field, "the campus must be an active member (or the lead) of the library's group");
+  return campus;
+}
+
+async function resourceWithGroup(w: Writer, id: string, lock: boolean) {
+  const uuid = uuidOf(id, 'Resource');
+  const r = uuid
+    ? await w.one(sql`SELECT r.*, l.group_id, g.jurisdiction_id AS g_jurisdiction FROM resource r JOIN resource_library l ON l.id = r.library_id
+        JOIN education_group g ON g.id = l.group_id
+        WHERE ${and([sql`r.id = ${uuid}::uuid AND r.deleted_at IS NULL`, w.ctx.scope.visible('Resource', 'r')])} ${raw(lock ? 'FOR UPDATE OF r' : '')}`)
+    : undefined;
+  if (!r) throw notFound('resource');
+  return r;
+}
+
+@Resolver(() => Resource)
+export class ResourceMutations {
+  @Mutation(() => ResourceLibrary)
+  createLibrary(@Arg('input', () => CreateLibraryInput) input: CreateLibraryInput, @Ctx() ctx: Context) {
+    requireWriter(ctx);
+    const name = nonEmpty('input.name', input.name);
+    return write(ctx, async (w) => {
+      const g = await lockGroup(w, input.groupId);
+      if (!isGroupAdminOf(ctx, g.id) && !isBureauOf(ctx, g.jurisdiction_id)) throw forbidden("the group's GROUP_ADMIN or its supervising BUREAU_ADMIN");
+      if (g.status === 'DISSOLVED') throw hubError('CONFLICT', 'the group is dissolved', { field: 'input.groupId' });
+      const l = await w.one(sql`INSERT INTO resource_library (id, group_id, name, description, visibility)
+        VALUES (${newId()}, ${g.id}, ${name}, ${input.description ?? null}, ${input.visibility ?? 'GROUP'}) RETURNING *`);
+      await w.record({ action: 'createLibrary', entityType: 'ResourceLibrary', entityId: l.id, after: l, jurisdictionIds: [g.jurisdiction_id] });
+      return w.row(ResourceLibrary, l);
+    });
+  }
+
+  @Mutation(() => Resource)
+  createResource(@Arg('input', () => CreateResourceInput) input: CreateResourceInput, @Ctx() ctx: Context) {
+    requireWriter(ctx);
+    const title = nonEmpty('input.title', input.title);
+    const subject = nonEmpty('input.subject', input.subject);
+    const uri = nonEmpty('input.uri', input.uri);
+    return write(ctx, async (w) => {
+      const lid = uuidOf(input.libraryId, 'ResourceLibrary');
+      const lib = lid
+        ? await w.one(sql`SELECT l.*, g.jurisdiction_id AS g_jurisdiction, g.status AS g_status FROM resource_library l JOIN education_group g ON g.id = l.group_id
+            WHERE ${and([sql`l.id = ${lid}::uuid`, w.ctx.scope.visible('ResourceLibrary', 'l')])}`)
+        : undefined;
+      if (!lib) throw badInput('input.libraryId', 'no such library');
+      if (lib.g_status === 'DISSOLVED') throw hubError('CONFLICT', 'the group is dissolved', { field: 'input.libraryId' });
+      const campus = await activeCampus(w, lib.group_id, input.contributingCampusId, 'input.contributingCampusId');
+      if (!actsForCampus(ctx, campus, lib.group_id, 'resource:write')) {
+        throw forbidden("the contributing campus's SCHOOL_ADMIN, the group's GROUP_ADMIN, or a VENDOR with resource:write for the school");
+      }
+      let contributor: string | null = null;
+      if (input.contributorId != null) {
+        const sid = uuidOf(input.contributorId, 'Staff');
+        const s = sid ? await w.one(sql`SELECT id FROM staff WHERE id = ${sid}::uuid AND home_campus_id = ${campus.id}::uuid`) : undefined;
+        if (!s) throw badInput('input.contributorId', 'the contributor must be staff of the contributing campus');
+        contributor = s.id;
+      }
+      const r = await w.one(sql`INSERT INTO resource (id, library_id, title, kind, subject, stages, description, uri, tags, contributor_id, contributing_campus_id)
+        VALUES (${newId()}, ${lib.id}, ${title}, ${input.kind}, ${subject}, ${input.stages}::text[], ${input.description ?? null}, ${uri},
+          ${[...new Set((input.tags ?? []).map((t) => t.trim()).filter(Boolean))]}::text[], ${contributor}, ${campus.id}) RETURNING *`);
+      await w.record({ action: 'createResource', entityType: 'Resource', entityId: r.id, after: r, jurisdictionIds: [lib.g_jurisdiction, campus.jurisdiction_id] });
+      return w.row(Resource, r);
+    });
+  }
+
+  @Mutation(() => ID, { description: 'Withdraws a resource; the change feed announces the deletion.' })
+  deleteResource(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+    requireWriter(ctx);
+    return write(ctx, async (w) => {
+      const r = await resourceWithGroup(w, id, true);
+      const [school] = await w.query(sql`SELECT school_id FROM campus WHERE id = ${r.contributing_campus_id}::uuid`);
+      if (!isGroupAdminOf(ctx, r.group_id) && !isBureauOf(ctx, r.g_jurisdiction) && !actsForCampus(ctx, school, r.group_id, 'resource:write')) {
+        throw forbidden("the group's GROUP_ADMIN, its supervising BUREAU_ADMIN, or the contributing school");
+      }
+      await w.query(sql`UPDATE resource SET deleted_at = now(), updated_at = now() WHERE id = ${r.id}::uuid`);
+      await w.record({ action: 'deleteResource', entityType: 'Resource', entityId: r.id, before: { title: r.title }, after: null, jurisdictionIds: [r.g_jurisdiction], operation: 'DELETE' });
+      return encodeId('Resource', r.id);
+    });
+  }
+
+  @Mutation(() => Resource)
+  recordResourceUse(
+    @Arg('resourceId', () => ID) resourceId: string,
+    @Arg('campusId', () => ID) campusId: string,
+    @Arg('kind', () => ResourceUseKind) kind: ResourceUseKind,
+    @Ctx() ctx: Context,
+  ) {
+    requireWriter(ctx);
+    return write(ctx, async (w) => {
+      const r = await resourceWithGroup(w, resourceId, false);
+      const cid = uuidOf(campusId, 'Campus');
+      const campus = cid ? await w.one(sql`SELECT c.* FROM campus c WHERE ${and([sql`c.id = ${cid}::uuid`, w.ctx.scope.visible('Campus', 'c')])}`) : undefined;
+      if (!campus) throw badInput('campusId', 'no such campus');
+      if (!actsForCampus(ctx, campus, r.group_id, 'resource:write')) throw forbidden("the using campus's SCHOOL_ADMIN, the group's GROUP_ADMIN, or a VENDOR with resource:write");
+      await w.query(sql`INSERT INTO resource_use (id, resource_id, campus_id, kind) VALUES (${newId()}, ${r.id}, ${campus.id}, ${kind})`);
+      // Uses are figures of the resource, audited but not a change to it (no feed entry).
+      await w.record({ action: `recordResourceUse:${kind}`, entityType: 'Resource', entityId: r.id, after: { campus_id: campus.id, kind }, jurisdictionIds: [campus.jurisdiction_id], feed: false });
+      const { group_id: _g, g_jurisdiction: _j, ...row } = r;
+      return w.row(Resource, row);
+    });
+  }
+}

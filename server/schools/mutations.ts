@@ -1,0 +1,192 @@
+import { Arg, Ctx, Field, ID, InputType, Int, Mutation, Resolver } from 'type-graphql';
+import { bureau, forbidden, isBureauOf, isSchoolAdminOf, requireWriter } from '../access/authority';
+import { newId } from '../db/ids';
+import { and, join, raw, sql } from '../db/sql';
+import type { Context } from '../graphql/context';
+import { ProfessionalTitle, SchoolStage, SchoolType, StaffRole, UrbanRural } from '../graphql/enums';
+import { badInput } from '../graphql/errors';
+import { uuidOf } from '../graphql/ids';
+import { Staff } from '../staff/entity';
+import { decryptPii, encryptPii, isValidNationalId, maskNationalId } from '../staff/pii';
+import { processPiiKey } from '../staff/pii-key';
+import { write, Writer } from '../writes/transaction';
+import { Campus, School } from './entity';
+
+@InputType()
+export class UpsertSchoolInput {
+  @Field({ description: 'The ten-digit 学校标识码; identifies the school, created when new.' }) code: string;
+  @Field() name: string;
+  @Field(() => SchoolType) type: SchoolType;
+  @Field(() => String, { nullable: true }) typeCode?: string | null;
+  @Field({ description: 'The county-level jurisdiction that administers the school.' }) jurisdictionCode: string;
+}
+
+@InputType()
+export class UpsertCampusInput {
+  @Field() schoolCode: string;
+  @Field({ description: 'Identifies the campus within its school; created when new.' }) name: string;
+  @Field(() => [SchoolStage], { nullable: true }) stages?: SchoolStage[] | null;
+  @Field(() => UrbanRural, { nullable: true }) urbanRural?: UrbanRural | null;
+  @Field(() => String, { nullable: true }) jurisdictionCode?: string | null;
+  @Field(() => String, { nullable: true }) address?: string | null;
+  @Field(() => Int, { nullable: true }) studentCount?: number | null;
+  @Field(() => Int, { nullable: true }) classCount?: number | null;
+}
+
+@InputType()
+export class UpsertStaffInput {
+  @Field({ description: "The caller's own stable key for this person, unique within the home school." }) externalId: string;
+  @Field(() => ID) homeCampusId: string;
+  @Field() name: string;
+  @Field(() => String, { nullable: true }) nationalId?: string | null;
+  @Field(() => StaffRole) role: StaffRole;
+  @Field(() => ProfessionalTitle) title: ProfessionalTitle;
+  @Field(() => [String]) subjects: string[];
+  @Field() backbone: boolean;
+  @Field() fullTimeTeacher: boolean;
+}
+
+/** Stages a new school's main campus teaches, from its type. */
+const STAGES_OF_TYPE: Partial<Record<SchoolType, SchoolStage[]>> = {
+  KINDERGARTEN: ['PRESCHOOL'], PRIMARY: ['PRIMARY'], JUNIOR_SECONDARY: ['JUNIOR'], NINE_YEAR: ['PRIMARY', 'JUNIOR'],
+  COMPLETE_SECONDARY: ['JUNIOR', 'SENIOR'], SENIOR_SECONDARY: ['SENIOR'], TWELVE_YEAR: ['PRIMARY', 'JUNIOR', 'SENIOR'],
+  VOCATIONAL_SECONDARY: ['VOCATIONAL'],
+};
+
+const required = (field: string, v: string) => {
+  const t = v.trim();
+  if (!t) throw badInput(field, `${field.replace('input.', '')} must not be empty`);
+  return t;
+};
+
+/** MIS vendors sync campuses and staff with write scopes; schools and admins by role. */
+function mayWriteFor(ctx: Context, school: { id: string; jurisdiction_id: string }, scope: string): boolean {
+  const c = ctx.scope.caller;
+  if (isSchoolAdminOf(ctx, school.id) || isBureauOf(ctx, school.jurisdiction_id)) return true;
+  return c.role === 'VENDOR' && c.scopes.includes(scope) && (c.schoolIds.length === 0 || c.schoolIds.includes(school.id));
+}
+
+/** Only the columns that changed, or null when the row is already as asked (idempotent upserts write nothing). */
+function changes(before: Record<string, any> | undefined, wanted: Record<string, unknown>): Record<string, unknown> | null {
+  if (!before) return wanted;
+  const diff = Object.fromEntries(Object.entries(wanted).filter(([k, v]) => JSON.stringify(before[k]) !== JSON.stringify(v)));
+  return Object.keys(diff).length ? diff : null;
+}
+
+async function upsertRow(w: Writer, table: string, before: Record<string, any> | undefined, wanted: Record<string, unknown>): Promise<{ row: any; changed: boolean }> {
+  const diff = changes(before, wanted);
+  if (!diff) return { row: before, changed: false };
+  if (!before) {
+    const all: Record<string, unknown> = { id: newId(), ...diff };
+    const keys = Object.keys(all);
+    const row = await w.one(sql`INSERT INTO ${raw(table)} (${raw(keys.join(', '))}) VALUES (${join(keys.map((k) => sql`${all[k]}`), ', ')}) RETURNING *`);
+    return { row, changed: true };
+  }
+  const sets = Object.keys(diff).map((c) => sql`${raw(c)} = ${diff[c]}`);
+  const row = await w.one(sql`UPDATE ${raw(table)} SET ${join(sets, ', ')}, updated_at = now() WHERE id = ${before.id}::uuid RETURNING *`);
+  return { row, changed: true };
+}
+
+@Resolver(() => School)
+export class SchoolMutations {
+  @Mutation(() => School, { description: 'A bureau registers or updates a school in its jurisdiction; a new school gets a main campus named like the school.' })
+  upsertSchool(@Arg('input', () => UpsertSchoolInput) input: UpsertSchoolInput, @Ctx() ctx: Context) {
+    requireWriter(ctx);
+    const name = required('input.name', input.name);
+    if (!/^\d{10}$/.test(input.code)) throw badInput('input.code', 'a school identification code (学校标识码) has exactly 10 digits');
+    if (input.typeCode != null && !/^\d{3}$/.test(input.typeCode)) throw badInput('input.typeCode', 'typeCode is a three-digit JY/T 1001 code, e.g. 211');
+    return write(ctx, async (w) => {
+      const j = await w.one(sql`SELECT id, code, name, level FROM jurisdiction WHERE code = ${input.jurisdictionCode}`);
+      if (!j || !['COUNTY', 'ZONE', 'CITY'].includes(j.level)) throw badInput('input.jurisdictionCode', `no county-level (or city) jurisdiction ${input.jurisdictionCode}`);
+      // Digits 3-4 of the code are the province (2 category + 2 province + 6 sequence).
+      if (input.code.slice(2, 4) !== j.code.slice(0, 2)) {
+        throw badInput('input.code', `digits 3-4 of the code (${input.code.slice(2, 4)}) must be the province of ${j.name} (${j.code.slice(0, 2)})`);
+      }
+      if (!isBureauOf(ctx, j.id)) throw forbidden(bureau(j));
+      const before = await w.one(sql`SELECT * FROM school WHERE code = ${input.code} FOR UPDATE`);
+      if (before && before.jurisdiction_id !== j.id && !isBureauOf(ctx, before.jurisdiction_id)) {
+        throw forbidden('the BUREAU_ADMIN of the jurisdiction the school is registered in, to move it');
+      }
+      const { row, changed } = await upsertRow(w, 'school', before, { code: input.code, name, type: input.type, type_code: input.typeCode ?? null, jurisdiction_id: j.id });
+      if (changed) await w.record({ action: 'upsertSchool', entityType: 'School', entityId: row.id, before, after: row, jurisdictionIds: [j.id], naturalKey: row.code });
+      if (!before) {
+        const campus = await w.one(sql`INSERT INTO campus (id, school_id, name, stages, urban_rural, jurisdiction_id)
+          VALUES (${newId()}, ${row.id}, ${name}, ${STAGES_OF_TYPE[input.type] ?? []}::text[], 'URBAN', ${j.id}) RETURNING *`);
+        await w.record({ action: 'upsertSchool', entityType: 'Campus', entityId: campus.id, after: campus, jurisdictionIds: [j.id], naturalKey: `${row.code}/${name}` });
+      }
+      return w.row(School, row);
+    });
+  }
+
+  @Mutation(() => Campus)
+  upsertCampus(@Arg('input', () => UpsertCampusInput) input: UpsertCampusInput, @Ctx() ctx: Context) {
+    requireWriter(ctx);
+    const name = required('input.name', input.name);
+    for (const f of ['studentCount', 'classCount'] as const) {
+      if (input[f] != null && input[f]! < 0) throw badInput(`input.${f}`, `${f} must not be negative`);
+    }
+    return write(ctx, async (w) => {
+      const school = await w.one(sql`SELECT s.* FROM school s WHERE ${and([sql`s.code = ${input.schoolCode}`, w.ctx.scope.visible('School', 's')])} FOR UPDATE OF s`);
+      if (!school) throw badInput('input.schoolCode', `no school ${input.schoolCode}`);
+      if (!mayWriteFor(ctx, school, 'campus:write')) throw forbidden("the school's SCHOOL_ADMIN, its BUREAU_ADMIN, or a VENDOR with campus:write for it");
+      const before = await w.one(sql`SELECT * FROM campus WHERE school_id = ${school.id}::uuid AND name = ${name} FOR UPDATE`);
+      let jurisdictionId = before?.jurisdiction_id ?? school.jurisdiction_id;
+      if (input.jurisdictionCode != null) {
+        const j = await w.one(sql`SELECT id FROM jurisdiction WHERE code = ${input.jurisdictionCode} AND level IN ('COUNTY','ZONE')`);
+        if (!j) throw badInput('input.jurisdictionCode', `no county-level jurisdiction ${input.jurisdictionCode}`);
+        jurisdictionId = j.id;
+      }
+      const urbanRural = input.urbanRural ?? before?.urban_rural;
+      if (!urbanRural) throw badInput('input.urbanRural', 'a new campus needs urbanRural (URBAN, TOWN or RURAL)');
+      const wanted = {
+        school_id: school.id, name, stages: input.stages ?? before?.stages ?? [], urban_rural: urbanRural, jurisdiction_id: jurisdictionId,
+        address: input.address === undefined ? before?.address ?? null : input.address,
+        student_count: input.studentCount ?? before?.student_count ?? 0, class_count: input.classCount ?? before?.class_count ?? 0,
+      };
+      const { row, changed } = await upsertRow(w, 'campus', before, wanted);
+      if (changed) {
+        await w.record({ action: 'upsertCampus', entityType: 'Campus', entityId: row.id, before, after: row, jurisdictionIds: [jurisdictionId, school.jurisdiction_id], naturalKey: `${school.code}/${name}` });
+      }
+      return w.row(Campus, row);
+    });
+  }
+
+  @Mutation(() => Staff)
+  upsertStaff(@Arg('input', () => UpsertStaffInput) input: UpsertStaffInput, @Ctx() ctx: Context) {
+    requireWriter(ctx);
+    const externalId = required('input.externalId', input.externalId);
+    const name = required('input.name', input.name);
+    if (input.nationalId != null && !isValidNationalId(input.nationalId)) {
+      throw badInput('input.nationalId', 'an ID number (身份证号) has 17 digits and a check digit (0-9 or X) by GB 11643');
+    }
+    return write(ctx, async (w) => {
+      const campusId = uuidOf(input.homeCampusId, 'Campus');
+      const campus = campusId
+        ? await w.one(sql`SELECT c.*, s.code AS school_code, s.jurisdiction_id AS school_jurisdiction FROM campus c JOIN school s ON s.id = c.school_id
+            WHERE ${and([sql`c.id = ${campusId}::uuid`, w.ctx.scope.visible('Campus', 'c')])}`)
+        : undefined;
+      if (!campus) throw badInput('input.homeCampusId', 'no such campus');
+      if (!mayWriteFor(ctx, { id: campus.school_id, jurisdiction_id: campus.school_jurisdiction }, 'staff:write')) {
+        throw forbidden("the school's SCHOOL_ADMIN, its BUREAU_ADMIN, or a VENDOR with staff:write for it");
+      }
+      const before = await w.one(sql`SELECT * FROM staff WHERE school_id = ${campus.school_id}::uuid AND external_id = ${externalId} FOR UPDATE`);
+      const wanted: Record<string, unknown> = {
+        school_id: campus.school_id, home_campus_id: campus.id, external_id: externalId, name, role: input.role, title: input.title,
+        subjects: [...new Set(input.subjects.map((s) => s.trim()).filter(Boolean))], backbone: input.backbone, full_time_teacher: input.fullTimeTeacher,
+      };
+      if (input.nationalId !== undefined) {
+        // Compared in clear (each encryption differs), re-encrypted only when it changed.
+        const current = before?.national_id_cipher ? decryptPii(before.national_id_cipher, processPiiKey()) : null;
+        if (!before || current !== input.nationalId) {
+          wanted.national_id_masked = input.nationalId === null ? null : maskNationalId(input.nationalId);
+          wanted.national_id_cipher = input.nationalId === null ? null : encryptPii(input.nationalId, processPiiKey());
+        }
+      }
+      const { row, changed } = await upsertRow(w, 'staff', before, wanted);
+      if (changed) {
+        await w.record({ action: 'upsertStaff', entityType: 'Staff', entityId: row.id, before, after: row, jurisdictionIds: [campus.jurisdiction_id], naturalKey: `${campus.school_code}/${externalId}` });
+      }
+      return w.row(Staff, row);
+    });
+  }
+}
