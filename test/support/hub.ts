@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import crypto from 'node:crypto';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { readAuthConfig } from '../../server/access/authenticate';
@@ -39,13 +40,11 @@ export interface TestHub extends Client {
 /** The default caller of tests that are not about access: a bureau administrator of the nation. */
 export const NATIONAL_BUREAU: TokenClaims = { sub: 'test:national-bureau', role: 'BUREAU_ADMIN', jurisdiction: '000000' };
 
-let copies = 0;
-
 /** A fresh copy of the demo database, for tests that write. */
 async function freshDatabase(): Promise<string> {
   const admin = new pg.Client({ connectionString: process.env.HUB_TEST_ADMIN_URL });
   await admin.connect();
-  const name = `${process.env.HUB_TEST_TEMPLATE!.replace(/_tpl$/, '')}_w${process.pid}_${++copies}`;
+  const name = `${process.env.HUB_TEST_TEMPLATE!.replace(/_tpl$/, '')}_w${crypto.randomBytes(4).toString('hex')}`;
   await admin.query(`CREATE DATABASE ${name} TEMPLATE ${process.env.HUB_TEST_TEMPLATE}`);
   await admin.end();
   const url = new URL(process.env.HUB_TEST_ADMIN_URL!);
