@@ -5,6 +5,7 @@ import { startEmbeddedPostgres, EmbeddedDatabase } from './db/embedded';
 import { demoLoaded, loadDemo } from './demo/seed';
 import { readAuthConfig } from './access/authenticate';
 import { demoCredentials } from './access/tokens';
+import { schedulePruning } from './feed/retention';
 import { startHttpServer } from './http/app';
 
 /**
@@ -32,6 +33,7 @@ async function main() {
       }
     });
   }
+  const stopPruning = schedulePruning(ds, log);
   const auth = readAuthConfig();
   const server = await startHttpServer(ds, { port: config.port, auth, exposeStatementCount: config.exposeStatementCount, fixedNow: config.fixedNow });
   if (auth.devSecret && auth.hsSecret) {
@@ -50,6 +52,7 @@ async function main() {
     stopping = true;
     log(`${signal}: draining requests and shutting down`);
     try {
+      stopPruning();
       await server.stop();
       await ds.destroy();
       if (embedded) await embedded.stop();

@@ -5,12 +5,13 @@ import { and, join, raw, sql, Sql } from '../db/sql';
 import { connectionTypes, paginate, tableSpec } from '../graphql/connection';
 import type { Context } from '../graphql/context';
 import { ChangeOperation } from '../graphql/enums';
-import { badInput } from '../graphql/errors';
+import { badInput, hubError } from '../graphql/errors';
 import { decodeId, encodeId } from '../graphql/ids';
 import { Node } from '../graphql/node';
 import { loadNode, NODE_TYPES } from '../graphql/node-resolver';
 import { DateTime } from '../graphql/scalars';
 import { AuditEntryRow, ChangeEvent } from './entity';
+import { retentionDays } from './retention';
 
 export const { Connection: AuditEntryConnection } = connectionTypes(AuditEntryRow, 'AuditEntry');
 
@@ -44,13 +45,14 @@ export class ChangeConnection {
  * appear behind a cursor a reader has already passed, whatever the commit order.
  */
 function encodeFeedCursor(e: ChangeEvent): string {
-  return Buffer.from(`f:${e.txid}:${e.seq}`).toString('base64url');
+  return Buffer.from(`f:${e.txid}:${e.seq}:${Math.floor(new Date(e.at).getTime() / 1000)}`).toString('base64url');
 }
 
-function decodeFeedCursor(c: string): { txid: string; seq: string } {
-  const m = /^f:(\d+):(\d+)$/.exec(Buffer.from(c, 'base64url').toString('utf8'));
+/** The cursor's position, and when its entry was written (for the retention check). */
+function decodeFeedCursor(c: string): { txid: string; seq: string; at: number } {
+  const m = /^f:(\d+):(\d+):(\d+)$/.exec(Buffer.from(c, 'base64url').toString('utf8'));
   if (!m) throw badInput('after', 'after is not a cursor returned by changes');
-  return { txid: m[1], seq: m[2] };
+  return { txid: m[1], seq: m[2], at: Number(m[3]) };
 }
 
 /**
@@ -80,6 +82,9 @@ export class ChangeResolver {
   ): Promise<ChangeConnection> {
     if (!Number.isInteger(first) || first < 1 || first > 5000) throw badInput('first', 'first must be between 1 and 5000');
     const from = after ? decodeFeedCursor(after) : null;
+    if (from && from.at * 1000 < ctx.now.getTime() - retentionDays() * 86_400_000) {
+      throw hubError('RESYNC_REQUIRED', `the cursor is older than the change feed's ${retentionDays()}-day retention: read the lists again, then follow changes from no cursor`);
+    }
     const rows = await ctx.db.query(sql`
       SELECT e.* FROM change_event e
       WHERE ${and([
