@@ -61,6 +61,11 @@ describe('group lifecycle', () => {
     expect(JSON.parse(after.auditLog.edges[0].node.diff)).toMatchObject({ before: { status: 'ACTIVE' }, after: { status: 'DISSOLVED' } });
     const feed = await sp.data(`{ changes(first: 5000, entityTypes: ["EducationGroup"]) { changes { entityId operation } } }`);
     expect(feed.changes.changes.filter((c: any) => c.entityId === g.id)).toHaveLength(5);
+    // The audit trail is read within scope: another county's bureau sees none of it.
+    const far = await hub.as(bureauOf('620702')).data(`query($id: ID!) { auditLog(entityId: $id) { totalCount } }`, { id: g.id });
+    expect(far.auditLog.totalCount).toBe(0);
+    const city = await hub.as(bureauOf('640500')).data(`query($id: ID!) { auditLog(entityId: $id) { totalCount } }`, { id: g.id });
+    expect(city.auditLog.totalCount).toBe(5);
   });
 });
 
@@ -141,6 +146,9 @@ describe('race safety', () => {
   ])('20 concurrent final approvals for %s with %i free seat(s): exactly that many become ACTIVE', async (name, seats, base) => {
     const group = await groupId(name);
     const ids = await waitingForBureau(group, '411373', 20, base);
+    const counts = async () => (await hub.ds.query(`SELECT (SELECT count(*) FROM audit_entry)::int AS audit, (SELECT count(*) FROM change_event)::int AS feed,
+      (SELECT count(*) FROM membership_approval)::int AS approvals`))[0];
+    const before = await counts();
     const results = await finalApprovals('411373', ids);
     const ok = results.filter((r) => !r.errors);
     expect(ok).toHaveLength(seats);
@@ -152,6 +160,9 @@ describe('race safety', () => {
     const [{ waiting }] = await hub.ds.query(`SELECT count(*)::int AS waiting FROM group_membership m JOIN education_group g ON g.id = m.group_id
       WHERE g.name = $1 AND m.status = 'APPLIED'`, [name]);
     expect(waiting).toBe(20 - seats);
+    // Nothing of the refused approvals was written: no approval, no audit entry, no feed entry.
+    const after = await counts();
+    expect(after).toEqual({ audit: before.audit + seats, feed: before.feed + seats, approvals: before.approvals + seats });
   });
 
   test('one campus, two groups, final approvals at once: it joins exactly one', async () => {
