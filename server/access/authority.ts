@@ -21,6 +21,12 @@ export function isSchoolAdminOf(ctx: Context, schoolId: string): boolean {
   return c.role === 'SCHOOL_ADMIN' && c.schoolId === schoolId;
 }
 
+/** A VENDOR whose grant includes `scope` and covers the school (no listed schools: all of its jurisdiction). */
+export function isVendorWith(ctx: Context, scope: string, schoolId: string): boolean {
+  const c = ctx.scope.caller;
+  return c.role === 'VENDOR' && c.scopes.includes(scope) && (c.schoolIds.length === 0 || c.schoolIds.includes(schoolId));
+}
+
 export function forbidden(needs: string) {
   return hubError('FORBIDDEN', `this action needs ${needs}`);
 }

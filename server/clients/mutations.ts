@@ -5,7 +5,7 @@ import { newId } from '../db/ids';
 import { and, sql } from '../db/sql';
 import type { Context } from '../graphql/context';
 import { Role } from '../graphql/enums';
-import { badInput, hubError, notFound } from '../graphql/errors';
+import { badInput, hubError, notFound, requireText } from '../graphql/errors';
 import { uuidOf } from '../graphql/ids';
 import { write } from '../writes/transaction';
 import { ApiClient } from './entity';
@@ -38,8 +38,7 @@ export class ApiClientMutations {
   @Mutation(() => ApiClientCreated)
   createApiClient(@Arg('input', () => CreateApiClientInput) input: CreateApiClientInput, @Ctx() ctx: Context): Promise<ApiClientCreated> {
     requireWriter(ctx);
-    const name = input.name.trim();
-    if (!name) throw badInput('input.name', 'name must not be empty');
+    const name = requireText('input.name', input.name);
     if (!KEY_ROLES.includes(input.role)) throw badInput('input.role', `an API client's role is one of ${KEY_ROLES.join(', ')}`);
     const unknown = input.scopes.filter((s) => !KNOWN_SCOPES.includes(s));
     if (unknown.length) throw badInput('input.scopes', `unknown scope(s) ${unknown.join(', ')}; known: ${KNOWN_SCOPES.join(', ')}`);

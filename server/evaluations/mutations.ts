@@ -5,7 +5,7 @@ import { newId } from '../db/ids';
 import { and, sql } from '../db/sql';
 import type { Context } from '../graphql/context';
 import { EvaluationTargetType, EvaluatorKind } from '../graphql/enums';
-import { badInput, hubError, notFound } from '../graphql/errors';
+import { badInput, hubError, notFound, requireText } from '../graphql/errors';
 import { uuidOf } from '../graphql/ids';
 import { write, Writer } from '../writes/transaction';
 import { Evaluation, EvaluationCycle } from './entity';
@@ -66,7 +66,7 @@ export class EvaluationMutations {
   createEvaluationCycle(@Arg('input', () => CreateEvaluationCycleInput) input: CreateEvaluationCycleInput, @Ctx() ctx: Context) {
     requireWriter(ctx);
     const year = schoolYearOf(input.schoolYear, 'input.schoolYear');
-    if (!input.name.trim()) throw badInput('input.name', 'name must not be empty');
+    requireText('input.name', input.name);
     const weights = [input.memberAverageWeight ?? 0.5, input.partyBuildingWeight ?? 0.1, input.comprehensiveWeight ?? 0.4];
     if (weights.some((x) => x < 0 || x > 1) || !close(weights[0] + weights[1] + weights[2], 1)) {
       throw badInput('input.memberAverageWeight', 'the three weights are shares that sum to 1 (default 0.5 / 0.1 / 0.4)');

@@ -15,6 +15,13 @@ export function badInput(field: string, message: string): GraphQLError {
   return hubError('BAD_USER_INPUT', message, { field });
 }
 
+/** A required text input, trimmed; BAD_USER_INPUT naming the field when it is blank. */
+export function requireText(field: string, value: string): string {
+  const t = value.trim();
+  if (!t) throw badInput(field, `${field.replace(/^input\./, '')} must not be empty`);
+  return t;
+}
+
 export function notFound(what: string): GraphQLError {
   return hubError('NOT_FOUND', `${what} not found`);
 }

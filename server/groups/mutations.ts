@@ -5,7 +5,7 @@ import { newId } from '../db/ids';
 import { and, sql } from '../db/sql';
 import type { Context } from '../graphql/context';
 import { GroupMode } from '../graphql/enums';
-import { badInput, hubError, notFound } from '../graphql/errors';
+import { badInput, hubError, notFound, requireText } from '../graphql/errors';
 import { uuidOf } from '../graphql/ids';
 import { LocalDate } from '../graphql/scalars';
 import { policyAt } from '../policy/resolve';
@@ -35,12 +35,6 @@ export class CharterInput {
   @Field() uri: string;
   @Field(() => LocalDate) filedOn: string;
 }
-
-const trimmed = (field: string, v: string) => {
-  const t = v.trim();
-  if (!t) throw badInput(field, `${field} must not be empty`);
-  return t;
-};
 
 /** The group, locked for this transaction, with its supervising bureau; NOT_FOUND when the caller cannot see it. */
 export async function lockGroup(w: Writer, id: string) {
@@ -78,7 +72,7 @@ export class GroupMutations {
   @Mutation(() => EducationGroup)
   createGroup(@Arg('input', () => CreateGroupInput) input: CreateGroupInput, @Ctx() ctx: Context) {
     requireWriter(ctx);
-    const name = trimmed('name', input.name);
+    const name = requireText('name', input.name);
     return write(ctx, async (w) => {
       const campusId = uuidOf(input.leadCampusId, 'Campus');
       const lead = campusId
@@ -115,7 +109,7 @@ export class GroupMutations {
         throw forbidden(`${bureau({ name: g.j_name, code: g.j_code })} (the group's administrator may change its name only)`);
       }
       if (g.status === 'DISSOLVED') throw hubError('CONFLICT', 'the group is dissolved');
-      const name = input.name == null ? g.name : trimmed('name', input.name);
+      const name = input.name == null ? g.name : requireText('name', input.name);
       const mode = input.mode ?? g.mode;
       if (mode !== g.mode) await checkCap(w.ctx, g.jurisdiction_id, mode, await activeMembers(w, g.id), 'mode');
       const after = await w.one(sql`UPDATE education_group SET name = ${name}, mode = ${mode}, legal_entity = ${input.legalEntity ?? g.legal_entity},
@@ -131,7 +125,7 @@ export class GroupMutations {
     return write(ctx, async (w) => {
       const g = await lockGroup(w, groupId);
       if (!isBureauOf(ctx, g.jurisdiction_id) && !isGroupAdminOf(ctx, g.id)) throw forbidden(`the group's GROUP_ADMIN or ${bureau({ name: g.j_name, code: g.j_code })}`);
-      const after = await w.one(sql`UPDATE education_group SET charter_title = ${trimmed('title', input.title)}, charter_uri = ${trimmed('uri', input.uri)},
+      const after = await w.one(sql`UPDATE education_group SET charter_title = ${requireText('title', input.title)}, charter_uri = ${requireText('uri', input.uri)},
         charter_filed_on = ${input.filedOn}, updated_at = now() WHERE id = ${g.id} RETURNING *`);
       await w.record({ action: 'fileCharter', entityType: 'EducationGroup', entityId: g.id, before: g, after, jurisdictionIds: await groupJurisdictions(w, g.id) });
       return w.row(EducationGroup, after);
@@ -145,12 +139,12 @@ export class GroupMutations {
 
   @Mutation(() => EducationGroup)
   suspendGroup(@Arg('id', () => ID) id: string, @Arg('reason') reason: string, @Ctx() ctx: Context) {
-    return this.transition(ctx, id, 'suspendGroup', ['ACTIVE'], 'SUSPENDED', trimmed('reason', reason));
+    return this.transition(ctx, id, 'suspendGroup', ['ACTIVE'], 'SUSPENDED', requireText('reason', reason));
   }
 
   @Mutation(() => EducationGroup, { description: 'Ends every active membership and the group (解散).' })
   dissolveGroup(@Arg('id', () => ID) id: string, @Arg('reason') reason: string, @Ctx() ctx: Context) {
-    return this.transition(ctx, id, 'dissolveGroup', ['PROPOSED', 'ACTIVE', 'SUSPENDED'], 'DISSOLVED', trimmed('reason', reason));
+    return this.transition(ctx, id, 'dissolveGroup', ['PROPOSED', 'ACTIVE', 'SUSPENDED'], 'DISSOLVED', requireText('reason', reason));
   }
 
   /** Status changes, all decided by the supervising bureau. */

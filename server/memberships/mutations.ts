@@ -5,7 +5,7 @@ import { newId } from '../db/ids';
 import { and, sql } from '../db/sql';
 import type { Context } from '../graphql/context';
 import { ApprovalAuthority, ApprovalDecision } from '../graphql/enums';
-import { badInput, hubError, notFound } from '../graphql/errors';
+import { badInput, hubError, notFound, requireText } from '../graphql/errors';
 import { uuidOf } from '../graphql/ids';
 import { LocalDate } from '../graphql/scalars';
 import { activeMembers, checkCap, lockGroupRow } from '../groups/mutations';
@@ -146,7 +146,7 @@ export class MembershipMutations {
     @Ctx() ctx: Context,
   ) {
     requireWriter(ctx);
-    if (!reason.trim()) throw badInput('reason', 'reason must not be empty');
+    requireText('reason', reason);
     return write(ctx, async (w) => {
       const m = await lockMembership(w, id);
       const g = await lockGroupRow(w, m.group_id, { scoped: false });

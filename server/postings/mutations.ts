@@ -4,7 +4,7 @@ import { newId } from '../db/ids';
 import { and, sql } from '../db/sql';
 import type { Context } from '../graphql/context';
 import { PostingType, StaffRole } from '../graphql/enums';
-import { badInput, hubError, notFound } from '../graphql/errors';
+import { badInput, hubError, notFound, requireText } from '../graphql/errors';
 import { uuidOf } from '../graphql/ids';
 import { LocalDate } from '../graphql/scalars';
 import { write, Writer } from '../writes/transaction';
@@ -107,7 +107,7 @@ export class PostingMutations {
   @Mutation(() => Posting)
   cancelPosting(@Arg('id', () => ID) id: string, @Arg('reason') reason: string, @Ctx() ctx: Context) {
     requireWriter(ctx);
-    if (!reason.trim()) throw badInput('reason', 'reason must not be empty');
+    requireText('reason', reason);
     return write(ctx, async (w) => {
       const p = await lockPosting(w, id);
       if (!['PLANNED', 'ACTIVE'].includes(p.status)) throw hubError('CONFLICT', `a ${p.status} posting cannot be cancelled`, { field: 'id' });

@@ -1,10 +1,10 @@
 import { Arg, Ctx, Field, ID, InputType, Mutation, Resolver } from 'type-graphql';
-import { forbidden, isBureauOf, isGroupAdminOf, isSchoolAdminOf, requireWriter } from '../access/authority';
+import { forbidden, isBureauOf, isGroupAdminOf, isSchoolAdminOf, isVendorWith, requireWriter } from '../access/authority';
 import { newId } from '../db/ids';
 import { and, raw, sql } from '../db/sql';
 import type { Context } from '../graphql/context';
 import { ResourceKind, ResourceUseKind, ResourceVisibility, SchoolStage } from '../graphql/enums';
-import { badInput, hubError, notFound } from '../graphql/errors';
+import { badInput, hubError, notFound, requireText } from '../graphql/errors';
 import { encodeId, uuidOf } from '../graphql/ids';
 import { lockGroup } from '../groups/mutations';
 import { write, Writer } from '../writes/transaction';
@@ -32,16 +32,9 @@ export class CreateResourceInput {
   @Field(() => ID) contributingCampusId: string;
 }
 
-const nonEmpty = (field: string, v: string) => {
-  if (!v.trim()) throw badInput(field, `${field.replace('input.', '')} must not be empty`);
-  return v.trim();
-};
-
 /** Campuses a caller may act for when sharing or using resources. */
 function actsForCampus(ctx: Context, campus: { school_id: string }, groupId: string, scope: string): boolean {
-  const c = ctx.scope.caller;
-  return isSchoolAdminOf(ctx, campus.school_id) || isGroupAdminOf(ctx, groupId)
-    || (c.role === 'VENDOR' && c.scopes.includes(scope) && (c.schoolIds.length === 0 || c.schoolIds.includes(campus.school_id)));
+  return isSchoolAdminOf(ctx, campus.school_id) || isGroupAdminOf(ctx, groupId) || isVendorWith(ctx, scope, campus.school_id);
 }
 
 /** A campus that is an active member (or the lead) of the group. */
@@ -71,7 +64,7 @@ export class ResourceMutations {
   @Mutation(() => ResourceLibrary)
   createLibrary(@Arg('input', () => CreateLibraryInput) input: CreateLibraryInput, @Ctx() ctx: Context) {
     requireWriter(ctx);
-    const name = nonEmpty('input.name', input.name);
+    const name = requireText('input.name', input.name);
     return write(ctx, async (w) => {
       const g = await lockGroup(w, input.groupId);
       if (!isGroupAdminOf(ctx, g.id) && !isBureauOf(ctx, g.jurisdiction_id)) throw forbidden("the group's GROUP_ADMIN or its supervising BUREAU_ADMIN");
@@ -86,9 +79,9 @@ export class ResourceMutations {
   @Mutation(() => Resource)
   createResource(@Arg('input', () => CreateResourceInput) input: CreateResourceInput, @Ctx() ctx: Context) {
     requireWriter(ctx);
-    const title = nonEmpty('input.title', input.title);
-    const subject = nonEmpty('input.subject', input.subject);
-    const uri = nonEmpty('input.uri', input.uri);
+    const title = requireText('input.title', input.title);
+    const subject = requireText('input.subject', input.subject);
+    const uri = requireText('input.uri', input.uri);
     return write(ctx, async (w) => {
       const lid = uuidOf(input.libraryId, 'ResourceLibrary');
       const lib = lid

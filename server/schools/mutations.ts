@@ -1,10 +1,10 @@
 import { Arg, Ctx, Field, ID, InputType, Int, Mutation, Resolver } from 'type-graphql';
-import { bureau, forbidden, isBureauOf, isSchoolAdminOf, requireWriter } from '../access/authority';
+import { bureau, forbidden, isBureauOf, isSchoolAdminOf, isVendorWith, requireWriter } from '../access/authority';
 import { newId } from '../db/ids';
 import { and, join, raw, sql } from '../db/sql';
 import type { Context } from '../graphql/context';
 import { ProfessionalTitle, SchoolStage, SchoolType, StaffRole, UrbanRural } from '../graphql/enums';
-import { badInput } from '../graphql/errors';
+import { badInput, requireText } from '../graphql/errors';
 import { uuidOf } from '../graphql/ids';
 import { Staff } from '../staff/entity';
 import { decryptPii, encryptPii, isValidNationalId, maskNationalId } from '../staff/pii';
@@ -53,17 +53,9 @@ const STAGES_OF_TYPE: Partial<Record<SchoolType, SchoolStage[]>> = {
   VOCATIONAL_SECONDARY: ['VOCATIONAL'],
 };
 
-const required = (field: string, v: string) => {
-  const t = v.trim();
-  if (!t) throw badInput(field, `${field.replace('input.', '')} must not be empty`);
-  return t;
-};
-
 /** MIS vendors sync campuses and staff with write scopes; schools and admins by role. */
 function mayWriteFor(ctx: Context, school: { id: string; jurisdiction_id: string }, scope: string): boolean {
-  const c = ctx.scope.caller;
-  if (isSchoolAdminOf(ctx, school.id) || isBureauOf(ctx, school.jurisdiction_id)) return true;
-  return c.role === 'VENDOR' && c.scopes.includes(scope) && (c.schoolIds.length === 0 || c.schoolIds.includes(school.id));
+  return isSchoolAdminOf(ctx, school.id) || isBureauOf(ctx, school.jurisdiction_id) || isVendorWith(ctx, scope, school.id);
 }
 
 /** Only the columns that changed, or null when the row is already as asked (idempotent upserts write nothing). */
@@ -92,7 +84,7 @@ export class SchoolMutations {
   @Mutation(() => School, { description: 'A bureau registers or updates a school in its jurisdiction; a new school gets a main campus named like the school.' })
   upsertSchool(@Arg('input', () => UpsertSchoolInput) input: UpsertSchoolInput, @Ctx() ctx: Context) {
     requireWriter(ctx);
-    const name = required('input.name', input.name);
+    const name = requireText('input.name', input.name);
     if (!/^\d{10}$/.test(input.code)) throw badInput('input.code', 'a school identification code (学校标识码) has exactly 10 digits');
     if (input.typeCode != null && !/^\d{3}$/.test(input.typeCode)) throw badInput('input.typeCode', 'typeCode is a three-digit JY/T 1001 code, e.g. 211');
     return write(ctx, async (w) => {
@@ -121,7 +113,7 @@ export class SchoolMutations {
   @Mutation(() => Campus)
   upsertCampus(@Arg('input', () => UpsertCampusInput) input: UpsertCampusInput, @Ctx() ctx: Context) {
     requireWriter(ctx);
-    const name = required('input.name', input.name);
+    const name = requireText('input.name', input.name);
     for (const f of ['studentCount', 'classCount'] as const) {
       if (input[f] != null && input[f]! < 0) throw badInput(`input.${f}`, `${f} must not be negative`);
     }
@@ -154,8 +146,8 @@ export class SchoolMutations {
   @Mutation(() => Staff)
   upsertStaff(@Arg('input', () => UpsertStaffInput) input: UpsertStaffInput, @Ctx() ctx: Context) {
     requireWriter(ctx);
-    const externalId = required('input.externalId', input.externalId);
-    const name = required('input.name', input.name);
+    const externalId = requireText('input.externalId', input.externalId);
+    const name = requireText('input.name', input.name);
     if (input.nationalId != null && !isValidNationalId(input.nationalId)) {
       throw badInput('input.nationalId', 'an ID number (身份证号) has 17 digits and a check digit (0-9 or X) by GB 11643');
     }
