@@ -120,3 +120,21 @@ describe('campus filters and postings', () => {
     for (const { node } of d.out.edges) expect(node.countsAsRuralService).toBe(node.fromCampus.id === node.group.leadCampus.id);
   });
 });
+
+describe('errors', () => {
+  test('an unexpected failure answers INTERNAL_SERVER_ERROR with no stack trace or SQL', async () => {
+    // A well-formed cursor whose transaction id overflows PostgreSQL's xid8.
+    const cursor = Buffer.from(`f:99999999999999999999999:1:${Math.floor(Date.now() / 1000)}`).toString('base64url');
+    const r = await hub.gql(`query($c: String) { changes(after: $c) { hasMore } }`, { c: cursor });
+    expect(r.errors?.[0].message).toBe('Internal server error');
+    expect(r.errors?.[0].extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
+    expect(JSON.stringify(r)).not.toMatch(/xid8|SELECT|stack|\.ts:/);
+  });
+
+  test('bad input names the field; malformed dates never reach the database', async () => {
+    const r = await hub.gql(`{ jurisdiction(code: "640502") { groups { edges { node { fundingEntitlement(schoolYear: "2025") { total } } } } } }`);
+    expect(r.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'schoolYear' });
+    const d = await hub.gql(`mutation($d: Date!) { exitMembership(id: "x", on: $d, reason: "r") { id } }`, { d: '2025-02-30' });
+    expect(d.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+  });
+});

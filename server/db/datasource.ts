@@ -21,8 +21,12 @@ class StatementCountingLogger implements Logger {
     if (process.env.HUB_LOG_SQL === '1') console.log('[sql]', _query.replace(/\s+/g, ' ').slice(0, 160));
   }
   logQueryError(error: string | Error, query: string) {
-    // Server-side only: SQL text never reaches a client (see graphql/errors.ts).
-    if (process.env.HUB_LOG_SQL_ERRORS !== '0') console.error('[sql error]', String(error), query.slice(0, 500));
+    // Integrity violations (23xxx) become CONFLICT / POLICY_VIOLATION answers and serialization
+    // failures (40xxx) are retried (writes/transaction.ts): expected, not logged. Anything else
+    // is logged here, server-side only: SQL text never reaches a client (graphql/errors.ts).
+    const code = String((error as { code?: string }).code ?? '');
+    if (code.startsWith('23') || code.startsWith('40')) return;
+    console.error('[sql error]', String(error), query.slice(0, 500));
   }
   logQuerySlow() {}
   logSchemaBuild() {}
