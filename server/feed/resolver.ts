@@ -50,7 +50,7 @@ function encodeFeedCursor(e: ChangeEvent): string {
 
 /** The cursor's position, and when its entry was written (for the retention check). */
 function decodeFeedCursor(c: string): { txid: string; seq: string; at: number } {
-  const m = /^f:(\d+):(\d+):(\d+)$/.exec(Buffer.from(c, 'base64url').toString('utf8'));
+  const m = /^f:(\d{1,19}):(\d{1,18}):(\d{1,12})$/.exec(Buffer.from(c, 'base64url').toString('utf8'));
   if (!m) throw badInput('after', 'after is not a cursor returned by changes');
   return { txid: m[1], seq: m[2], at: Number(m[3]) };
 }
