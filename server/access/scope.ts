@@ -48,16 +48,8 @@ const BUREAU_ONLY: EntityKind[] = ['ApiClient', 'AuditEntry'];
 export class Scope {
   private constructor(
     readonly caller: Caller,
-    private readonly rules: Rules | 'all',
+    private readonly rules: Rules,
   ) {}
-
-  /** Trusted code paths (scripts, the demo loader): everything. */
-  static unrestricted(subject = 'system'): Scope {
-    return new Scope(
-      { subject, role: 'BUREAU_ADMIN', jurisdictionId: null, jurisdictionCode: '000000', groupId: null, schoolId: null, schoolIds: [], cycleIds: [], scopes: [], apiClientId: null },
-      'all',
-    );
-  }
 
   static forCaller(caller: Caller): Scope {
     switch (caller.role) {
@@ -80,7 +72,6 @@ export class Scope {
 
   /** Why this caller may not read a kind at all, or null when it may. */
   private denial(kind: EntityKind): string | null {
-    if (this.rules === 'all') return null;
     const role = this.caller.role;
     if (BUREAU_ONLY.includes(kind) && role !== 'BUREAU_ADMIN') return `${kind} is readable by BUREAU_ADMIN only`;
     if (role === 'VENDOR' && kind !== 'Jurisdiction') {
@@ -104,7 +95,6 @@ export class Scope {
 
   /** A condition on the row aliased `alias` (of the given kind) that holds when it is visible. */
   visible(kind: EntityKind, alias: string): Sql {
-    if (this.rules === 'all') return raw('TRUE');
     if (this.denial(kind)) return raw('FALSE');
     return this.rules[kind]!(alias);
   }
@@ -115,7 +105,6 @@ export class Scope {
    */
   homeJurisdictionIds(): Sql {
     const c = this.caller;
-    if (this.rules === 'all') return raw(`SELECT id FROM jurisdiction WHERE level = 'NATION'`);
     if (c.jurisdictionId) return sql`SELECT ${c.jurisdictionId}::uuid`;
     if (c.groupId) return sql`SELECT jurisdiction_id FROM education_group WHERE id = ${c.groupId}::uuid`;
     if (c.schoolId) return sql`SELECT jurisdiction_id FROM school WHERE id = ${c.schoolId}::uuid`;

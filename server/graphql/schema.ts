@@ -21,7 +21,7 @@ import { SchoolMutations } from '../schools/mutations';
 import { CampusResolver, SchoolResolver } from '../schools/resolver';
 import { StaffResolver } from '../staff/resolver';
 import { NODE_TYPES, NodeResolver } from './node-resolver';
-import { DateTime, LocalDate } from './scalars';
+import { DateTime } from './scalars';
 
 export const resolvers = [
   NodeResolver, ViewerResolver, ApiClientResolver, JurisdictionResolver, SchoolResolver, CampusResolver,
@@ -50,4 +50,3 @@ export async function schemaSdl(): Promise<string> {
   return `${printSchema(lexicographicSortSchema(await hubSchema()))}\n`;
 }
 
-void LocalDate;
