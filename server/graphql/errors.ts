@@ -40,10 +40,7 @@ const CLIENT_CODES = new Set<string>([
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const code = String(formatted.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
   const { stacktrace: _drop, ...extensions } = (formatted.extensions ?? {}) as Record<string, unknown>;
-  if (CLIENT_CODES.has(code)) {
-    // Input coercion errors from graphql-js carry no code of ours: they are bad user input.
-    return { ...formatted, extensions: { ...extensions, code: code === 'GRAPHQL_VALIDATION_FAILED' ? code : code } };
-  }
+  if (CLIENT_CODES.has(code)) return { ...formatted, extensions: { ...extensions, code } };
   console.error('[internal error]', (error as { originalError?: unknown })?.originalError ?? error);
   return {
     message: 'Internal server error',
