@@ -38,8 +38,11 @@ describe('group lifecycle', () => {
     const wrong = await hub.as(bureauOf('640000')).gql(create, { input });
     expect(wrong.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN' });
     expect(wrong.errors?.[0].message).toContain('沙坡头区 (640502)');
+    const [{ id: busy }] = await hub.ds.query(`SELECT lead_campus_id AS id FROM education_group WHERE name = '中卫市第四中学教育集团'`);
+    const taken = await hub.as(bureauOf('640502')).gql(create, { input: { ...input, leadCampusId: encodeId('Campus', busy) } });
+    expect(taken.errors?.[0].extensions).toMatchObject({ code: 'POLICY_VIOLATION', field: 'input.leadCampusId' });
     const blank = await hub.as(bureauOf('640502')).gql(create, { input: { ...input, name: '  ' } });
-    expect(blank.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'name' });
+    expect(blank.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.name' });
 
     const sp = hub.as(bureauOf('640502'));
     const g = (await sp.data(create, { input })).createGroup;

@@ -35,12 +35,12 @@ describe('postings', () => {
     expect(p).toMatchObject({ status: 'PLANNED', countsAsRuralService: true, fromCampus: { id: f.lead }, toCampus: { id: f.member }, group: { id: f.group } });
     // One open posting per person; dates; another group's campus; another bureau.
     const twice = await admin.gql(CREATE, { input: { ...input, startDate: '2027-08-01', endDate: null } });
-    expect(twice.errors?.[0].extensions).toMatchObject({ code: 'CONFLICT', field: 'staffId' });
+    expect(twice.errors?.[0].extensions).toMatchObject({ code: 'CONFLICT', field: 'input.staffId' });
     const backwards = await admin.gql(CREATE, { input: { ...input, staffId: f.staff[1], endDate: '2027-01-01' } });
-    expect(backwards.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'endDate' });
+    expect(backwards.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.endDate' });
     const [{ id: foreign }] = await hub.ds.query(`SELECT lead_campus_id AS id FROM education_group WHERE name = '中卫市兴仁教育集团'`);
     const outside = await admin.gql(CREATE, { input: { ...input, staffId: f.staff[1], toCampusId: encodeId('Campus', foreign) } });
-    expect(outside.errors?.[0].extensions).toMatchObject({ code: 'POLICY_VIOLATION', field: 'toCampusId' });
+    expect(outside.errors?.[0].extensions).toMatchObject({ code: 'POLICY_VIOLATION', field: 'input.toCampusId' });
     const stranger = await hub.as(bureauOf('620702')).gql(CREATE, { input: { ...input, staffId: f.staff[1] } });
     expect(stranger.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT'); // 甘州区 cannot see the person at all
 

@@ -72,20 +72,23 @@ export class GroupMutations {
   @Mutation(() => EducationGroup)
   createGroup(@Arg('input', () => CreateGroupInput) input: CreateGroupInput, @Ctx() ctx: Context) {
     requireWriter(ctx);
-    const name = requireText('name', input.name);
+    const name = requireText('input.name', input.name);
     return write(ctx, async (w) => {
       const campusId = uuidOf(input.leadCampusId, 'Campus');
       const lead = campusId
         ? await w.one(sql`SELECT c.*, j.code AS j_code FROM campus c JOIN jurisdiction j ON j.id = c.jurisdiction_id
             WHERE ${and([sql`c.id = ${campusId}::uuid`, ctx.scope.visible('Campus', 'c')])}`)
         : undefined;
-      if (!lead) throw badInput('leadCampusId', 'no such campus');
+      if (!lead) throw badInput('input.leadCampusId', 'no such campus');
       const code = input.jurisdictionCode ?? lead.j_code;
       const j = await w.one(sql`SELECT id, code, name FROM jurisdiction WHERE code = ${code}`);
-      if (!j) throw badInput('jurisdictionCode', `unknown jurisdiction ${code}`);
+      if (!j) throw badInput('input.jurisdictionCode', `unknown jurisdiction ${code}`);
       if (!isBureauOf(ctx, j.id)) throw forbidden(`${bureau(j)}: a group is approved by the bureau over its lead school`);
       const within = await w.one(sql`SELECT 1 FROM jurisdiction_ancestor WHERE ancestor_id = ${j.id}::uuid AND jurisdiction_id = ${lead.jurisdiction_id}::uuid`);
-      if (!within) throw badInput('jurisdictionCode', `the lead campus does not lie within ${j.name} (${j.code})`);
+      if (!within) throw badInput('input.jurisdictionCode', `the lead campus does not lie within ${j.name} (${j.code})`);
+      const elsewhere = await w.one(sql`SELECT g.name FROM group_membership m JOIN education_group g ON g.id = m.group_id
+        WHERE m.campus_id = ${lead.id}::uuid AND m.status = 'ACTIVE' FOR UPDATE OF m`);
+      if (elsewhere) throw hubError('POLICY_VIOLATION', `the lead campus is already an active member of ${elsewhere.name}`, { field: 'input.leadCampusId' });
       const joined = input.establishedOn ?? today(ctx.now);
       const g = await w.one(sql`INSERT INTO education_group (id, name, mode, status, jurisdiction_id, lead_campus_id, legal_entity, established_on)
         VALUES (${newId()}, ${name}, ${input.mode}, 'PROPOSED', ${j.id}, ${lead.id}, ${input.legalEntity ?? false}, ${input.establishedOn ?? null}) RETURNING *`);
@@ -109,7 +112,7 @@ export class GroupMutations {
         throw forbidden(`${bureau({ name: g.j_name, code: g.j_code })} (the group's administrator may change its name only)`);
       }
       if (g.status === 'DISSOLVED') throw hubError('CONFLICT', 'the group is dissolved');
-      const name = input.name == null ? g.name : requireText('name', input.name);
+      const name = input.name == null ? g.name : requireText('input.name', input.name);
       const mode = input.mode ?? g.mode;
       if (mode !== g.mode) await checkCap(w.ctx, g.jurisdiction_id, mode, await activeMembers(w, g.id), 'mode');
       const after = await w.one(sql`UPDATE education_group SET name = ${name}, mode = ${mode}, legal_entity = ${input.legalEntity ?? g.legal_entity},
@@ -125,7 +128,7 @@ export class GroupMutations {
     return write(ctx, async (w) => {
       const g = await lockGroup(w, groupId);
       if (!isBureauOf(ctx, g.jurisdiction_id) && !isGroupAdminOf(ctx, g.id)) throw forbidden(`the group's GROUP_ADMIN or ${bureau({ name: g.j_name, code: g.j_code })}`);
-      const after = await w.one(sql`UPDATE education_group SET charter_title = ${requireText('title', input.title)}, charter_uri = ${requireText('uri', input.uri)},
+      const after = await w.one(sql`UPDATE education_group SET charter_title = ${requireText('input.title', input.title)}, charter_uri = ${requireText('input.uri', input.uri)},
         charter_filed_on = ${input.filedOn}, updated_at = now() WHERE id = ${g.id} RETURNING *`);
       await w.record({ action: 'fileCharter', entityType: 'EducationGroup', entityId: g.id, before: g, after, jurisdictionIds: await groupJurisdictions(w, g.id) });
       return w.row(EducationGroup, after);

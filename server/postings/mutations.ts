@@ -55,23 +55,23 @@ export class PostingMutations {
   @Mutation(() => Posting)
   createPosting(@Arg('input', () => CreatePostingInput) input: CreatePostingInput, @Ctx() ctx: Context) {
     requireWriter(ctx);
-    if (input.endDate && input.endDate < input.startDate) throw badInput('endDate', 'endDate must not be before startDate');
+    if (input.endDate && input.endDate < input.startDate) throw badInput('input.endDate', 'endDate must not be before startDate');
     return write(ctx, async (w) => {
       const staffId = uuidOf(input.staffId, 'Staff');
       // The person's row lock serialises their postings; the unique index is the backstop.
       const staff = staffId
         ? await w.one(sql`SELECT s.* FROM staff s WHERE ${and([sql`s.id = ${staffId}::uuid`, w.ctx.scope.visible('Staff', 's')])} FOR UPDATE OF s`)
         : undefined;
-      if (!staff) throw badInput('staffId', 'no such staff member');
+      if (!staff) throw badInput('input.staffId', 'no such staff member');
       const to = uuidOf(input.toCampusId, 'Campus');
-      if (!to) throw badInput('toCampusId', 'no such campus');
-      if (to === staff.home_campus_id) throw badInput('toCampusId', 'a posting goes to another campus than the home campus');
+      if (!to) throw badInput('input.toCampusId', 'no such campus');
+      if (to === staff.home_campus_id) throw badInput('input.toCampusId', 'a posting goes to another campus than the home campus');
       const g = await commonGroup(w, staff.home_campus_id, to, input.startDate);
-      if (!g) throw hubError('POLICY_VIOLATION', 'both campuses must be active members (or the lead) of the same active group from the start date', { field: 'toCampusId' });
+      if (!g) throw hubError('POLICY_VIOLATION', 'both campuses must be active members (or the lead) of the same active group from the start date', { field: 'input.toCampusId' });
       mayArrange(w.ctx, g);
       const overlap = await w.one(sql`SELECT id FROM posting WHERE staff_id = ${staff.id}::uuid AND status <> 'CANCELLED'
         AND start_date <= coalesce(${input.endDate ?? null}::date, 'infinity') AND coalesce(end_date, 'infinity') >= ${input.startDate}::date`);
-      if (overlap) throw hubError('CONFLICT', 'this person already has a posting overlapping that period', { field: 'staffId' });
+      if (overlap) throw hubError('CONFLICT', 'this person already has a posting overlapping that period', { field: 'input.staffId' });
       const p = await w.one(sql`INSERT INTO posting (id, staff_id, group_id, from_campus_id, to_campus_id, type, status, host_role, start_date, end_date, counts_as_rural_service)
         VALUES (${newId()}, ${staff.id}, ${g.id}, ${staff.home_campus_id}, ${to}, ${input.type}, 'PLANNED', ${input.hostRole}, ${input.startDate}, ${input.endDate ?? null}, ${g.from_lead})
         RETURNING *`);

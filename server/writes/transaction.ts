@@ -111,13 +111,13 @@ function translate(e: unknown): unknown {
   const known: Record<string, [string, string, string]> = {
     membership_one_active_per_campus: ['POLICY_VIOLATION', 'campusId', 'the campus is already an active member of another group'],
     membership_one_open_per_group_campus: ['CONFLICT', 'campusId', 'the campus already has an open application or membership in this group'],
-    posting_one_open_per_staff: ['CONFLICT', 'staffId', 'this person already has a PLANNED or ACTIVE posting'],
-    school_code_key: ['CONFLICT', 'code', 'a school with this code already exists'],
-    campus_school_id_name_key: ['CONFLICT', 'name', 'the school already has a campus with this name'],
-    staff_school_id_external_id_key: ['CONFLICT', 'externalId', 'the school already has staff with this externalId'],
-    resource_library_group_id_name_key: ['CONFLICT', 'name', 'the group already has a library with this name'],
-    evaluation_one_per_group_target: ['CONFLICT', 'targetId', 'this target already has an evaluation by this evaluator kind in the cycle'],
-    evaluation_one_per_campus_target: ['CONFLICT', 'targetId', 'this target already has an evaluation by this evaluator kind in the cycle'],
+    posting_one_open_per_staff: ['CONFLICT', 'input.staffId', 'this person already has a PLANNED or ACTIVE posting'],
+    school_code_key: ['CONFLICT', 'input.code', 'a school with this code already exists'],
+    campus_school_id_name_key: ['CONFLICT', 'input.name', 'the school already has a campus with this name'],
+    staff_school_id_external_id_key: ['CONFLICT', 'input.externalId', 'the school already has staff with this externalId'],
+    resource_library_group_id_name_key: ['CONFLICT', 'input.name', 'the group already has a library with this name'],
+    evaluation_one_per_group_target: ['CONFLICT', 'input.targetId', 'this target already has an evaluation by this evaluator kind in the cycle'],
+    evaluation_one_per_campus_target: ['CONFLICT', 'input.targetId', 'this target already has an evaluation by this evaluator kind in the cycle'],
     membership_approval_membership_id_authority_key: ['CONFLICT', 'id', 'this authority has already decided'],
   };
   const hit = known[constraint];
