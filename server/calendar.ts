@@ -27,6 +27,12 @@ export function schoolYearAt(now: Date): SchoolYear {
   return schoolYearOf(`${first}-${first + 1}`);
 }
 
+/** The school year before this one. */
+export function previousSchoolYear(year: SchoolYear): SchoolYear {
+  const first = Number(year.label.slice(0, 4)) - 1;
+  return schoolYearOf(`${first}-${first + 1}`);
+}
+
 /** Today's date in China (UTC+8), YYYY-MM-DD. */
 export function today(now: Date): string {
   return new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);

@@ -12,7 +12,7 @@ import { School } from '../schools/entity';
 export class Viewer {
   @Field() subject: string;
   @Field(() => Role) role: Role;
-  jurisdictionCode: string | null;
+  jurisdictionId: string | null;
   groupId: string | null;
   schoolId: string | null;
   @Field(() => [String]) scopes: string[];
@@ -23,14 +23,12 @@ export class ViewerResolver {
   @Query(() => Viewer)
   viewer(@Ctx() ctx: Context): Viewer {
     const c = ctx.scope.caller;
-    return { subject: c.subject, role: c.role, jurisdictionCode: c.jurisdictionCode, groupId: c.groupId, schoolId: c.schoolId, scopes: c.scopes };
+    return { subject: c.subject, role: c.role, jurisdictionId: c.jurisdictionId, groupId: c.groupId, schoolId: c.schoolId, scopes: c.scopes };
   }
 
   @FieldResolver(() => Jurisdiction, { nullable: true })
-  async jurisdiction(@Root() v: Viewer, @Ctx() ctx: Context) {
-    if (!v.jurisdictionCode) return null;
-    const row = await ctx.db.one(sql`SELECT * FROM jurisdiction WHERE code = ${v.jurisdictionCode}`);
-    return row ? hydrate(ctx.db.ds, Jurisdiction, row) : null;
+  jurisdiction(@Root() v: Viewer, @Ctx() ctx: Context) {
+    return ctx.byId(Jurisdiction, v.jurisdictionId);
   }
 
   @FieldResolver(() => EducationGroup, { nullable: true })

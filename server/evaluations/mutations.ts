@@ -51,7 +51,10 @@ export class RecordEvaluationInput {
 const close = (a: number, b: number) => Math.abs(a - b) < 1e-6;
 
 async function lockCycle(w: Writer, id: string) {
-  const uuid = uuidOf(id, 'EvaluationCycle');
+  return lockCycleRow(w, uuidOf(id, 'EvaluationCycle'));
+}
+
+async function lockCycleRow(w: Writer, uuid: string | null) {
   const y = uuid
     ? await w.one(sql`SELECT y.*, j.code AS j_code, j.name AS j_name FROM evaluation_cycle y JOIN jurisdiction j ON j.id = y.jurisdiction_id
         WHERE ${and([sql`y.id = ${uuid}::uuid`, w.ctx.scope.visible('EvaluationCycle', 'y')])} FOR UPDATE OF y`)
@@ -171,7 +174,7 @@ export class EvaluationMutations {
         ? await w.one(sql`SELECT e.* FROM evaluation e WHERE ${and([sql`e.id = ${uuid}::uuid`, w.ctx.scope.visible('Evaluation', 'e')])} FOR UPDATE OF e`)
         : undefined;
       if (!e) throw notFound('evaluation');
-      const y = await lockCycle(w, `${Buffer.from(`EvaluationCycle:${e.cycle_id}`).toString('base64url')}`);
+      const y = await lockCycleRow(w, e.cycle_id);
       if (!isBureauOf(ctx, y.jurisdiction_id)) throw forbidden(bureau({ code: y.j_code, name: y.j_name }));
       if (y.status !== 'OPEN') throw hubError('CONFLICT', 'the cycle is closed', { field: 'id' });
       if (e.status !== 'SUBMITTED') throw hubError('CONFLICT', `only a SUBMITTED evaluation can be confirmed; this one is ${e.status}`, { field: 'id' });

@@ -137,8 +137,7 @@ export function nestedConnection<T>(
   page: Page,
   spec: () => NestedListSpec<T>,
 ): Promise<Connection<T>> {
-  const s = spec();
-  ctx.scope.assertReadable(kindOf(s.entity));
+  const s = readableSpec(ctx, loaderKey, spec);
   const size = pageSize(page.first);
   const after = decodeCursor(page.after);
   const pages = ctx.loader(`conn:${loaderKey}:${size}:${after ?? ''}`, () => {
@@ -169,9 +168,8 @@ export function nestedConnection<T>(
 
 /** A plain (unpaged) list under each of many parents, batched per request. */
 export function nestedList<T>(ctx: Context, loaderKey: string, parentId: string, spec: () => NestedListSpec<T>): Promise<T[]> {
-  ctx.scope.assertReadable(kindOf(spec().entity));
+  const s = readableSpec(ctx, loaderKey, spec);
   const loader = ctx.loader(`list:${loaderKey}`, () => {
-    const s = spec();
     return new RequestLoader<string, T[]>(async (ids) => {
       const rows = await ctx.db.query(sql`
         SELECT ${raw(s.alias)}.*, ${raw(s.parentKey)} AS __parent FROM ${s.from}
@@ -181,6 +179,16 @@ export function nestedList<T>(ctx: Context, loaderKey: string, parentId: string,
     });
   });
   return loader.load(parentId);
+}
+
+/**
+ * A nested list's spec, built once per request (not once per parent row) after checking that
+ * the caller may read its kind at all.
+ */
+function readableSpec<T>(ctx: Context, loaderKey: string, spec: () => NestedListSpec<T>): NestedListSpec<T> {
+  const s = ctx.memo(`spec:${loaderKey}`, spec);
+  ctx.scope.assertReadable(kindOf(s.entity));
+  return s;
 }
 
 export function groupBy<T>(ids: readonly string[], rows: any[], map: (r: any) => T): T[][] {

@@ -10,6 +10,7 @@ import { and, raw, sql } from '../db/sql';
  */
 export class Context {
   private readonly loaders = new Map<string, RequestLoader<any, any, any>>();
+  private readonly memos = new Map<string, unknown>();
   private readonly waves = new Waves();
   /** The request's view of the database: every statement counts towards its waves. */
   readonly db: Db;
@@ -26,6 +27,12 @@ export class Context {
   /** A context for work inside one transaction: same caller and day, statements on its connection, fresh loaders. */
   onTransaction(db: Db): Context {
     return new Context(db, this.scope, this.now);
+  }
+
+  /** A value computed once per request under `key` (e.g. a list's SQL, shared by every parent row). */
+  memo<T>(key: string, make: () => T): T {
+    if (!this.memos.has(key)) this.memos.set(key, make());
+    return this.memos.get(key) as T;
   }
 
   /** The request's loader under `key`, created by `make` the first time it is asked for. */

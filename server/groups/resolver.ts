@@ -1,6 +1,6 @@
 import { RequestLoader } from '../graphql/loader';
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
-import { schoolYearAt, schoolYearOf, snapshotDay } from '../calendar';
+import { previousSchoolYear, schoolYearAt, schoolYearOf, snapshotDay } from '../calendar';
 import { hydrate } from '../db/rows';
 import { and, sql } from '../db/sql';
 import { argsKey, connectionTypes, nestedConnection, nestedList, paginate, tableSpec } from '../graphql/connection';
@@ -133,7 +133,7 @@ export class EducationGroupResolver {
     if (g.status === 'DISSOLVED') return [];
     const current = schoolYearAt(ctx.now);
     // Rotation is judged on the last completed school year: the running one is not over.
-    const last = schoolYearOf(`${Number(current.label.slice(0, 4)) - 1}-${current.label.slice(0, 4)}`);
+    const last = previousSchoolYear(current);
     const [policy, members, lastYear] = await Promise.all([
       policyAt(ctx, g.jurisdictionId),
       activeMemberCount(ctx, g.uuid),
