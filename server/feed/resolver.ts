@@ -82,7 +82,8 @@ export class ChangeResolver {
   ): Promise<ChangeConnection> {
     if (!Number.isInteger(first) || first < 1 || first > 5000) throw badInput('first', 'first must be between 1 and 5000');
     const from = after ? decodeFeedCursor(after) : null;
-    if (from && from.at * 1000 < ctx.now.getTime() - retentionDays() * 86_400_000) {
+    // Retention is about when entries were written: the real clock, not the request's fixed "now" (HUB_NOW).
+    if (from && from.at * 1000 < Date.now() - retentionDays() * 86_400_000) {
       throw hubError('RESYNC_REQUIRED', `the cursor is older than the change feed's ${retentionDays()}-day retention: read the lists again, then follow changes from no cursor`);
     }
     const rows = await ctx.db.query(sql`
