@@ -42,7 +42,7 @@ describe('postings', () => {
     const outside = await admin.gql(CREATE, { input: { ...input, staffId: f.staff[1], toCampusId: encodeId('Campus', foreign) } });
     expect(outside.errors?.[0].extensions).toMatchObject({ code: 'POLICY_VIOLATION', field: 'input.toCampusId' });
     const stranger = await hub.as(bureauOf('620702')).gql(CREATE, { input: { ...input, staffId: f.staff[1] } });
-    expect(stranger.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT'); // 甘州区 cannot see the person at all
+    expect(stranger.errors?.[0].extensions?.code).toBe('FORBIDDEN'); // 甘州区 does not supervise the group
 
     const start = await admin.data(`mutation($id: ID!) { startPosting(id: $id) { status staff { currentPosting { id } } } }`, { id: p.id });
     expect(start.startPosting).toEqual({ status: 'ACTIVE', staff: { currentPosting: { id: p.id } } });

@@ -161,10 +161,10 @@ export class Authenticator {
       `SELECT a.id, a.name, a.role, a.jurisdiction_id, j.code, a.school_ids, a.scopes,
               a.last_used_at IS NULL OR a.last_used_at < now() - interval '1 minute' AS stale
        FROM api_client a JOIN jurisdiction j ON j.id = a.jurisdiction_id
-       WHERE a.key_hash = $1 AND a.revoked_at IS NULL`,
+       WHERE a.key_hash = $1 AND a.revoked_at IS NULL AND (a.expires_at IS NULL OR a.expires_at > now())`,
       [hashApiKey(key)],
     );
-    if (!client) throw unauthenticated('invalid or revoked API key');
+    if (!client) throw unauthenticated('invalid, revoked or expired API key');
     // lastUsedAt at minute precision: one small write a minute, not one per request.
     if (client.stale) await this.ds.query(`UPDATE api_client SET last_used_at = now() WHERE id = $1`, [client.id]);
     return {

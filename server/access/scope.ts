@@ -35,6 +35,30 @@ const VENDOR_READ_SCOPES: Partial<Record<EntityKind, string>> = {
   Evaluation: 'evaluation:read',
 };
 
+/**
+ * The relations through which an entity outside the scope of record is reached, as SQL on
+ * the row aliased `a` (DOMAIN.md "Reachable"). One hop from rows visible in their own right,
+ * plus a reached group's lead campus and a reached campus's school.
+ */
+const REACH: Partial<Record<EntityKind, (a: string, s: Scope) => Sql>> = {
+  EducationGroup: (a, s) => { const r = raw(`${a}_r`), rn = `${a}_r`; return sql`(
+    EXISTS (SELECT 1 FROM group_membership ${r} WHERE ${r}.group_id = ${raw(a)}.id AND ${s.visible('GroupMembership', rn)})
+    OR EXISTS (SELECT 1 FROM posting ${r} WHERE ${r}.group_id = ${raw(a)}.id AND ${s.visible('Posting', rn)})
+    OR EXISTS (SELECT 1 FROM resource_library ${r} WHERE ${r}.group_id = ${raw(a)}.id AND ${s.visible('ResourceLibrary', rn)})
+    OR EXISTS (SELECT 1 FROM evaluation ${r} WHERE ${r}.group_id = ${raw(a)}.id AND ${s.visible('Evaluation', rn)}))`; },
+  Campus: (a, s) => { const r = raw(`${a}_r`), rn = `${a}_r`; return sql`(
+    EXISTS (SELECT 1 FROM group_membership ${r} WHERE ${r}.campus_id = ${raw(a)}.id AND ${s.visible('GroupMembership', rn)})
+    OR EXISTS (SELECT 1 FROM posting ${r} WHERE ${raw(a)}.id IN (${r}.from_campus_id, ${r}.to_campus_id) AND ${s.visible('Posting', rn)})
+    OR EXISTS (SELECT 1 FROM staff ${r} WHERE ${r}.home_campus_id = ${raw(a)}.id AND ${s.visible('Staff', rn)})
+    OR EXISTS (SELECT 1 FROM resource ${r} WHERE ${r}.contributing_campus_id = ${raw(a)}.id AND ${r}.deleted_at IS NULL AND ${s.visible('Resource', rn)})
+    OR EXISTS (SELECT 1 FROM evaluation ${r} WHERE ${r}.campus_id = ${raw(a)}.id AND ${s.visible('Evaluation', rn)})
+    OR EXISTS (SELECT 1 FROM education_group ${r} WHERE ${r}.lead_campus_id = ${raw(a)}.id AND ${s.reachable('EducationGroup', rn)}))`; },
+  School: (a, s) => { const r = raw(`${a}_r`), rn = `${a}_r`; return sql`EXISTS (SELECT 1 FROM campus ${r} WHERE ${r}.school_id = ${raw(a)}.id AND ${s.reachable('Campus', rn)})`; },
+  Staff: (a, s) => { const r = raw(`${a}_r`), rn = `${a}_r`; return sql`(
+    EXISTS (SELECT 1 FROM posting ${r} WHERE ${r}.staff_id = ${raw(a)}.id AND ${s.visible('Posting', rn)})
+    OR EXISTS (SELECT 1 FROM resource ${r} WHERE ${r}.contributor_id = ${raw(a)}.id AND ${r}.deleted_at IS NULL AND ${s.visible('Resource', rn)}))`; },
+};
+
 /** Kinds only bureau administrators read. */
 const BUREAU_ONLY: EntityKind[] = ['ApiClient', 'AuditEntry'];
 
@@ -93,10 +117,25 @@ export class Scope {
     if (why) throw hubError('FORBIDDEN', why);
   }
 
-  /** A condition on the row aliased `alias` (of the given kind) that holds when it is visible. */
+  /**
+   * A condition on the row aliased `alias` (of the given kind) that holds when it lies in the
+   * caller's scope of record: what it lists, counts and reads figures of.
+   */
   visible(kind: EntityKind, alias: string): Sql {
     if (this.denial(kind)) return raw('FALSE');
     return this.rules[kind]!(alias);
+  }
+
+  /**
+   * In the scope of record, or reached through a non-null relation of something in it (a
+   * membership's group, a shared library's group and contributing campus, a posting's staff
+   * and campuses): what a lookup by id (`node`, `group(id)`, ...) may answer. A reached entity
+   * shows its identity; its lists stay filtered by `visible` and its figures answer FORBIDDEN.
+   */
+  reachable(kind: EntityKind, alias: string): Sql {
+    if (this.denial(kind)) return raw('FALSE');
+    const via = REACH[kind];
+    return via ? sql`(${this.visible(kind, alias)} OR ${via(alias, this)})` : this.visible(kind, alias);
   }
 
   /**

@@ -41,6 +41,10 @@ export class ApiClient extends NodeRow {
   @Column('timestamptz', { name: 'revoked_at', nullable: true })
   revokedAt: Date | null;
 
+  @Field(() => DateTime, { nullable: true, description: 'After this instant the key no longer authenticates; null: no expiry.' })
+  @Column('timestamptz', { name: 'expires_at', nullable: true })
+  expiresAt: Date | null;
+
   @Field(() => DateTime, { nullable: true })
   @Column('timestamptz', { name: 'last_used_at', nullable: true })
   lastUsedAt: Date | null;

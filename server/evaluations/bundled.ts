@@ -50,6 +50,8 @@ export function previousCycle(ctx: Context, cycleId: string): Promise<string | n
  * cycle's snapshot day, each campus's score being the mean of its SUBMITTED/CONFIRMED totals;
  * partyBuilding / comprehensive from the group's own evaluations, scaled to 100;
  * composite = weighted sum; grades by the cycle's thresholds. Without the review flag.
+ * Figures are facts: computed over every evaluation, whoever asks (the resolver decides which
+ * groups' results and which evaluations a caller is shown).
  */
 export function bundledResults(ctx: Context, cycle: EvaluationCycle): Promise<GroupEvaluationResult[]> {
   return ctx.loader('Cycle.bundled', () => new RequestLoader<EvaluationCycle, GroupEvaluationResult[], string>(
@@ -72,7 +74,7 @@ async function computeBundled(ctx: Context, cycle: EvaluationCycle): Promise<Gro
       WHERE ${memberOn('m', 'g', day)}`),
     ctx.db.query(sql`
       SELECT e.* FROM evaluation e WHERE e.cycle_id = ${cycle.uuid} AND e.target_type = 'CAMPUS'
-        AND e.status IN ('SUBMITTED','CONFIRMED') AND ${ctx.scope.visible('Evaluation', 'e')}
+        AND e.status IN ('SUBMITTED','CONFIRMED')
       ORDER BY e.id`),
   ]);
   const evals = campusEvals.map((r) => hydrate(ctx.db.ds, Evaluation, r));

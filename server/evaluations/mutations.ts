@@ -1,5 +1,5 @@
 import { Arg, Ctx, Field, Float, ID, InputType, Mutation, Resolver } from 'type-graphql';
-import { bureau, forbidden, isBureauOf, isGroupAdminOf, isSchoolAdminOf, requireWriter } from '../access/authority';
+import { authorize, requireWriter, WriteAction } from '../access/authority';
 import { schoolYearOf } from '../calendar';
 import { newId } from '../db/ids';
 import { and, sql } from '../db/sql';
@@ -50,14 +50,20 @@ export class RecordEvaluationInput {
 
 const close = (a: number, b: number) => Math.abs(a - b) < 1e-6;
 
+/** The write action of recording an evaluation as each evaluator kind. */
+const RECORDS_AS: Record<EvaluatorKind, WriteAction> = {
+  BUREAU: 'recordBureauEvaluation',
+  LEAD_SCHOOL: 'recordLeadSchoolEvaluation',
+  THIRD_PARTY: 'recordThirdPartyEvaluation',
+};
+
 async function lockCycle(w: Writer, id: string) {
   return lockCycleRow(w, uuidOf(id, 'EvaluationCycle'));
 }
 
 async function lockCycleRow(w: Writer, uuid: string | null) {
   const y = uuid
-    ? await w.one(sql`SELECT y.*, j.code AS j_code, j.name AS j_name FROM evaluation_cycle y JOIN jurisdiction j ON j.id = y.jurisdiction_id
-        WHERE ${and([sql`y.id = ${uuid}::uuid`, w.ctx.scope.visible('EvaluationCycle', 'y')])} FOR UPDATE OF y`)
+    ? await w.one(sql`SELECT y.* FROM evaluation_cycle y WHERE y.id = ${uuid}::uuid FOR UPDATE`)
     : undefined;
   if (!y) throw notFound('evaluation cycle');
   return y;
@@ -90,7 +96,7 @@ export class EvaluationMutations {
     return write(ctx, async (w) => {
       const j = await w.one(sql`SELECT id, code, name FROM jurisdiction WHERE code = ${input.jurisdictionCode}`);
       if (!j) throw badInput('input.jurisdictionCode', `unknown jurisdiction ${input.jurisdictionCode}`);
-      if (!isBureauOf(ctx, j.id)) throw forbidden(bureau(j));
+      await authorize(w.ctx, 'createEvaluationCycle', { places: { own: j.id } });
       const y = await w.one(sql`INSERT INTO evaluation_cycle (id, jurisdiction_id, name, school_year, member_average_weight, party_building_weight,
           comprehensive_weight, excellent_min, good_min, fair_min)
         VALUES (${newId()}, ${j.id}, ${input.name.trim()}, ${year.label}, ${weights[0]}, ${weights[1]}, ${weights[2]}, ${ex}, ${good}, ${fair}) RETURNING *`);
@@ -122,19 +128,12 @@ export class EvaluationMutations {
               WHERE c.id = ${target}::uuid`)
         : undefined;
       if (!t) throw badInput('input.targetId', `no ${input.targetType === 'GROUP' ? 'group' : 'grouped campus'} this cycle covers`);
-      // Who records which evaluator kind.
-      const c = ctx.scope.caller;
-      const lead = input.targetType === 'CAMPUS' && t.lead_campus_id !== t.id
-        ? await w.one(sql`SELECT school_id FROM campus WHERE id = ${t.lead_campus_id}::uuid`) : undefined;
-      const allowed =
-        input.evaluatorKind === 'BUREAU' ? isBureauOf(ctx, y.jurisdiction_id)
-        : input.evaluatorKind === 'LEAD_SCHOOL' ? Boolean(lead) && (isGroupAdminOf(ctx, t.group_id) || isSchoolAdminOf(ctx, lead.school_id))
-        : c.role === 'EVALUATOR' && c.cycleIds.includes(y.id);
-      if (!allowed) {
-        throw forbidden(input.evaluatorKind === 'BUREAU' ? bureau({ code: y.j_code, name: y.j_name })
-          : input.evaluatorKind === 'LEAD_SCHOOL' ? "the group's GROUP_ADMIN or its lead school's SCHOOL_ADMIN, scoring a member campus (not the lead)"
-          : 'an EVALUATOR assigned to this cycle');
+      // Who records which evaluator kind (LEAD_SCHOOL: the lead school scores its member campuses, 龙头学校对"+校"考核).
+      if (input.evaluatorKind === 'LEAD_SCHOOL' && !(input.targetType === 'CAMPUS' && t.lead_campus_id !== t.id)) {
+        throw badInput('input.evaluatorKind', 'LEAD_SCHOOL evaluations score member campuses, not the group or its lead campus');
       }
+      const lead = input.evaluatorKind === 'LEAD_SCHOOL' ? await w.one(sql`SELECT school_id FROM campus WHERE id = ${t.lead_campus_id}::uuid`) : undefined;
+      await authorize(w.ctx, RECORDS_AS[input.evaluatorKind], { places: { own: y.jurisdiction_id }, group: t.group_id, leadSchool: lead?.school_id, cycle: y.id });
       const indicators = await w.query(sql`SELECT key, max_score FROM evaluation_indicator WHERE cycle_id = ${y.id}::uuid AND target_type = ${input.targetType}`);
       const seen = new Set<string>();
       input.scores.forEach((s, n) => {
@@ -144,23 +143,40 @@ export class EvaluationMutations {
         seen.add(s.indicatorKey);
         if (!(s.score >= 0 && s.score <= ind.max_score)) throw badInput(`input.scores[${n}].score`, `${s.indicatorKey} is scored from 0 to ${ind.max_score}; got ${s.score}`);
       });
-      const total = input.scores.reduce((n, s) => n + s.score, 0);
       const before = await w.one(sql`SELECT * FROM evaluation WHERE cycle_id = ${y.id}::uuid AND target_type = ${input.targetType}
         AND coalesce(group_id, campus_id) = ${t.id}::uuid AND evaluator_kind = ${input.evaluatorKind} FOR UPDATE`);
       if (before?.status === 'CONFIRMED') throw hubError('CONFLICT', 'this evaluation is confirmed and can no longer change', { field: 'input.targetId' });
+      // Scores given are recorded; indicators left out keep what a draft already holds.
+      const scores = new Map<string, number>(
+        before ? (await w.query(sql`SELECT indicator_key, score FROM evaluation_score WHERE evaluation_id = ${before.id}::uuid`)).map((r) => [r.indicator_key, r.score]) : [],
+      );
+      const previous = new Map(scores);
+      for (const x of input.scores) scores.set(x.indicatorKey, x.score);
       const status = input.submit ? 'SUBMITTED' : before?.status ?? 'DRAFT';
-      const evaluatorName = c.subject;
+      if (status === 'SUBMITTED') {
+        const missing = indicators.filter((i) => !scores.has(i.key)).map((i) => i.key);
+        if (missing.length) throw badInput('input.scores', `a submitted evaluation scores every ${input.targetType} indicator; missing: ${missing.join(', ')}`);
+      }
+      const total = [...scores.values()].reduce((n, x) => n + x, 0);
+      const unchanged = before && before.status === status && [...scores].every(([k, v]) => previous.get(k) === v) && scores.size === previous.size;
+      if (unchanged) return w.row(Evaluation, before); // an identical repeated write writes nothing
+      const evaluatorName = ctx.scope.caller.subject;
       const e = before
         ? await w.one(sql`UPDATE evaluation SET total_score = ${total}, status = ${status}, evaluator_name = ${evaluatorName}, updated_at = now()
             WHERE id = ${before.id}::uuid RETURNING *`)
         : await w.one(sql`INSERT INTO evaluation (id, cycle_id, target_type, group_id, campus_id, evaluator_kind, evaluator_name, status, total_score)
             VALUES (${newId()}, ${y.id}, ${input.targetType}, ${input.targetType === 'GROUP' ? t.id : null}, ${input.targetType === 'CAMPUS' ? t.id : null},
               ${input.evaluatorKind}, ${evaluatorName}, ${status}, ${total}) RETURNING *`);
-      await w.query(sql`DELETE FROM evaluation_score WHERE evaluation_id = ${e.id}::uuid`);
-      for (const s of input.scores) {
-        await w.query(sql`INSERT INTO evaluation_score (evaluation_id, indicator_key, score) VALUES (${e.id}, ${s.indicatorKey}, ${s.score})`);
+      for (const x of input.scores) {
+        await w.query(sql`INSERT INTO evaluation_score (evaluation_id, indicator_key, score) VALUES (${e.id}, ${x.indicatorKey}, ${x.score})
+          ON CONFLICT (evaluation_id, indicator_key) DO UPDATE SET score = EXCLUDED.score`);
       }
-      await w.record({ action: 'recordEvaluation', entityType: 'Evaluation', entityId: e.id, before, after: { ...e, scores: input.scores }, jurisdictionIds: [y.jurisdiction_id, t.jurisdiction_id] });
+      const scored = Object.fromEntries(scores);
+      await w.record({
+        action: 'recordEvaluation', entityType: 'Evaluation', entityId: e.id,
+        before: before && { ...before, scores: Object.fromEntries(previous) }, after: { ...e, scores: scored },
+        jurisdictionIds: [y.jurisdiction_id, t.jurisdiction_id],
+      });
       return w.row(Evaluation, e);
     });
   }
@@ -171,11 +187,11 @@ export class EvaluationMutations {
     return write(ctx, async (w) => {
       const uuid = uuidOf(id, 'Evaluation');
       const e = uuid
-        ? await w.one(sql`SELECT e.* FROM evaluation e WHERE ${and([sql`e.id = ${uuid}::uuid`, w.ctx.scope.visible('Evaluation', 'e')])} FOR UPDATE OF e`)
+        ? await w.one(sql`SELECT e.* FROM evaluation e WHERE e.id = ${uuid}::uuid FOR UPDATE`)
         : undefined;
       if (!e) throw notFound('evaluation');
       const y = await lockCycleRow(w, e.cycle_id);
-      if (!isBureauOf(ctx, y.jurisdiction_id)) throw forbidden(bureau({ code: y.j_code, name: y.j_name }));
+      await authorize(w.ctx, 'confirmEvaluation', { places: { own: y.jurisdiction_id } });
       if (y.status !== 'OPEN') throw hubError('CONFLICT', 'the cycle is closed', { field: 'id' });
       if (e.status !== 'SUBMITTED') throw hubError('CONFLICT', `only a SUBMITTED evaluation can be confirmed; this one is ${e.status}`, { field: 'id' });
       const after = await w.one(sql`UPDATE evaluation SET status = 'CONFIRMED', updated_at = now() WHERE id = ${e.id}::uuid RETURNING *`);
@@ -189,10 +205,10 @@ export class EvaluationMutations {
     requireWriter(ctx);
     return write(ctx, async (w) => {
       const y = await lockCycle(w, id);
-      if (!isBureauOf(ctx, y.jurisdiction_id)) throw forbidden(bureau({ code: y.j_code, name: y.j_name }));
+      await authorize(w.ctx, 'closeEvaluationCycle', { places: { own: y.jurisdiction_id } });
       if (y.status !== 'OPEN') throw hubError('CONFLICT', 'the cycle is already closed', { field: 'id' });
       const after = await w.one(sql`UPDATE evaluation_cycle SET status = 'CLOSED', closed_at = now(), updated_at = now() WHERE id = ${y.id}::uuid RETURNING *`);
-      const { j_code: _c, j_name: _n, ...before } = y;
+      const before = y;
       await w.record({ action: 'closeEvaluationCycle', entityType: 'EvaluationCycle', entityId: y.id, before, after, jurisdictionIds: [y.jurisdiction_id] });
       return w.row(EvaluationCycle, after);
     });

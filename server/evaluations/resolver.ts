@@ -70,14 +70,22 @@ export class EvaluationCycleResolver {
   @FieldResolver(() => [GroupEvaluationResult], { description: 'The bundled result (捆绑考核) of every group evaluated in this cycle.' })
   async groupResults(@Root() y: EvaluationCycle, @Ctx() ctx: Context): Promise<GroupEvaluationResult[]> {
     const [results, prevId] = await Promise.all([bundledResults(ctx, y), previousCycle(ctx, y.uuid)]);
-    const prev = prevId ? await ctx.byId(EvaluationCycle, prevId) : null;
+    const prev = prevId ? await ctx.reach(EvaluationCycle, prevId) : null;
     const prevResults = prev ? await bundledResults(ctx, prev) : [];
-    const visible = await Promise.all(results.map((r) => ctx.byId(EducationGroup, r.groupId)));
+    // Results of the groups in the caller's scope of record, computed over all evaluations;
+    // of the evaluations behind them, those the caller may see.
+    const [groups, inScope] = await Promise.all([
+      Promise.all(results.map((r) => ctx.reach(EducationGroup, r.groupId))),
+      Promise.all(results.map((r) => ctx.inScope(EducationGroup, r.groupId))),
+    ]);
+    const evaluations = await Promise.all(results.map((r) => Promise.all(r.memberEvaluations.map((e) => ctx.inScope(Evaluation, e.uuid)))));
     return results.flatMap((r, i) => {
-      if (!visible[i]) return [];
-      r.group = visible[i]!;
-      r.flaggedForReview = r.grade === 'FAIL' && prevResults.some((p) => p.groupId === r.groupId && p.grade === 'FAIL');
-      return [r];
+      if (!inScope[i] || !groups[i]) return [];
+      const shown = Object.assign(new GroupEvaluationResult(), r);
+      shown.group = groups[i]!;
+      shown.memberEvaluations = r.memberEvaluations.filter((_, n) => evaluations[i][n]);
+      shown.flaggedForReview = r.grade === 'FAIL' && prevResults.some((p) => p.groupId === r.groupId && p.grade === 'FAIL');
+      return [shown];
     });
   }
 }
@@ -91,12 +99,12 @@ export class EvaluationResolver {
 
   @FieldResolver(() => EducationGroup, { nullable: true })
   group(@Root() e: Evaluation, @Ctx() ctx: Context) {
-    return ctx.byId(EducationGroup, e.groupId);
+    return ctx.reach(EducationGroup, e.groupId);
   }
 
   @FieldResolver(() => Campus, { nullable: true })
   campus(@Root() e: Evaluation, @Ctx() ctx: Context) {
-    return ctx.byId(Campus, e.campusId);
+    return ctx.reach(Campus, e.campusId);
   }
 
   @FieldResolver(() => [EvaluationScore])

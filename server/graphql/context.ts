@@ -1,5 +1,6 @@
 import { RequestLoader, Waves, withWaves } from './loader';
 import { kindOf, Scope } from '../access/scope';
+import { hubError } from './errors';
 import { Db } from '../db/datasource';
 import { hydrate, tableOf } from '../db/rows';
 import { and, raw, sql } from '../db/sql';
@@ -42,25 +43,64 @@ export class Context {
     return l;
   }
 
-  /** Loads visible entities by row uuid, batched: `WHERE id = ANY($1)` plus the caller's scope. */
+  /**
+   * A lookup by id (`node`, `group(id)`, a nullable relation): the entity when it lies in the
+   * caller's scope of record or is reachable from it (Scope.reachable), else null. Batched.
+   */
   byId<T>(entity: new () => T, uuid: string | null | undefined): Promise<T | null> {
+    return this.load(entity, uuid, 'reachable');
+  }
+
+  /**
+   * The target of a non-null relation of an entity the caller already holds (a membership's
+   * group, a posting's campuses): loaded as it is, since reaching it is what the relation
+   * means. Only its identity is meant to be read; lists under it stay scoped and its figures
+   * ask `assertInScope`. Kinds the caller may not read at all are still FORBIDDEN.
+   */
+  reach<T>(entity: new () => T, uuid: string | null | undefined): Promise<T | null> {
+    return this.load(entity, uuid, 'related');
+  }
+
+  /** Like reach, for a relation that always exists. */
+  async required<T>(entity: new () => T, uuid: string): Promise<T> {
+    const row = await this.reach(entity, uuid);
+    if (!row) throw new Error(`${entity.name} ${uuid} does not exist although a relation names it`);
+    return row;
+  }
+
+  /** Whether the entity lies in the caller's scope of record (lists, totals, figures), batched. */
+  inScope(entity: Function, uuid: string): Promise<boolean> {
+    const kind = kindOf(entity);
+    if (!this.scope.canRead(kind)) return Promise.resolve(false);
+    return this.loader(`inScope:${kind}`, () => new RequestLoader<string, boolean>(async (ids) => {
+      const table = tableOf(this.db.ds, entity);
+      const rows = await this.db.query(sql`SELECT t.id FROM ${raw(table)} t WHERE ${and([sql`t.id = ANY(${[...ids]}::uuid[])`, this.scope.visible(kind, 't')])}`);
+      const found = new Set(rows.map((r) => String(r.id)));
+      return ids.map((id) => found.has(id));
+    })).load(uuid);
+  }
+
+  /**
+   * Figures (stats, funding, quotas, violations, results) are read only of what lies in the
+   * caller's scope of record; of an entity merely reached they answer FORBIDDEN.
+   */
+  async assertInScope(entity: Function, uuid: string, what: string): Promise<void> {
+    if (!(await this.inScope(entity, uuid))) {
+      throw hubError('FORBIDDEN', `${what} of this ${kindOf(entity)} are not shown: it lies outside your scope of record (reachable only through a relation)`);
+    }
+  }
+
+  private load<T>(entity: new () => T, uuid: string | null | undefined, how: 'reachable' | 'related'): Promise<T | null> {
     if (!uuid) return Promise.resolve(null);
     const kind = kindOf(entity);
     this.scope.assertReadable(kind);
-    return this.loader(`byId:${kind}`, () => new RequestLoader<string, T | null>(async (ids) => {
+    return this.loader(`${how}:${kind}`, () => new RequestLoader<string, T | null>(async (ids) => {
       const table = tableOf(this.db.ds, entity);
       const rows = await this.db.query(
-        sql`SELECT t.* FROM ${raw(table)} t WHERE ${and([sql`t.id = ANY(${[...ids]}::uuid[])`, this.scope.visible(kind, 't')])}`,
+        sql`SELECT t.* FROM ${raw(table)} t WHERE ${and([sql`t.id = ANY(${[...ids]}::uuid[])`, how === 'reachable' && this.scope.reachable(kind, 't')])}`,
       );
       const byId = new Map(rows.map((r) => [String(r.id), hydrate(this.db.ds, entity, r)]));
       return ids.map((id) => byId.get(id) ?? null);
     })).load(uuid);
-  }
-
-  /** Like byId, for a relation that must exist when its owner is visible. */
-  async required<T>(entity: new () => T, uuid: string): Promise<T> {
-    const row = await this.byId(entity, uuid);
-    if (!row) throw new Error(`${entity.name} ${uuid} is not visible although its owner is`);
-    return row;
   }
 }

@@ -1,5 +1,5 @@
 import { Arg, Ctx, Field, ID, InputType, Mutation, Resolver } from 'type-graphql';
-import { bureau, forbidden, isBureauOf, isGroupAdminOf, requireWriter } from '../access/authority';
+import { authorize, requireWriter } from '../access/authority';
 import { today } from '../calendar';
 import { newId } from '../db/ids';
 import { and, sql } from '../db/sql';
@@ -36,16 +36,13 @@ export class CharterInput {
   @Field(() => LocalDate) filedOn: string;
 }
 
-/** The group, locked for this transaction, with its supervising bureau; NOT_FOUND when the caller cannot see it. */
+/** The group named by a global id, locked for this transaction; NOT_FOUND when there is none. Who may act on it is authorize's to say. */
 export async function lockGroup(w: Writer, id: string) {
   return lockGroupRow(w, uuidOf(id, 'EducationGroup'));
 }
 
-export async function lockGroupRow(w: Writer, uuid: string | null, opts: { scoped?: boolean } = {}) {
-  const g = uuid
-    ? await w.one(sql`SELECT g.*, j.code AS j_code, j.name AS j_name FROM education_group g JOIN jurisdiction j ON j.id = g.jurisdiction_id
-        WHERE ${and([sql`g.id = ${uuid}::uuid`, opts.scoped !== false && w.ctx.scope.visible('EducationGroup', 'g')])} FOR UPDATE OF g`)
-    : undefined;
+export async function lockGroupRow(w: Writer, uuid: string | null) {
+  const g = uuid ? await w.one(sql`SELECT g.* FROM education_group g WHERE g.id = ${uuid}::uuid FOR UPDATE`) : undefined;
   if (!g) throw notFound('group');
   return g;
 }
@@ -76,14 +73,14 @@ export class GroupMutations {
     return write(ctx, async (w) => {
       const campusId = uuidOf(input.leadCampusId, 'Campus');
       const lead = campusId
-        ? await w.one(sql`SELECT c.*, j.code AS j_code FROM campus c JOIN jurisdiction j ON j.id = c.jurisdiction_id
-            WHERE ${and([sql`c.id = ${campusId}::uuid`, ctx.scope.visible('Campus', 'c')])}`)
+        ? await w.one(sql`SELECT c.*, j.code AS j_code FROM campus c JOIN jurisdiction j ON j.id = c.jurisdiction_id WHERE c.id = ${campusId}::uuid`)
         : undefined;
       if (!lead) throw badInput('input.leadCampusId', 'no such campus');
       const code = input.jurisdictionCode ?? lead.j_code;
       const j = await w.one(sql`SELECT id, code, name FROM jurisdiction WHERE code = ${code}`);
       if (!j) throw badInput('input.jurisdictionCode', `unknown jurisdiction ${code}`);
-      if (!isBureauOf(ctx, j.id)) throw forbidden(`${bureau(j)}: a group is approved by the bureau over its lead school`);
+      // A group is approved, and then supervised, by the bureau over its lead school.
+      await authorize(w.ctx, 'createGroup', { places: { supervising: j.id } });
       const within = await w.one(sql`SELECT 1 FROM jurisdiction_ancestor WHERE ancestor_id = ${j.id}::uuid AND jurisdiction_id = ${lead.jurisdiction_id}::uuid`);
       if (!within) throw badInput('input.jurisdictionCode', `the lead campus does not lie within ${j.name} (${j.code})`);
       const elsewhere = await w.one(sql`SELECT g.name FROM group_membership m JOIN education_group g ON g.id = m.group_id
@@ -106,16 +103,16 @@ export class GroupMutations {
     requireWriter(ctx);
     return write(ctx, async (w) => {
       const g = await lockGroup(w, id);
-      const supervisor = isBureauOf(ctx, g.jurisdiction_id);
       // The group's office may rename it; mode and legal status are the bureau's to change.
-      if (!supervisor && !(isGroupAdminOf(ctx, g.id) && input.mode == null && input.legalEntity == null)) {
-        throw forbidden(`${bureau({ name: g.j_name, code: g.j_code })} (the group's administrator may change its name only)`);
-      }
+      const renameOnly = input.mode == null && input.legalEntity == null;
+      await authorize(w.ctx, renameOnly ? 'renameGroup' : 'updateGroup', { places: { supervising: g.jurisdiction_id }, group: g.id });
       if (g.status === 'DISSOLVED') throw hubError('CONFLICT', 'the group is dissolved');
       const name = input.name == null ? g.name : requireText('input.name', input.name);
       const mode = input.mode ?? g.mode;
-      if (mode !== g.mode) await checkCap(w.ctx, g.jurisdiction_id, mode, await activeMembers(w, g.id), 'mode');
-      const after = await w.one(sql`UPDATE education_group SET name = ${name}, mode = ${mode}, legal_entity = ${input.legalEntity ?? g.legal_entity},
+      const legalEntity = input.legalEntity ?? g.legal_entity;
+      if (name === g.name && mode === g.mode && legalEntity === g.legal_entity) return w.row(EducationGroup, g); // nothing to change
+      if (mode !== g.mode) await checkCap(w.ctx, g.jurisdiction_id, mode, await activeMembers(w, g.id), 'input.mode');
+      const after = await w.one(sql`UPDATE education_group SET name = ${name}, mode = ${mode}, legal_entity = ${legalEntity},
         updated_at = now() WHERE id = ${g.id} RETURNING *`);
       await w.record({ action: 'updateGroup', entityType: 'EducationGroup', entityId: g.id, before: g, after, jurisdictionIds: await groupJurisdictions(w, g.id) });
       return w.row(EducationGroup, after);
@@ -127,8 +124,10 @@ export class GroupMutations {
     requireWriter(ctx);
     return write(ctx, async (w) => {
       const g = await lockGroup(w, groupId);
-      if (!isBureauOf(ctx, g.jurisdiction_id) && !isGroupAdminOf(ctx, g.id)) throw forbidden(`the group's GROUP_ADMIN or ${bureau({ name: g.j_name, code: g.j_code })}`);
-      const after = await w.one(sql`UPDATE education_group SET charter_title = ${requireText('input.title', input.title)}, charter_uri = ${requireText('input.uri', input.uri)},
+      await authorize(w.ctx, 'fileCharter', { places: { supervising: g.jurisdiction_id }, group: g.id });
+      const [title, uri] = [requireText('input.title', input.title), requireText('input.uri', input.uri)];
+      if (title === g.charter_title && uri === g.charter_uri && input.filedOn === g.charter_filed_on) return w.row(EducationGroup, g); // already filed
+      const after = await w.one(sql`UPDATE education_group SET charter_title = ${title}, charter_uri = ${uri},
         charter_filed_on = ${input.filedOn}, updated_at = now() WHERE id = ${g.id} RETURNING *`);
       await w.record({ action: 'fileCharter', entityType: 'EducationGroup', entityId: g.id, before: g, after, jurisdictionIds: await groupJurisdictions(w, g.id) });
       return w.row(EducationGroup, after);
@@ -151,11 +150,11 @@ export class GroupMutations {
   }
 
   /** Status changes, all decided by the supervising bureau. */
-  private transition(ctx: Context, id: string, action: string, from: string[], to: string, reason?: string) {
+  private transition(ctx: Context, id: string, action: 'approveGroup' | 'suspendGroup' | 'dissolveGroup', from: string[], to: string, reason?: string) {
     requireWriter(ctx);
     return write(ctx, async (w) => {
       const g = await lockGroup(w, id);
-      if (!isBureauOf(ctx, g.jurisdiction_id)) throw forbidden(bureau({ name: g.j_name, code: g.j_code }));
+      await authorize(w.ctx, action, { places: { supervising: g.jurisdiction_id }, group: g.id });
       if (!from.includes(g.status)) throw hubError('CONFLICT', `a ${g.status} group cannot be moved to ${to}`, { field: 'id' });
       const day = today(ctx.now);
       const jurisdictions = await groupJurisdictions(w, g.id);

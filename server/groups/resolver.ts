@@ -96,13 +96,17 @@ export class EducationGroupResolver {
       tableSpec(ResourceLibrary, 'resource_library', 'l', ctx.scope.visible('ResourceLibrary', 'l'), 'l.group_id'));
   }
 
-  @FieldResolver(() => GroupStats, { description: 'Figures for a school year (default: the current one).' })
+  @FieldResolver(() => GroupStats, {
+    nullable: true,
+    description: 'Figures for a school year (default: the current one), over the whole group; FORBIDDEN for a group outside your scope of record.',
+  })
   async stats(
     @Root() g: EducationGroup,
     @Ctx() ctx: Context,
     @Arg('schoolYear', () => String, { nullable: true }) schoolYear?: string,
   ): Promise<GroupStats> {
     const year = schoolYear ? schoolYearOf(schoolYear) : schoolYearAt(ctx.now);
+    await ctx.assertInScope(EducationGroup, g.uuid, 'Figures');
     const [{ memberStudentCounts: _m, ...figures }, policy] = await Promise.all([groupFigures(ctx, g.uuid, year), policyAt(ctx, g.jurisdictionId)]);
     const { minAnnualRotationRate: minRate, minBackboneShareOfPosted: minBackbone } = policy;
     const meets =
@@ -113,13 +117,17 @@ export class EducationGroupResolver {
     return { ...figures, meetsRotationTarget: meets };
   }
 
-  @FieldResolver(() => FundingEntitlement, { description: 'The yearly special fund (专项经费) the policy in force grants this group.' })
+  @FieldResolver(() => FundingEntitlement, {
+    nullable: true,
+    description: 'The yearly special fund (专项经费) the policy in force grants this group; FORBIDDEN for a group outside your scope of record.',
+  })
   async fundingEntitlement(
     @Root() g: EducationGroup,
     @Ctx() ctx: Context,
     @Arg('schoolYear') schoolYear: string,
   ): Promise<FundingEntitlement> {
     const year = schoolYearOf(schoolYear);
+    await ctx.assertInScope(EducationGroup, g.uuid, 'Figures');
     const [figures, policy] = await Promise.all([groupFigures(ctx, g.uuid, year), policyAt(ctx, g.jurisdictionId)]);
     if (!policy.funding || !operatingOn(g, snapshotDay(year, ctx.now))) {
       return { schoolYear, baseAmount: 0, campusAmount: 0, total: 0 };
@@ -128,8 +136,12 @@ export class EducationGroupResolver {
     return { schoolYear, baseAmount: policy.funding.baseAmount, campusAmount, total: policy.funding.baseAmount + campusAmount };
   }
 
-  @FieldResolver(() => [PolicyViolation], { description: 'Rules of the policy in force that the group breaks now, e.g. too many members.' })
+  @FieldResolver(() => [PolicyViolation], {
+    nullable: true,
+    description: 'Rules of the policy in force that the group breaks now, e.g. too many members; FORBIDDEN for a group outside your scope of record.',
+  })
   async policyViolations(@Root() g: EducationGroup, @Ctx() ctx: Context): Promise<PolicyViolation[]> {
+    await ctx.assertInScope(EducationGroup, g.uuid, 'Figures');
     if (g.status === 'DISSOLVED') return [];
     const current = schoolYearAt(ctx.now);
     // Rotation is judged on the last completed school year: the running one is not over.

@@ -39,8 +39,10 @@ export class JurisdictionStats {
 export const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
 
 /**
- * Figures for jurisdictions (each with everything below it) in one school year, counting
- * only what the caller may see (the tree is public; its contents are not), batched:
+ * Figures for jurisdictions (each with everything below it) in one school year, batched.
+ * Figures are facts: they count everything in the area, the same for every caller. They are
+ * aggregate counts without personal data, public like the division tree itself (the contract
+ * keeps Jurisdiction.stats non-null), while the rows behind them stay scoped. Batched:
  * a fixed number of grouped statements however many jurisdictions are asked for.
  * Membership figures describe the snapshot day (the year's end, or today while it runs).
  */
@@ -62,14 +64,14 @@ export function jurisdictionStats(ctx: Context, jurisdictionId: string, year: Sc
           SELECT ja.ancestor_id AS jid, c.stages && ARRAY['PRIMARY','JUNIOR'] AS compulsory,
                  c.urban_rural = 'RURAL' AS rural, ${grouped} AS grouped
           FROM jurisdiction_ancestor ja JOIN campus c ON c.jurisdiction_id = ja.jurisdiction_id
-          WHERE ja.ancestor_id = ANY(${ids}::uuid[]) AND ${ctx.scope.visible('Campus', 'c')}
+          WHERE ja.ancestor_id = ANY(${ids}::uuid[])
         ) x GROUP BY jid`),
       ctx.db.query(sql`
         SELECT ja.ancestor_id AS jid, count(*)::int AS groups,
           count(*) FILTER (WHERE (SELECT count(DISTINCT c.jurisdiction_id) FROM group_membership m JOIN campus c ON c.id = m.campus_id
                                   WHERE m.group_id = g.id AND ${memberOn('m', 'g', day)}) > 1)::int AS cross_groups
         FROM jurisdiction_ancestor ja JOIN education_group g ON g.jurisdiction_id = ja.jurisdiction_id
-        WHERE ja.ancestor_id = ANY(${ids}::uuid[]) AND g.status <> 'PROPOSED' AND ${ctx.scope.visible('EducationGroup', 'g')}
+        WHERE ja.ancestor_id = ANY(${ids}::uuid[]) AND g.status <> 'PROPOSED'
           AND (g.established_on IS NULL OR g.established_on <= ${day}::date)
           AND (g.dissolved_on IS NULL OR g.dissolved_on > ${day}::date)
         GROUP BY 1`),
@@ -82,21 +84,21 @@ export function jurisdictionStats(ctx: Context, jurisdictionId: string, year: Sc
                          AND ${overlaps('p', year.start, year.end)}) AS posted
           FROM jurisdiction_ancestor ja JOIN campus c ON c.jurisdiction_id = ja.jurisdiction_id
           JOIN staff s ON s.home_campus_id = c.id AND s.full_time_teacher
-          WHERE ja.ancestor_id = ANY(${ids}::uuid[]) AND ${ctx.scope.visible('Staff', 's')}
+          WHERE ja.ancestor_id = ANY(${ids}::uuid[])
         ) x GROUP BY jid`),
       ctx.db.query(sql`
         SELECT ja.ancestor_id AS jid, count(DISTINCT p.id)::int AS n
         FROM posting p JOIN campus c ON c.id IN (p.from_campus_id, p.to_campus_id)
         JOIN jurisdiction_ancestor ja ON ja.jurisdiction_id = c.jurisdiction_id
         WHERE ja.ancestor_id = ANY(${ids}::uuid[]) AND p.status <> 'CANCELLED' AND ${overlaps('p', year.start, year.end)}
-          AND ${ctx.scope.visible('Posting', 'p')}
+         
         GROUP BY 1`),
       ctx.db.query(sql`
         SELECT ja.ancestor_id AS jid, count(*)::int AS n
         FROM resource r JOIN campus c ON c.id = r.contributing_campus_id
         JOIN jurisdiction_ancestor ja ON ja.jurisdiction_id = c.jurisdiction_id
         WHERE ja.ancestor_id = ANY(${ids}::uuid[]) AND r.deleted_at IS NULL AND r.created_at < (${year.end}::date + 1)
-          AND ${ctx.scope.visible('Resource', 'r')}
+         
         GROUP BY 1`),
       ctx.db.query(sql`
         SELECT ja.ancestor_id AS jid,
@@ -106,7 +108,7 @@ export function jurisdictionStats(ctx: Context, jurisdictionId: string, year: Sc
         FROM evaluation e JOIN evaluation_cycle y ON y.id = e.cycle_id
         JOIN jurisdiction_ancestor ja ON ja.jurisdiction_id = y.jurisdiction_id
         WHERE ja.ancestor_id = ANY(${ids}::uuid[]) AND y.school_year = ${year.label} AND e.status IN ('SUBMITTED','CONFIRMED')
-          AND ${ctx.scope.visible('Evaluation', 'e')}
+         
         GROUP BY 1, 2`),
     ]);
     const find = (rows: any[], id: string) => rows.find((r) => r.jid === id) ?? {};

@@ -1,5 +1,5 @@
 import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
-import { bureau, forbidden, isBureauOf, isGroupAdminOf, isSchoolAdminOf, requireWriter } from '../access/authority';
+import { authorize, requireWriter, WriteAction } from '../access/authority';
 import { today } from '../calendar';
 import { newId } from '../db/ids';
 import { and, sql } from '../db/sql';
@@ -45,13 +45,21 @@ async function lockMembership(w: Writer, id: string) {
   const uuid = uuidOf(id, 'GroupMembership');
   const m = uuid
     ? await w.one(sql`SELECT m.*, c.school_id, c.jurisdiction_id AS campus_jurisdiction FROM group_membership m JOIN campus c ON c.id = m.campus_id
-        WHERE ${and([sql`m.id = ${uuid}::uuid`, w.ctx.scope.visible('GroupMembership', 'm')])} FOR UPDATE OF m`)
+        WHERE m.id = ${uuid}::uuid FOR UPDATE OF m`)
     : undefined;
   if (!m) throw notFound('membership');
   return m;
 }
 
 /** The membership's own columns (without the joined campus facts) for the audit diff. */
+/** The write action of deciding as each authority of the chain. */
+const DECIDES_AS: Record<ApprovalAuthority, WriteAction> = {
+  GROUP_COUNCIL: 'decideAsGroupCouncil',
+  SUPERVISING_BUREAU: 'decideAsSupervisingBureau',
+  HOME_BUREAU: 'decideAsHomeBureau',
+  COMMON_PARENT_BUREAU: 'decideAsCommonParentBureau',
+};
+
 const strip = ({ school_id: _school, campus_jurisdiction: _county, ...own }: Record<string, unknown>) => own;
 
 @Resolver(() => GroupMembership)
@@ -61,14 +69,12 @@ export class MembershipMutations {
     requireWriter(ctx);
     return write(ctx, async (w) => {
       // Applicants need not see the group's insides to apply to it: any group id will do.
-      const g = await lockGroupRow(w, uuidOf(groupId, 'EducationGroup'), { scoped: false });
-      if (g.status !== 'ACTIVE') throw hubError('CONFLICT', `the group is ${g.status}: only an ACTIVE group admits members`, { field: 'groupId' });
+      const g = await lockGroupRow(w, uuidOf(groupId, 'EducationGroup'));
       const cid = uuidOf(campusId, 'Campus');
-      const campus = cid ? await w.one(sql`SELECT c.* FROM campus c WHERE ${and([sql`c.id = ${cid}::uuid`, ctx.scope.visible('Campus', 'c')])}`) : undefined;
+      const campus = cid ? await w.one(sql`SELECT c.* FROM campus c WHERE c.id = ${cid}::uuid`) : undefined;
       if (!campus) throw badInput('campusId', 'no such campus');
-      if (!isSchoolAdminOf(ctx, campus.school_id) && !isBureauOf(ctx, campus.jurisdiction_id)) {
-        throw forbidden("the campus's SCHOOL_ADMIN or its county's BUREAU_ADMIN");
-      }
+      await authorize(w.ctx, 'applyForMembership', { places: { campus: campus.jurisdiction_id }, school: campus.school_id });
+      if (g.status !== 'ACTIVE') throw hubError('CONFLICT', `the group is ${g.status}: only an ACTIVE group admits members`, { field: 'groupId' });
       const chain = approvalChain(await authorities(w, g.id, campus.id));
       const m = await w.one(sql`INSERT INTO group_membership (id, group_id, campus_id, role, status, applied_at, required_approvals)
         VALUES (${newId()}, ${g.id}, ${campus.id}, 'MEMBER', 'APPLIED', now(), ${chain}::text[]) RETURNING *`);
@@ -92,10 +98,11 @@ export class MembershipMutations {
       const next = (m.required_approvals as ApprovalAuthority[]).find((a) => !decided.has(a))!;
       const places = await authorities(w, m.group_id, m.campus_id);
       const place = next === 'SUPERVISING_BUREAU' ? places.supervising : next === 'HOME_BUREAU' ? places.home : next === 'COMMON_PARENT_BUREAU' ? places.common : null;
-      const allowed = place ? isBureauOf(ctx, place.id) : isGroupAdminOf(ctx, m.group_id);
-      if (!allowed) {
-        throw forbidden(`the ${next} to decide next: ${place ? bureau(place) : "the group's GROUP_ADMIN (理事会)"}`);
-      }
+      // Only the authority next in line decides; each acts only as itself.
+      await authorize(w.ctx, DECIDES_AS[next], {
+        places: { supervising: places.supervising.id, campus: places.home.id, commonParent: places.common.id },
+        group: m.group_id,
+      });
       await w.query(sql`INSERT INTO membership_approval (id, membership_id, authority, jurisdiction_id, decision, decided_by, comment)
         VALUES (${newId()}, ${m.id}, ${next}, ${place?.id ?? null}, ${decision}, ${ctx.scope.caller.subject}, ${comment})`);
       const last = decided.size + 1 === m.required_approvals.length;
@@ -105,7 +112,7 @@ export class MembershipMutations {
       } else if (last) {
         // The last approval activates, and only now are the rules that span groups checked,
         // under the group's row lock: concurrent activations for one group take turns.
-        const g = await lockGroupRow(w, m.group_id, { scoped: false });
+        const g = await lockGroupRow(w, m.group_id);
         if (g.status !== 'ACTIVE') throw hubError('CONFLICT', `the group is ${g.status}`, { field: 'id' });
         await checkCap(w.ctx, g.jurisdiction_id, g.mode, (await activeMembers(w, g.id)) + 1, 'id');
         const elsewhere = await w.one(sql`SELECT g.name FROM group_membership o JOIN education_group g ON g.id = o.group_id
@@ -128,9 +135,7 @@ export class MembershipMutations {
     requireWriter(ctx);
     return write(ctx, async (w) => {
       const m = await lockMembership(w, id);
-      if (!isSchoolAdminOf(ctx, m.school_id) && !isBureauOf(ctx, m.campus_jurisdiction)) {
-        throw forbidden("the campus's SCHOOL_ADMIN or its county's BUREAU_ADMIN");
-      }
+      await authorize(w.ctx, 'withdrawMembership', { places: { campus: m.campus_jurisdiction }, school: m.school_id });
       if (m.status !== 'APPLIED') throw hubError('CONFLICT', `only an application can be withdrawn; this membership is ${m.status}`, { field: 'id' });
       const after = await w.one(sql`UPDATE group_membership SET status = 'WITHDRAWN', updated_at = now() WHERE id = ${m.id} RETURNING *`);
       await w.record({ action: 'withdrawMembership', entityType: 'GroupMembership', entityId: m.id, before: strip(m), after, jurisdictionIds: [m.campus_jurisdiction] });
@@ -149,10 +154,8 @@ export class MembershipMutations {
     requireText('reason', reason);
     return write(ctx, async (w) => {
       const m = await lockMembership(w, id);
-      const g = await lockGroupRow(w, m.group_id, { scoped: false });
-      if (!isBureauOf(ctx, g.jurisdiction_id) && !isGroupAdminOf(ctx, g.id) && !isSchoolAdminOf(ctx, m.school_id)) {
-        throw forbidden(`${bureau({ name: g.j_name, code: g.j_code })}, the group's GROUP_ADMIN or the campus's SCHOOL_ADMIN`);
-      }
+      const g = await lockGroupRow(w, m.group_id);
+      await authorize(w.ctx, 'exitMembership', { places: { supervising: g.jurisdiction_id }, group: g.id, school: m.school_id });
       if (m.status !== 'ACTIVE') throw hubError('CONFLICT', `only an active membership can end; this one is ${m.status}`, { field: 'id' });
       if (m.role === 'LEAD') throw hubError('CONFLICT', 'the lead campus leaves only when the group is dissolved', { field: 'id' });
       if (on < m.joined_on) throw badInput('on', `on must not be before the campus joined (${m.joined_on})`);

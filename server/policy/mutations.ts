@@ -1,5 +1,5 @@
 import { Arg, Ctx, Field, Float, InputType, Int, Mutation, Resolver } from 'type-graphql';
-import { bureau, forbidden, isBureauOf, requireWriter } from '../access/authority';
+import { authorize, requireWriter } from '../access/authority';
 import { raw, sql } from '../db/sql';
 import type { Context } from '../graphql/context';
 import { GroupMode } from '../graphql/enums';
@@ -73,7 +73,7 @@ export class PolicyMutations {
     return write(ctx, async (w) => {
       const j = await w.one(sql`SELECT id, code, name FROM jurisdiction WHERE code = ${jurisdictionCode}`);
       if (!j) throw badInput('jurisdictionCode', `unknown jurisdiction ${jurisdictionCode}`);
-      if (!isBureauOf(ctx, j.id)) throw forbidden(bureau(j));
+      await authorize(w.ctx, 'setGroupPolicy', { places: { own: j.id } });
       const given = SETTINGS.filter((s) => input[s.field] !== undefined);
       for (const s of given) {
         const v = input[s.field];
@@ -88,6 +88,8 @@ export class PolicyMutations {
         await w.query(sql`UPDATE group_policy SET ${raw(s.column)} = ${value}, updated_at = now() WHERE jurisdiction_id = ${j.id}::uuid`);
       }
       const after = await w.one(sql`SELECT * FROM group_policy WHERE jurisdiction_id = ${j.id}::uuid`);
+      const same = (k: string) => k === 'updated_at' || k === 'created_at' || JSON.stringify(before?.[k] ?? null) === JSON.stringify(after[k] ?? null);
+      if (before && Object.keys(after).every(same)) return policyAt(w.ctx, j.id); // nothing changed: no audit entry
       await w.record({ action: 'setGroupPolicy', entityType: 'GroupPolicy', entityId: j.id, before: before ?? null, after, jurisdictionIds: [j.id], feed: false });
       return policyAt(w.ctx, j.id);
     });

@@ -1,5 +1,5 @@
 import { Arg, Ctx, Field, ID, InputType, Mutation, Resolver } from 'type-graphql';
-import { forbidden, isBureauOf, isGroupAdminOf, requireWriter } from '../access/authority';
+import { authorize, requireWriter } from '../access/authority';
 import { newId } from '../db/ids';
 import { and, sql } from '../db/sql';
 import type { Context } from '../graphql/context';
@@ -30,19 +30,14 @@ async function commonGroup(w: Writer, from: string, to: string, start: string) {
     WHERE g.status = 'ACTIVE' FOR SHARE OF g`);
 }
 
-/** Who arranges postings in a group: its administrator or its supervising bureau. */
-function mayArrange(ctx: Context, g: { id: string; jurisdiction_id: string }) {
-  if (!isGroupAdminOf(ctx, g.id) && !isBureauOf(ctx, g.jurisdiction_id)) throw forbidden("the group's GROUP_ADMIN or its supervising BUREAU_ADMIN");
-}
-
 async function lockPosting(w: Writer, id: string) {
   const uuid = uuidOf(id, 'Posting');
   const p = uuid
     ? await w.one(sql`SELECT p.*, g.jurisdiction_id AS g_jurisdiction FROM posting p JOIN education_group g ON g.id = p.group_id
-        WHERE ${and([sql`p.id = ${uuid}::uuid`, w.ctx.scope.visible('Posting', 'p')])} FOR UPDATE OF p`)
+        WHERE p.id = ${uuid}::uuid FOR UPDATE OF p`)
     : undefined;
   if (!p) throw notFound('posting');
-  mayArrange(w.ctx, { id: p.group_id, jurisdiction_id: p.g_jurisdiction });
+  await authorize(w.ctx, 'changePosting', { places: { supervising: p.g_jurisdiction }, group: p.group_id });
   return p;
 }
 
@@ -59,16 +54,14 @@ export class PostingMutations {
     return write(ctx, async (w) => {
       const staffId = uuidOf(input.staffId, 'Staff');
       // The person's row lock serialises their postings; the unique index is the backstop.
-      const staff = staffId
-        ? await w.one(sql`SELECT s.* FROM staff s WHERE ${and([sql`s.id = ${staffId}::uuid`, w.ctx.scope.visible('Staff', 's')])} FOR UPDATE OF s`)
-        : undefined;
+      const staff = staffId ? await w.one(sql`SELECT s.* FROM staff s WHERE s.id = ${staffId}::uuid FOR UPDATE`) : undefined;
       if (!staff) throw badInput('input.staffId', 'no such staff member');
       const to = uuidOf(input.toCampusId, 'Campus');
       if (!to) throw badInput('input.toCampusId', 'no such campus');
       if (to === staff.home_campus_id) throw badInput('input.toCampusId', 'a posting goes to another campus than the home campus');
       const g = await commonGroup(w, staff.home_campus_id, to, input.startDate);
       if (!g) throw hubError('POLICY_VIOLATION', 'both campuses must be active members (or the lead) of the same active group from the start date', { field: 'input.toCampusId' });
-      mayArrange(w.ctx, g);
+      await authorize(w.ctx, 'createPosting', { places: { supervising: g.jurisdiction_id }, group: g.id });
       const overlap = await w.one(sql`SELECT id FROM posting WHERE staff_id = ${staff.id}::uuid AND status <> 'CANCELLED'
         AND start_date <= coalesce(${input.endDate ?? null}::date, 'infinity') AND coalesce(end_date, 'infinity') >= ${input.startDate}::date`);
       if (overlap) throw hubError('CONFLICT', 'this person already has a posting overlapping that period', { field: 'input.staffId' });

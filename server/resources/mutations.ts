@@ -1,5 +1,5 @@
 import { Arg, Ctx, Field, ID, InputType, Mutation, Resolver } from 'type-graphql';
-import { forbidden, isBureauOf, isGroupAdminOf, isSchoolAdminOf, isVendorWith, requireWriter } from '../access/authority';
+import { authorize, requireWriter } from '../access/authority';
 import { newId } from '../db/ids';
 import { and, raw, sql } from '../db/sql';
 import type { Context } from '../graphql/context';
@@ -32,11 +32,6 @@ export class CreateResourceInput {
   @Field(() => ID) contributingCampusId: string;
 }
 
-/** Campuses a caller may act for when sharing or using resources. */
-function actsForCampus(ctx: Context, campus: { school_id: string }, groupId: string, scope: string): boolean {
-  return isSchoolAdminOf(ctx, campus.school_id) || isGroupAdminOf(ctx, groupId) || isVendorWith(ctx, scope, campus.school_id);
-}
-
 /** A campus that is an active member (or the lead) of the group. */
 async function activeCampus(w: Writer, groupId: string, campusGlobalId: string, field: string) {
   const id = uuidOf(campusGlobalId, 'Campus');
@@ -53,7 +48,7 @@ async function resourceWithGroup(w: Writer, id: string, lock: boolean) {
   const r = uuid
     ? await w.one(sql`SELECT r.*, l.group_id, g.jurisdiction_id AS g_jurisdiction FROM resource r JOIN resource_library l ON l.id = r.library_id
         JOIN education_group g ON g.id = l.group_id
-        WHERE ${and([sql`r.id = ${uuid}::uuid AND r.deleted_at IS NULL`, w.ctx.scope.visible('Resource', 'r')])} ${raw(lock ? 'FOR UPDATE OF r' : '')}`)
+        WHERE r.id = ${uuid}::uuid AND r.deleted_at IS NULL ${raw(lock ? 'FOR UPDATE OF r' : '')}`)
     : undefined;
   if (!r) throw notFound('resource');
   return r;
@@ -67,7 +62,7 @@ export class ResourceMutations {
     const name = requireText('input.name', input.name);
     return write(ctx, async (w) => {
       const g = await lockGroup(w, input.groupId);
-      if (!isGroupAdminOf(ctx, g.id) && !isBureauOf(ctx, g.jurisdiction_id)) throw forbidden("the group's GROUP_ADMIN or its supervising BUREAU_ADMIN");
+      await authorize(w.ctx, 'createLibrary', { places: { supervising: g.jurisdiction_id }, group: g.id });
       if (g.status === 'DISSOLVED') throw hubError('CONFLICT', 'the group is dissolved', { field: 'input.groupId' });
       const l = await w.one(sql`INSERT INTO resource_library (id, group_id, name, description, visibility)
         VALUES (${newId()}, ${g.id}, ${name}, ${input.description ?? null}, ${input.visibility ?? 'GROUP'}) RETURNING *`);
@@ -86,14 +81,12 @@ export class ResourceMutations {
       const lid = uuidOf(input.libraryId, 'ResourceLibrary');
       const lib = lid
         ? await w.one(sql`SELECT l.*, g.jurisdiction_id AS g_jurisdiction, g.status AS g_status FROM resource_library l JOIN education_group g ON g.id = l.group_id
-            WHERE ${and([sql`l.id = ${lid}::uuid`, w.ctx.scope.visible('ResourceLibrary', 'l')])}`)
+            WHERE l.id = ${lid}::uuid`)
         : undefined;
       if (!lib) throw badInput('input.libraryId', 'no such library');
       if (lib.g_status === 'DISSOLVED') throw hubError('CONFLICT', 'the group is dissolved', { field: 'input.libraryId' });
       const campus = await activeCampus(w, lib.group_id, input.contributingCampusId, 'input.contributingCampusId');
-      if (!actsForCampus(ctx, campus, lib.group_id, 'resource:write')) {
-        throw forbidden("the contributing campus's SCHOOL_ADMIN, the group's GROUP_ADMIN, or a VENDOR with resource:write for the school");
-      }
+      await authorize(w.ctx, 'createResource', { group: lib.group_id, school: campus.school_id });
       let contributor: string | null = null;
       if (input.contributorId != null) {
         const sid = uuidOf(input.contributorId, 'Staff');
@@ -114,10 +107,8 @@ export class ResourceMutations {
     requireWriter(ctx);
     return write(ctx, async (w) => {
       const r = await resourceWithGroup(w, id, true);
-      const [school] = await w.query(sql`SELECT school_id FROM campus WHERE id = ${r.contributing_campus_id}::uuid`);
-      if (!isGroupAdminOf(ctx, r.group_id) && !isBureauOf(ctx, r.g_jurisdiction) && !actsForCampus(ctx, school, r.group_id, 'resource:write')) {
-        throw forbidden("the group's GROUP_ADMIN, its supervising BUREAU_ADMIN, or the contributing school");
-      }
+      const [campus] = await w.query(sql`SELECT school_id FROM campus WHERE id = ${r.contributing_campus_id}::uuid`);
+      await authorize(w.ctx, 'deleteResource', { places: { supervising: r.g_jurisdiction }, group: r.group_id, school: campus.school_id });
       await w.query(sql`UPDATE resource SET deleted_at = now(), updated_at = now() WHERE id = ${r.id}::uuid`);
       await w.record({ action: 'deleteResource', entityType: 'Resource', entityId: r.id, before: { title: r.title }, after: null, jurisdictionIds: [r.g_jurisdiction], operation: 'DELETE' });
       return encodeId('Resource', r.id);
@@ -135,9 +126,14 @@ export class ResourceMutations {
     return write(ctx, async (w) => {
       const r = await resourceWithGroup(w, resourceId, false);
       const cid = uuidOf(campusId, 'Campus');
-      const campus = cid ? await w.one(sql`SELECT c.* FROM campus c WHERE ${and([sql`c.id = ${cid}::uuid`, w.ctx.scope.visible('Campus', 'c')])}`) : undefined;
+      const campus = cid ? await w.one(sql`SELECT c.* FROM campus c WHERE c.id = ${cid}::uuid`) : undefined;
       if (!campus) throw badInput('campusId', 'no such campus');
-      if (!actsForCampus(ctx, campus, r.group_id, 'resource:write')) throw forbidden("the using campus's SCHOOL_ADMIN, the group's GROUP_ADMIN, or a VENDOR with resource:write");
+      await authorize(w.ctx, 'recordResourceUse', { group: r.group_id, school: campus.school_id });
+      // The resource must reach the using campus: its own group's campuses, or a library shared beyond the group.
+      if (!(await w.one(sql`SELECT 1 FROM resource_library l WHERE l.id = ${r.library_id}::uuid AND (l.visibility <> 'GROUP'
+          OR EXISTS (SELECT 1 FROM group_membership m WHERE m.group_id = l.group_id AND m.campus_id = ${campus.id}::uuid AND m.status = 'ACTIVE'))`))) {
+        throw badInput('resourceId', "the resource is shared only within its group, which the campus is not an active member of");
+      }
       await w.query(sql`INSERT INTO resource_use (id, resource_id, campus_id, kind) VALUES (${newId()}, ${r.id}, ${campus.id}, ${kind})`);
       // Uses are figures of the resource, audited but not a change to it (no feed entry).
       await w.record({ action: `recordResourceUse:${kind}`, entityType: 'Resource', entityId: r.id, after: { campus_id: campus.id, kind }, jurisdictionIds: [campus.jurisdiction_id], feed: false });

@@ -60,7 +60,7 @@ export class ResourceResolver {
 
   @FieldResolver(() => Staff, { nullable: true })
   contributor(@Root() r: Resource, @Ctx() ctx: Context) {
-    return ctx.byId(Staff, r.contributorId);
+    return ctx.reach(Staff, r.contributorId);
   }
 
   @FieldResolver(() => Campus)

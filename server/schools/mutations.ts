@@ -1,7 +1,8 @@
 import { Arg, Ctx, Field, ID, InputType, Int, Mutation, Resolver } from 'type-graphql';
-import { bureau, forbidden, isBureauOf, isSchoolAdminOf, isVendorWith, requireWriter } from '../access/authority';
+import crypto from 'node:crypto';
+import { authorize, requireWriter } from '../access/authority';
 import { newId } from '../db/ids';
-import { and, join, raw, sql } from '../db/sql';
+import { join, raw, sql } from '../db/sql';
 import type { Context } from '../graphql/context';
 import { ProfessionalTitle, SchoolStage, SchoolType, StaffRole, UrbanRural } from '../graphql/enums';
 import { badInput, requireText } from '../graphql/errors';
@@ -53,11 +54,6 @@ const STAGES_OF_TYPE: Partial<Record<SchoolType, SchoolStage[]>> = {
   VOCATIONAL_SECONDARY: ['VOCATIONAL'],
 };
 
-/** MIS vendors sync campuses and staff with write scopes; schools and admins by role. */
-function mayWriteFor(ctx: Context, school: { id: string; jurisdiction_id: string }, scope: string): boolean {
-  return isSchoolAdminOf(ctx, school.id) || isBureauOf(ctx, school.jurisdiction_id) || isVendorWith(ctx, scope, school.id);
-}
-
 /** Only the columns that changed, or null when the row is already as asked (idempotent upserts write nothing). */
 function changes(before: Record<string, any> | undefined, wanted: Record<string, unknown>): Record<string, unknown> | null {
   if (!before) return wanted;
@@ -79,6 +75,13 @@ async function upsertRow(w: Writer, table: string, before: Record<string, any> |
   return { row, changed: true };
 }
 
+/** ID numbers in the audit trail: masked, with a keyed fingerprint so a replacement shows even when the last four digits agree. */
+function auditedNationalId(id: string | null): string | null {
+  if (id === null) return null;
+  const fingerprint = crypto.createHmac('sha256', processPiiKey()).update(`audit:${id}`).digest('hex').slice(0, 8);
+  return `${maskNationalId(id)} #${fingerprint}`;
+}
+
 @Resolver(() => School)
 export class SchoolMutations {
   @Mutation(() => School, { description: 'A bureau registers or updates a school in its jurisdiction; a new school gets a main campus named like the school.' })
@@ -94,13 +97,17 @@ export class SchoolMutations {
       if (input.code.slice(2, 4) !== j.code.slice(0, 2)) {
         throw badInput('input.code', `digits 3-4 of the code (${input.code.slice(2, 4)}) must be the province of ${j.name} (${j.code.slice(0, 2)})`);
       }
-      if (!isBureauOf(ctx, j.id)) throw forbidden(bureau(j));
+      await w.lockKey('school', input.code);
       const before = await w.one(sql`SELECT * FROM school WHERE code = ${input.code} FOR UPDATE`);
-      if (before && before.jurisdiction_id !== j.id && !isBureauOf(ctx, before.jurisdiction_id)) {
-        throw forbidden('the BUREAU_ADMIN of the jurisdiction the school is registered in, to move it');
+      if (before && before.jurisdiction_id !== j.id) {
+        await authorize(w.ctx, 'relocateSchool', { places: { school: before.jurisdiction_id, newPlace: j.id } });
+      } else {
+        await authorize(w.ctx, 'upsertSchool', { places: { school: j.id } });
       }
       const { row, changed } = await upsertRow(w, 'school', before, { code: input.code, name, type: input.type, type_code: input.typeCode ?? null, jurisdiction_id: j.id });
-      if (changed) await w.record({ action: 'upsertSchool', entityType: 'School', entityId: row.id, before, after: row, jurisdictionIds: [j.id], naturalKey: row.code });
+      if (changed) {
+        await w.record({ action: 'upsertSchool', entityType: 'School', entityId: row.id, before, after: row, jurisdictionIds: [j.id, before?.jurisdiction_id ?? j.id], naturalKey: row.code });
+      }
       if (!before) {
         const campus = await w.one(sql`INSERT INTO campus (id, school_id, name, stages, urban_rural, jurisdiction_id)
           VALUES (${newId()}, ${row.id}, ${name}, ${STAGES_OF_TYPE[input.type] ?? []}::text[], 'URBAN', ${j.id}) RETURNING *`);
@@ -118,14 +125,18 @@ export class SchoolMutations {
       if (input[f] != null && input[f]! < 0) throw badInput(`input.${f}`, `${f} must not be negative`);
     }
     return write(ctx, async (w) => {
-      const school = await w.one(sql`SELECT s.* FROM school s WHERE ${and([sql`s.code = ${input.schoolCode}`, w.ctx.scope.visible('School', 's')])} FOR UPDATE OF s`);
+      const school = await w.one(sql`SELECT s.* FROM school s WHERE s.code = ${input.schoolCode}`);
       if (!school) throw badInput('input.schoolCode', `no school ${input.schoolCode}`);
-      if (!mayWriteFor(ctx, school, 'campus:write')) throw forbidden("the school's SCHOOL_ADMIN, its BUREAU_ADMIN, or a VENDOR with campus:write for it");
+      await authorize(w.ctx, 'upsertCampus', { places: { school: school.jurisdiction_id }, school: school.id });
+      await w.lockKey('campus', `${school.id}/${name}`);
       const before = await w.one(sql`SELECT * FROM campus WHERE school_id = ${school.id}::uuid AND name = ${name} FOR UPDATE`);
-      let jurisdictionId = before?.jurisdiction_id ?? school.jurisdiction_id;
+      const current: string = before?.jurisdiction_id ?? school.jurisdiction_id;
+      let jurisdictionId = current;
       if (input.jurisdictionCode != null) {
         const j = await w.one(sql`SELECT id FROM jurisdiction WHERE code = ${input.jurisdictionCode} AND level IN ('COUNTY','ZONE')`);
         if (!j) throw badInput('input.jurisdictionCode', `no county-level jurisdiction ${input.jurisdictionCode}`);
+        // Placing a campus elsewhere than it lies (or than its school, for a new one) is a relocation.
+        if (j.id !== current) await authorize(w.ctx, 'relocateCampus', { places: { campus: current, newPlace: j.id } });
         jurisdictionId = j.id;
       }
       const urbanRural = input.urbanRural ?? before?.urban_rural;
@@ -137,7 +148,7 @@ export class SchoolMutations {
       };
       const { row, changed } = await upsertRow(w, 'campus', before, wanted);
       if (changed) {
-        await w.record({ action: 'upsertCampus', entityType: 'Campus', entityId: row.id, before, after: row, jurisdictionIds: [jurisdictionId, school.jurisdiction_id], naturalKey: `${school.code}/${name}` });
+        await w.record({ action: 'upsertCampus', entityType: 'Campus', entityId: row.id, before, after: row, jurisdictionIds: [jurisdictionId, current, school.jurisdiction_id], naturalKey: `${school.code}/${name}` });
       }
       return w.row(Campus, row);
     });
@@ -155,28 +166,36 @@ export class SchoolMutations {
       const campusId = uuidOf(input.homeCampusId, 'Campus');
       const campus = campusId
         ? await w.one(sql`SELECT c.*, s.code AS school_code, s.jurisdiction_id AS school_jurisdiction FROM campus c JOIN school s ON s.id = c.school_id
-            WHERE ${and([sql`c.id = ${campusId}::uuid`, w.ctx.scope.visible('Campus', 'c')])}`)
+            WHERE c.id = ${campusId}::uuid`)
         : undefined;
       if (!campus) throw badInput('input.homeCampusId', 'no such campus');
-      if (!mayWriteFor(ctx, { id: campus.school_id, jurisdiction_id: campus.school_jurisdiction }, 'staff:write')) {
-        throw forbidden("the school's SCHOOL_ADMIN, its BUREAU_ADMIN, or a VENDOR with staff:write for it");
-      }
+      await authorize(w.ctx, 'upsertStaff', { places: { school: campus.school_jurisdiction }, school: campus.school_id });
+      // Concurrent first upserts of one person take turns here, so the second finds the first's row.
+      await w.lockKey('staff', `${campus.school_id}/${externalId}`);
       const before = await w.one(sql`SELECT * FROM staff WHERE school_id = ${campus.school_id}::uuid AND external_id = ${externalId} FOR UPDATE`);
       const wanted: Record<string, unknown> = {
         school_id: campus.school_id, home_campus_id: campus.id, external_id: externalId, name, role: input.role, title: input.title,
         subjects: [...new Set(input.subjects.map((s) => s.trim()).filter(Boolean))], backbone: input.backbone, full_time_teacher: input.fullTimeTeacher,
       };
+      // The audit trail never holds an ID number, but shows that it changed.
+      let nationalIdAudit: { before: string | null; after: string | null } | null = null;
       if (input.nationalId !== undefined) {
         // Compared in clear (each encryption differs), re-encrypted only when it changed.
         const current = before?.national_id_cipher ? decryptPii(before.national_id_cipher, processPiiKey()) : null;
         if (!before || current !== input.nationalId) {
           wanted.national_id_masked = input.nationalId === null ? null : maskNationalId(input.nationalId);
           wanted.national_id_cipher = input.nationalId === null ? null : encryptPii(input.nationalId, processPiiKey());
+          nationalIdAudit = { before: auditedNationalId(current), after: auditedNationalId(input.nationalId) };
         }
       }
       const { row, changed } = await upsertRow(w, 'staff', before, wanted);
       if (changed) {
-        await w.record({ action: 'upsertStaff', entityType: 'Staff', entityId: row.id, before, after: row, jurisdictionIds: [campus.jurisdiction_id], naturalKey: `${campus.school_code}/${externalId}` });
+        await w.record({
+          action: 'upsertStaff', entityType: 'Staff', entityId: row.id,
+          before: before && { ...before, national_id: nationalIdAudit?.before ?? null },
+          after: { ...row, national_id: nationalIdAudit?.after ?? null },
+          jurisdictionIds: [campus.jurisdiction_id, campus.school_jurisdiction], naturalKey: `${campus.school_code}/${externalId}`,
+        });
       }
       return w.row(Staff, row);
     });

@@ -78,8 +78,12 @@ export class CampusResolver {
       tableSpec(Staff, 'staff', 's', staffWhere(ctx, 's', filter), 's.home_campus_id'));
   }
 
-  @FieldResolver(() => Int, { description: 'Full-time teachers (专任教师) whose home is this campus.' })
-  fullTimeTeacherCount(@Root() c: Campus, @Ctx() ctx: Context) {
+  @FieldResolver(() => Int, {
+    nullable: true,
+    description: 'Full-time teachers (专任教师) whose home is this campus; FORBIDDEN for a campus outside your scope of record.',
+  })
+  async fullTimeTeacherCount(@Root() c: Campus, @Ctx() ctx: Context) {
+    await ctx.assertInScope(Campus, c.uuid, 'Figures');
     return ctx.loader('Campus.fullTimeTeacherCount', () => new RequestLoader<string, number>(async (ids) => {
       const rows = await ctx.db.query(sql`
         SELECT home_campus_id AS id, count(*)::int AS n FROM staff
@@ -104,11 +108,15 @@ export class CampusResolver {
   async currentGroup(@Root() c: Campus, @Ctx() ctx: Context) {
     const [m] = await nestedList(ctx, 'Campus.activeMembership', c.uuid, () =>
       tableSpec(GroupMembership, 'group_membership', 'm', sql`m.status = 'ACTIVE'`, 'm.campus_id'));
-    return m ? ctx.byId(EducationGroup, m.groupId) : null;
+    return m ? ctx.reach(EducationGroup, m.groupId) : null;
   }
 
-  @FieldResolver(() => LeadershipQuota, { description: 'Leadership posts allowed by the policy in force, against those filled.' })
+  @FieldResolver(() => LeadershipQuota, {
+    nullable: true,
+    description: 'Leadership posts allowed by the policy in force, against those filled; FORBIDDEN for a campus outside your scope of record.',
+  })
   async leadershipQuota(@Root() c: Campus, @Ctx() ctx: Context): Promise<LeadershipQuota> {
+    await ctx.assertInScope(Campus, c.uuid, 'Figures');
     const [policy, school, filled] = await Promise.all([
       policyAt(ctx, c.jurisdictionId),
       ctx.required(School, c.schoolId),

@@ -16,9 +16,9 @@ export function isValidNationalId(id: string): boolean {
   return /^\d{17}[\dX]$/.test(id) && checkDigit(id.slice(0, 17)) === id[17];
 }
 
-/** All but the first 4 and last 4 characters hidden. */
+/** All but the last four characters hidden (DOMAIN.md: a masked form shows at most its last four). */
 export function maskNationalId(id: string): string {
-  return `${id.slice(0, 4)}${'*'.repeat(id.length - 8)}${id.slice(-4)}`;
+  return `${'*'.repeat(Math.max(id.length - 4, 0))}${id.slice(-4)}`;
 }
 
 export function encryptPii(plain: string, key: Buffer): Buffer {

@@ -11,11 +11,11 @@ import { Campus } from '../schools/entity';
 import { StaffConnection } from '../schools/resolver';
 import { Staff } from './entity';
 import { StaffFilter, staffWhere } from './filters';
-import { decryptPii } from './pii';
+import { decryptPii, maskNationalId } from './pii';
 import { processPiiKey } from './pii-key';
 
-/** A name masked to its first character, for pseudonymised reading (e.g. 王**). */
-export const pseudonym = (name: string) => [...name].map((ch, i) => (i === 0 ? ch : '*')).join('');
+/** A name masked to its first character and a fixed mask (王**), so not even its length shows. */
+export const pseudonym = (name: string) => `${[...name][0] ?? ''}**`;
 
 /**
  * Decrypts ID numbers for a caller holding pii:read, batched per request, and records each
@@ -69,13 +69,15 @@ export class StaffResolver {
     nullable: true,
     description: 'National ID number (身份证号): null unless the caller holds the pii:read scope; every such read is logged.',
   })
-  nationalId(@Root() s: Staff, @Ctx() ctx: Context): Promise<string | null> | null {
-    return ctx.scope.canReadPii ? revealNationalId(ctx, s.uuid) : null;
+  async nationalId(@Root() s: Staff, @Ctx() ctx: Context): Promise<string | null> {
+    // Only of staff in the caller's scope of record: reaching someone through a posting is not enough.
+    if (!ctx.scope.canReadPii || !(await ctx.inScope(Staff, s.uuid))) return null;
+    return revealNationalId(ctx, s.uuid);
   }
 
-  @FieldResolver(() => String, { nullable: true, description: 'The ID number with all but the first 4 and last 4 characters hidden.' })
+  @FieldResolver(() => String, { nullable: true, description: 'The ID number with all but its last four characters hidden.' })
   nationalIdMasked(@Root() s: Staff, @Ctx() ctx: Context): string | null {
-    return ctx.scope.pseudonymiseStaff ? null : s.nationalIdMasked;
+    return ctx.scope.pseudonymiseStaff || !s.nationalIdMasked ? null : maskNationalId(s.nationalIdMasked);
   }
 
   @FieldResolver(() => Campus, { description: "The campus that holds the staff member's post and pay (人事关系), which a posting never changes." })

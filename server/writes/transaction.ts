@@ -2,7 +2,7 @@ import { EntityManager, QueryFailedError } from 'typeorm';
 import { Db } from '../db/datasource';
 import { hydrate } from '../db/rows';
 import { newId } from '../db/ids';
-import { Sql } from '../db/sql';
+import { sql, Sql } from '../db/sql';
 import type { Context } from '../graphql/context';
 import { ChangeOperation } from '../graphql/enums';
 import { hubError } from '../graphql/errors';
@@ -31,6 +31,14 @@ export class Writer {
 
   one<T = any>(q: Sql): Promise<T | undefined> {
     return this.ctx.db.one<T>(q);
+  }
+
+  /**
+   * Serialises writers of one natural key (e.g. a staff member's school + externalId) until
+   * this transaction ends, so concurrent first upserts take turns instead of colliding.
+   */
+  async lockKey(kind: string, key: string): Promise<void> {
+    await this.query(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`${kind}:${key}`}, 0))`);
   }
 
   /** Rows as entities (for returning what was written). */
