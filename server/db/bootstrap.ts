@@ -12,20 +12,28 @@ const BOOTSTRAP_LOCK = 4_242_001;
  * lock so several replicas starting together do not race each other.
  */
 export async function openDatabase(url: string, opts: { poolSize?: number; log?: (m: string) => void } = {}): Promise<DataSource> {
+  // Bootstrap on a connection of its own without the requests' statement timeout: waiting for
+  // another replica's lock, or a migration over a large table, may rightly take longer.
+  const boot = createDataSource(url, { poolSize: 2, statementTimeoutMs: 0 });
+  await boot.initialize();
+  try {
+    const runner = boot.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.query('SELECT pg_advisory_lock($1)', [BOOTSTRAP_LOCK]);
+      const ran = await boot.runMigrations({ transaction: 'each' });
+      if (ran.length) opts.log?.(`applied ${ran.length} migration(s): ${ran.map((m) => m.name).join(', ')}`);
+      const ref = await loadReferenceData(boot);
+      if (ref.changed) opts.log?.(`loaded ${ref.count} jurisdictions (reference data)`);
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock($1)', [BOOTSTRAP_LOCK]).catch(() => undefined);
+      await runner.release();
+    }
+  } finally {
+    await boot.destroy();
+  }
   const ds = createDataSource(url, opts);
   await ds.initialize();
-  const runner = ds.createQueryRunner();
-  await runner.connect();
-  try {
-    await runner.query('SELECT pg_advisory_lock($1)', [BOOTSTRAP_LOCK]);
-    const ran = await ds.runMigrations({ transaction: 'each' });
-    if (ran.length) opts.log?.(`applied ${ran.length} migration(s): ${ran.map((m) => m.name).join(', ')}`);
-    const ref = await loadReferenceData(ds);
-    if (ref.changed) opts.log?.(`loaded ${ref.count} jurisdictions (reference data)`);
-  } finally {
-    await runner.query('SELECT pg_advisory_unlock($1)', [BOOTSTRAP_LOCK]).catch(() => undefined);
-    await runner.release();
-  }
   return ds;
 }
 
@@ -34,10 +42,13 @@ export async function withBootstrapLock<T>(ds: DataSource, fn: () => Promise<T>)
   const runner = ds.createQueryRunner();
   await runner.connect();
   try {
+    // Waiting for another replica's lock may take longer than a request's statement timeout.
+    await runner.query('SET statement_timeout = 0');
     await runner.query('SELECT pg_advisory_lock($1)', [BOOTSTRAP_LOCK]);
     return await fn();
   } finally {
     await runner.query('SELECT pg_advisory_unlock($1)', [BOOTSTRAP_LOCK]).catch(() => undefined);
+    await runner.query('RESET statement_timeout').catch(() => undefined);
     await runner.release();
   }
 }

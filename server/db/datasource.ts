@@ -36,7 +36,12 @@ class StatementCountingLogger implements Logger {
   log() {}
 }
 
-export function createDataSource(url: string, opts: { poolSize?: number } = {}): DataSource {
+/** Default ceiling of one SQL statement (HUB_STATEMENT_TIMEOUT_MS): an abandoned or runaway query stops there. */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 15_000;
+
+export function createDataSource(url: string, opts: { poolSize?: number; statementTimeoutMs?: number } = {}): DataSource {
+  const timeout = opts.statementTimeoutMs ?? Number(process.env.HUB_STATEMENT_TIMEOUT_MS || DEFAULT_STATEMENT_TIMEOUT_MS);
+  if (!Number.isInteger(timeout) || timeout < 0) throw new Error(`HUB_STATEMENT_TIMEOUT_MS must be a whole number of milliseconds, got ${timeout}`);
   return new DataSource({
     type: 'postgres',
     url,
@@ -46,7 +51,15 @@ export function createDataSource(url: string, opts: { poolSize?: number } = {}):
     synchronize: false,
     logging: ['query', 'error', 'migration'],
     logger: new StatementCountingLogger(),
-    extra: { max: opts.poolSize ?? Number(process.env.HUB_DB_POOL_SIZE || 10), application_name: 'edu-group-hub' },
+    extra: {
+      max: opts.poolSize ?? Number(process.env.HUB_DB_POOL_SIZE || 10),
+      application_name: 'edu-group-hub',
+      // Every statement of every request runs under the timeout (57014 answers QUERY_TOO_COMPLEX,
+      // graphql/errors.ts); JIT compiled the scope subplans on each run (STACK-NOTES): off.
+      options: `-c statement_timeout=${timeout} -c jit=off`,
+      // While the database is unreachable a request fails fast (503) instead of queueing forever.
+      connectionTimeoutMillis: 10_000,
+    },
   });
 }
 

@@ -52,13 +52,33 @@ export function encodeCursor(key: string): string {
   return Buffer.from(`k:${key}`, 'utf8').toString('base64url');
 }
 
-export function decodeCursor(cursor: string | null | undefined): string | null {
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DIVISION_CODE = /^\d{6}$/;
+
+/**
+ * The shape a list's sort key must have, judged from its column: a forged cursor carrying
+ * anything else is the client's mistake (BAD_USER_INPUT), not a database error.
+ */
+function keyPattern(sortKey: string): RegExp | undefined {
+  if (/\.id$/.test(sortKey)) return UUID;
+  if (/\.code$/.test(sortKey)) return DIVISION_CODE;
+  return undefined;
+}
+
+/** The key an `after` cursor carries; `pattern` (from the list's sort key) checks its shape. */
+export function decodeCursor(cursor: string | null | undefined, pattern?: RegExp): string | null {
   if (cursor == null || cursor === '') return null;
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!text.startsWith('k:') || text.length < 3 || text.length > 100) {
+  const text = cursor.length <= 200 && /^[A-Za-z0-9_-]+={0,2}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
+  const key = text.slice(2);
+  if (!text.startsWith('k:') || key.length < 1 || key.length > 100 || (pattern && !pattern.test(key))) {
     throw badInput('after', 'after is not a cursor returned by this list');
   }
-  return text.slice(2);
+  return key;
+}
+
+/** The `after` cursor of a list built from `spec`. */
+function afterKey(spec: ListSpec<unknown>, page: Page): string | null {
+  return decodeCursor(page.after, keyPattern(spec.sortKey));
 }
 
 export function pageSize(first: number | null | undefined): number {
@@ -108,7 +128,7 @@ function toConnection<T>(spec: ListSpec<T>, rows: T[], size: number, total: () =
 export async function paginate<T>(ctx: Context, spec: ListSpec<T>, page: Page): Promise<Connection<T>> {
   ctx.scope.assertReadable(kindOf(spec.entity));
   const size = pageSize(page.first);
-  const after = decodeCursor(page.after);
+  const after = afterKey(spec, page);
   const [cmp, dir] = spec.descending ? ['<', 'DESC'] : ['>', 'ASC'];
   const where = and([spec.where, after !== null && sql`${raw(spec.sortKey)} ${raw(cmp)} ${after}`]);
   const rows =
@@ -139,7 +159,7 @@ export function nestedConnection<T>(
 ): Promise<Connection<T>> {
   const s = readableSpec(ctx, loaderKey, spec);
   const size = pageSize(page.first);
-  const after = decodeCursor(page.after);
+  const after = afterKey(s, page);
   const pages = ctx.loader(`conn:${loaderKey}:${size}:${after ?? ''}`, () => {
     return new RequestLoader<string, T[]>(async (ids) => {
       if (size === 0) return ids.map(() => []);

@@ -1,10 +1,11 @@
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
+import { classifyDbError } from '../db/failures';
 
 /** The contract's error codes (extensions.code). */
 export type ErrorCode =
   | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'BAD_USER_INPUT' | 'CONFLICT'
   | 'POLICY_VIOLATION' | 'RATE_LIMITED' | 'QUERY_TOO_COMPLEX' | 'RESYNC_REQUIRED'
-  | 'INTERNAL_SERVER_ERROR';
+  | 'SERVICE_UNAVAILABLE' | 'INTERNAL_SERVER_ERROR';
 
 export function hubError(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLError {
   return new GraphQLError(message, { extensions: { code, ...extra } });
@@ -29,8 +30,62 @@ export function notFound(what: string): GraphQLError {
 const CLIENT_CODES = new Set<string>([
   'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT', 'CONFLICT', 'POLICY_VIOLATION',
   'RATE_LIMITED', 'QUERY_TOO_COMPLEX', 'RESYNC_REQUIRED', 'GRAPHQL_VALIDATION_FAILED',
-  'GRAPHQL_PARSE_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'OPERATION_RESOLUTION_FAILURE',
+  'GRAPHQL_PARSE_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE', 'SERVICE_UNAVAILABLE',
 ]);
+
+/** The answer while the database cannot be reached: retryable, HTTP 503 (see http/limits.ts for the status). */
+export function serviceUnavailable(): GraphQLError {
+  return hubError('SERVICE_UNAVAILABLE', 'The database is unavailable; retry shortly', { retryable: true });
+}
+
+/**
+ * A hub error reported by a validation rule (cost, depth, NUL characters...): Apollo wraps it
+ * as GRAPHQL_VALIDATION_FAILED, but the client should see the rule's own code and details.
+ */
+function ruleError(error: unknown): GraphQLError | undefined {
+  const inner = (error as { originalError?: unknown })?.originalError;
+  if (inner instanceof GraphQLError && CLIENT_CODES.has(String(inner.extensions?.code))) return inner;
+  return undefined;
+}
+
+/** The client-facing form of errors the pipeline or the database raise without one of our codes. */
+function clientForm(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError | undefined {
+  const { message, path, locations } = formatted;
+  const at = { path, locations };
+  const inner = ruleError(error);
+  if (inner) {
+    const { http: _http, ...extensions } = inner.extensions as Record<string, unknown>;
+    return { message: inner.message, ...at, extensions };
+  }
+  // graphql-js's parse({ maxTokens }) (http/limits.ts) stops with a syntax error.
+  const tokens = /Document contains more than (\d+) tokens/.exec(message);
+  if (tokens) {
+    return { message: `The document has more than ${tokens[1]} tokens`, extensions: { code: 'QUERY_TOO_COMPLEX', limit: Number(tokens[1]), rule: 'tokens' } };
+  }
+  switch (classifyDbError(error)) {
+    case 'unavailable':
+      return { ...at, message: 'The database is unavailable; retry shortly', extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true } };
+    case 'timeout':
+      return {
+        ...at,
+        message: 'The query ran past the statement timeout; ask for less (smaller pages, fewer nested lists, narrower filters)',
+        extensions: { code: 'QUERY_TOO_COMPLEX', rule: 'statementTimeout' },
+      };
+    case 'bad-input':
+      // A backstop: input checks should have named the field before the database saw it.
+      return { ...at, message: 'A value in the request is not valid input', extensions: { code: 'BAD_USER_INPUT' } };
+  }
+  // Apollo's own refusals without a code carry a 4xx status (an APQ hash mismatch, an unknown APQ version).
+  const status = Number((error as { extensions?: { http?: { status?: number } } })?.extensions?.http?.status);
+  if (status >= 400 && status < 500) {
+    if (/sha does not match|persisted query version/i.test(message)) {
+      return { message, extensions: { code: 'BAD_USER_INPUT', field: /sha/.test(message) ? 'extensions.persistedQuery.sha256Hash' : 'extensions.persistedQuery.version' } };
+    }
+    return { message, extensions: { code: 'BAD_REQUEST' } };
+  }
+  return undefined;
+}
 
 /**
  * What a client sees of an error: our coded errors as they are (without stack traces);
@@ -40,7 +95,13 @@ const CLIENT_CODES = new Set<string>([
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const code = String(formatted.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
   const { stacktrace: _drop, ...extensions } = (formatted.extensions ?? {}) as Record<string, unknown>;
-  if (CLIENT_CODES.has(code)) return { ...formatted, extensions: { ...extensions, code } };
+  const mapped = clientForm(formatted, error);
+  if (mapped) return mapped;
+  if (CLIENT_CODES.has(code)) {
+    // A variable the request could not coerce: name it (Apollo's message starts 'Variable "$x" ...').
+    const variable = code === 'BAD_USER_INPUT' && !extensions.field && /^Variable "\$(\w+)"/.exec(formatted.message);
+    return { ...formatted, extensions: { ...extensions, code, ...(variable ? { field: variable[1] } : {}) } };
+  }
   console.error('[internal error]', (error as { originalError?: unknown })?.originalError ?? error);
   return {
     message: 'Internal server error',

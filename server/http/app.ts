@@ -4,14 +4,21 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
+import { GraphQLError } from 'graphql';
 import { DataSource } from 'typeorm';
 import { Authenticator, AuthConfig } from '../access/authenticate';
+import { Caller } from '../access/caller';
 import { Scope } from '../access/scope';
 import { Db, statementCounter } from '../db/datasource';
+import { classifyDbError, RETRY_AFTER_SECONDS } from '../db/failures';
 import { Context } from '../graphql/context';
-import { formatError } from '../graphql/errors';
+import { formatError, hubError, serviceUnavailable } from '../graphql/errors';
 import { hubSchema } from '../graphql/schema';
+import { bodyAlwaysSet, jsonErrorHandler, notFound } from './errors';
 import { graphiqlRouter } from './graphiql';
+import { withStatus } from './input';
+import { Limits, limitProtections, limitsPlugin, readLimits } from './limits';
+import { createRateLimiter, RateLimitConfig } from './rate-limit';
 
 export interface HubServer {
   url: string;
@@ -24,19 +31,60 @@ export interface HubServer {
  * (bundled, works offline) and GET /health.
  * Stateless: everything a request needs comes from the database, so replicas can be added.
  */
-export async function startHttpServer(ds: DataSource, opts: { port: number; host?: string; auth: AuthConfig; exposeStatementCount?: boolean; fixedNow?: Date }): Promise<HubServer> {
+export interface HttpOptions {
+  port: number;
+  host?: string;
+  auth: AuthConfig;
+  exposeStatementCount?: boolean;
+  fixedNow?: Date;
+  /** Overrides of the request limits read from the environment (http/limits.ts). */
+  limits?: Partial<Omit<Limits, 'rate'>> & { rate?: Partial<RateLimitConfig> };
+}
+
+/**
+ * The caller of a request, or the client error / outage that stops it: credentials the
+ * database cannot even compare (a NUL in a claim) are UNAUTHENTICATED, an unreachable
+ * database is 503 (not 401 or 500), so clients know to retry.
+ */
+async function authenticate(authenticator: Authenticator, headers: http.IncomingHttpHeaders): Promise<Caller> {
+  try {
+    return await authenticator.authenticate(headers);
+  } catch (e) {
+    if (e instanceof GraphQLError) throw e;
+    switch (classifyDbError(e)) {
+      case 'unavailable':
+      case 'timeout': // a lookup by key timing out: the database is overloaded
+        throw withStatus(serviceUnavailable(), 503, { 'retry-after': String(RETRY_AFTER_SECONDS) });
+      case 'bad-input':
+        throw withStatus(hubError('UNAUTHENTICATED', 'malformed credentials'), 401);
+    }
+    throw e;
+  }
+}
+
+export async function startHttpServer(ds: DataSource, opts: HttpOptions): Promise<HubServer> {
   const app = express();
   const httpServer = http.createServer(app);
   const db = new Db(ds);
   const authenticator = new Authenticator(ds, opts.auth);
+  const env = readLimits();
+  const limits: Limits = { ...env, ...opts.limits, rate: { ...env.rate, ...opts.limits?.rate } };
+  const limiter = createRateLimiter(ds, limits.rate);
+  const protections = limitProtections(limits);
   const apollo = new ApolloServer<Context>({
     schema: await hubSchema(),
     formatError,
     includeStacktraceInErrorResponses: false,
+    introspection: limits.introspection,
+    // Counted by the parser itself, before a large document costs anything more.
+    parseOptions: { maxTokens: limits.maxTokens },
+    validationRules: protections.validationRules,
     // Apollo's landing pages load from a CDN; bureau networks are often offline.
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
+      ...protections.plugins,
+      limitsPlugin(limits, limiter),
       {
         async requestDidStart() {
           return {
@@ -51,33 +99,40 @@ export async function startHttpServer(ds: DataSource, opts: { port: number; host
   });
   await apollo.start();
 
+  app.disable('x-powered-by');
   app.get('/health', async (_req, res) => {
     try {
       await ds.query('SELECT 1');
       res.json({ status: 'ok' });
     } catch {
-      res.status(503).json({ status: 'unavailable' });
+      res.set('retry-after', String(RETRY_AFTER_SECONDS)).status(503).json({ status: 'unavailable' });
     }
   });
   app.use(graphiqlRouter());
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),
+    bodyAlwaysSet(),
     (_req, _res, next) => statementCounter.run({ count: 0 }, next),
     expressMiddleware(apollo, {
       // Every GraphQL request needs a caller; the access module turns it into a SQL scope.
       context: async ({ req }) => {
-        const caller = await authenticator.authenticate(req.headers);
+        const caller = await authenticate(authenticator, req.headers);
         return new Context(db, Scope.forCaller(caller), opts.fixedNow ?? new Date());
       },
     }),
   );
+  app.use(notFound());
+  app.use(jsonErrorHandler());
 
   await new Promise<void>((resolve) => httpServer.listen(opts.port, opts.host ?? '0.0.0.0', resolve));
   const port = (httpServer.address() as { port: number }).port;
   return {
     url: `http://localhost:${port}/graphql`,
     port,
-    stop: () => apollo.stop(),
+    stop: async () => {
+      await apollo.stop();
+      await limiter.close();
+    },
   };
 }

@@ -65,15 +65,16 @@ export function graphiqlRouter(): express.Router {
   router.get('/graphiql', (_req, res) => {
     res.type('html').send(PAGE);
   });
-  router.get('/graphiql/assets/:name', (req, res) => {
-    const asset = ASSETS[req.params.name];
-    if (!asset) return void res.sendStatus(404);
+  router.get('/graphiql/assets/:name', (req, res, next) => {
+    const asset = Object.hasOwn(ASSETS, req.params.name) ? ASSETS[req.params.name] : undefined;
+    if (!asset) return next(); // the JSON 404 (http/errors.ts)
     res.type(asset.type).set('cache-control', 'public, max-age=86400');
     fs.createReadStream(asset.file).pipe(res);
   });
   // A browser opening the endpoint itself gets the IDE.
   router.get('/graphql', (req, res, next) => {
-    if (req.accepts(['json', 'html']) === 'html' && !req.query.query) return res.redirect('/graphiql');
+    // A bodiless redirect: only JSON bodies leave /graphql.
+    if (req.accepts(['json', 'html']) === 'html' && !req.query.query) return void res.status(302).location('/graphiql').end();
     next();
   });
   return router;

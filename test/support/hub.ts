@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { readAuthConfig } from '../../server/access/authenticate';
 import { signToken, TokenClaims } from '../../server/access/tokens';
 import { createDataSource } from '../../server/db/datasource';
-import { HubServer, startHttpServer } from '../../server/http/app';
+import { HttpOptions, HubServer, startHttpServer } from '../../server/http/app';
 
 /** Tests run on a fixed day, so school-year defaults and "last completed year" never drift. */
 export const TEST_NOW = new Date('2026-11-23T10:00:00+08:00');
@@ -13,9 +13,11 @@ export const TEST_NOW = new Date('2026-11-23T10:00:00+08:00');
 export interface GqlResult<T = any> {
   data?: T;
   errors?: Array<{ message: string; path?: string[]; extensions?: Record<string, any> }>;
+  extensions?: Record<string, any>;
   /** SQL statements the request ran (x-sql-statements). */
   statements: number;
   status: number;
+  headers: Headers;
 }
 
 /** How a test calls: a token's claims, an API key, raw headers, or nobody. */
@@ -29,6 +31,8 @@ export interface Client {
 
 export interface TestHub extends Client {
   url: string;
+  /** The database this hub serves. */
+  databaseUrl: string;
   ds: DataSource;
   /** A client calling as someone else (the default caller is the national bureau). */
   as(who: As): Client;
@@ -56,12 +60,22 @@ async function freshDatabase(): Promise<string> {
  * Starts the real HTTP server on a free port against the run's demo database (shared,
  * read-only by convention), or with `writes: true` against a fresh copy of its own.
  */
-export async function startHub(opts: { writes?: boolean } = {}): Promise<TestHub> {
-  const url = opts.writes ? await freshDatabase() : process.env.HUB_TEST_DATABASE_URL;
+export interface HubOptions {
+  /** A fresh copy of the demo database of its own. */
+  writes?: boolean;
+  /** Another database (e.g. one a second hub already uses: replicas sharing a store). */
+  databaseUrl?: string;
+  /** Request limits of this server (e.g. a low rate limit), over the environment's. */
+  limits?: HttpOptions['limits'];
+  statementTimeoutMs?: number;
+}
+
+export async function startHub(opts: HubOptions = {}): Promise<TestHub> {
+  const url = opts.databaseUrl ?? (opts.writes ? await freshDatabase() : process.env.HUB_TEST_DATABASE_URL);
   if (!url) throw new Error('HUB_TEST_DATABASE_URL is not set: run the tests through jest (global setup)');
-  const ds = createDataSource(url, { poolSize: 20 });
+  const ds = createDataSource(url, { poolSize: 20, statementTimeoutMs: opts.statementTimeoutMs });
   await ds.initialize();
-  const server: HubServer = await startHttpServer(ds, { port: 0, host: '127.0.0.1', auth: readAuthConfig(), exposeStatementCount: true, fixedNow: TEST_NOW });
+  const server: HubServer = await startHttpServer(ds, { port: 0, host: '127.0.0.1', auth: readAuthConfig(), exposeStatementCount: true, fixedNow: TEST_NOW, limits: opts.limits });
   const secret = readAuthConfig().hsSecret!;
   const headersFor = async (who: As): Promise<Record<string, string>> => {
     if (who === null) return {};
@@ -77,7 +91,7 @@ export async function startHub(opts: { writes?: boolean } = {}): Promise<TestHub
         body: JSON.stringify({ query, variables }),
       });
       const body = (await res.json()) as GqlResult<T>;
-      return { ...body, statements: Number(res.headers.get('x-sql-statements') ?? NaN), status: res.status };
+      return { ...body, statements: Number(res.headers.get('x-sql-statements') ?? NaN), status: res.status, headers: res.headers };
     };
     return {
       gql,
@@ -91,6 +105,7 @@ export async function startHub(opts: { writes?: boolean } = {}): Promise<TestHub
   const national = client(NATIONAL_BUREAU);
   return {
     url: server.url,
+    databaseUrl: url,
     ds,
     gql: national.gql,
     data: national.data,

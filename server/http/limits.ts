@@ -1,0 +1,178 @@
+import { ApolloServerPlugin, GraphQLRequestContextDidResolveOperation, GraphQLRequestContextWillSendResponse } from '@apollo/server';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import { GraphQLError, ValidationContext, ValidationRule } from 'graphql';
+import { RETRY_AFTER_SECONDS } from '../db/failures';
+import { Context } from '../graphql/context';
+import { badInput, hubError, serviceUnavailable } from '../graphql/errors';
+import { noRoundTripsRule, queryCost } from './cost';
+import { assertNoNulVariables, noNulLiteralsRule, withStatus } from './input';
+import { callerKey, RateDecision, RateLimitConfig, RateLimiter } from './rate-limit';
+
+/**
+ * What one request may ask of the hub, checked before it runs (README "Limits and errors").
+ * The defaults let every query of the test suite, the SDK and the README examples through,
+ * with room, and refuse the queries that took the hub down (issue 7, finding 4).
+ */
+export interface Limits {
+  /** Nesting of fields (edges and node count as levels). */
+  maxDepth: number;
+  maxAliases: number;
+  maxDirectives: number;
+  /** Lexical tokens in the document (checked by the parser, before anything else). */
+  maxTokens: number;
+  /** The query's estimated cost (http/cost.ts). */
+  maxCost: number;
+  /** Introspection, and with it "Did you mean ...?" suggestions in validation errors. */
+  introspection: boolean;
+  rate: RateLimitConfig;
+}
+
+/**
+ * Measured over the test suite (issue 7): depth ≤ 11, aliases ≤ 7, cost ≤ 2,167,601 (the
+ * n-plus-one test's campuses → staff → postings at first: 200, far beyond any real page).
+ * The rate budget lets a caller run a few maximum-cost queries a minute, or millions of small ones.
+ */
+export const DEFAULT_LIMITS = {
+  maxDepth: 15,
+  maxAliases: 30,
+  maxDirectives: 50,
+  maxTokens: 5_000,
+  maxCost: 3_000_000,
+  ratePoints: 20_000_000,
+  rateWindowSeconds: 60,
+} as const;
+
+function whole(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive whole number, got ${raw}`);
+  return n;
+}
+
+export function readLimits(env: NodeJS.ProcessEnv = process.env): Limits {
+  return {
+    maxDepth: whole(env, 'HUB_MAX_DEPTH', DEFAULT_LIMITS.maxDepth),
+    maxAliases: whole(env, 'HUB_MAX_ALIASES', DEFAULT_LIMITS.maxAliases),
+    maxDirectives: whole(env, 'HUB_MAX_DIRECTIVES', DEFAULT_LIMITS.maxDirectives),
+    maxTokens: whole(env, 'HUB_MAX_TOKENS', DEFAULT_LIMITS.maxTokens),
+    maxCost: whole(env, 'HUB_MAX_COST', DEFAULT_LIMITS.maxCost),
+    introspection: env.HUB_INTROSPECTION !== '0',
+    rate: {
+      points: whole(env, 'HUB_RATE_LIMIT_POINTS', DEFAULT_LIMITS.ratePoints),
+      windowSeconds: whole(env, 'HUB_RATE_LIMIT_WINDOW_SECONDS', DEFAULT_LIMITS.rateWindowSeconds),
+      redisUrl: env.REDIS_URL || undefined,
+    },
+  };
+}
+
+/** graphql-armor reports "Syntax Error: Query depth limit of 15 exceeded, found 16."; we answer QUERY_TOO_COMPLEX. */
+function armorRejection(rule: string, limit: number) {
+  return (ctx: ValidationContext | null, error: GraphQLError) => {
+    const found = /found (\d+)/.exec(error.message);
+    const message = error.message.replace(/^Syntax Error: /, '');
+    ctx?.reportError(hubError('QUERY_TOO_COMPLEX', message, { rule, limit, ...(found ? { found: Number(found[1]) } : {}) }));
+  };
+}
+
+/** Validation rules and plugins the limits add to Apollo Server. */
+export function limitProtections(limits: Limits): { validationRules: ValidationRule[]; plugins: ApolloServerPlugin<Context>[] } {
+  const armor = new ApolloArmor({
+    maxDepth: { n: limits.maxDepth, onReject: [armorRejection('depth', limits.maxDepth)], propagateOnRejection: false },
+    maxAliases: { n: limits.maxAliases, onReject: [armorRejection('aliases', limits.maxAliases)], propagateOnRejection: false },
+    maxDirectives: { n: limits.maxDirectives, onReject: [armorRejection('directives', limits.maxDirectives)], propagateOnRejection: false },
+    // Suggestions name fields: only for callers who could read the schema anyway.
+    blockFieldSuggestion: { enabled: !limits.introspection },
+    // Tokens: graphql's parse({ maxTokens }) (cheaper: no second lexer pass). Cost: http/cost.ts.
+    maxTokens: { enabled: false },
+    costLimit: { enabled: false },
+  }).protect();
+  return {
+    validationRules: [...armor.validationRules, noRoundTripsRule, noNulLiteralsRule],
+    plugins: armor.plugins as ApolloServerPlugin<Context>[],
+  };
+}
+
+const tooComplex = (message: string, extra: Record<string, unknown>) => withStatus(hubError('QUERY_TOO_COMPLEX', message, extra), 400);
+
+/** The cost of the operation, or the client error its variables make. */
+function costOf(ctx: GraphQLRequestContextDidResolveOperation<Context>): number {
+  try {
+    return queryCost(ctx.schema, ctx.document, ctx.request.variables, ctx.request.operationName ?? undefined);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    const variable = /^Variable "\$(\w+)"/.exec(message);
+    if (variable) throw withStatus(badInput(variable[1], message), 400);
+    if (/maximum allowed number of nodes/.test(message)) throw tooComplex('The document expands to too many fields', { rule: 'fields' });
+    throw e;
+  }
+}
+
+function setRateHeaders(response: GraphQLRequestContextWillSendResponse<Context>['response'], rate: RateDecision, windowSeconds: number) {
+  const h = response.http.headers;
+  h.set('ratelimit-limit', String(rate.limit));
+  h.set('ratelimit-remaining', String(rate.remaining));
+  h.set('ratelimit-reset', String(rate.resetSeconds));
+  h.set('ratelimit-policy', `${rate.limit};w=${windowSeconds}`);
+  if (!rate.allowed) h.set('retry-after', String(Math.max(rate.resetSeconds, 1)));
+}
+
+/**
+ * Per request, before execution: no subscriptions, no NUL in variables, the cost within its
+ * limit, then the caller's budget (HTTP 429 when spent). After: `extensions.cost`, the RateLimit
+ * headers, and HTTP 503 with Retry-After when the database was unreachable.
+ */
+export function limitsPlugin(limits: Limits, limiter: RateLimiter | undefined): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      let cost: number | undefined;
+      let rate: RateDecision | undefined;
+      return {
+        async didResolveOperation(ctx) {
+          if (!ctx.operation) return;
+          if (ctx.operation.operation === 'subscription') {
+            throw withStatus(badInput('query', 'The hub serves no subscriptions; poll `changes` for updates'), 400);
+          }
+          assertNoNulVariables(ctx.request.variables);
+          cost = costOf(ctx);
+          if (cost > limits.maxCost) {
+            throw tooComplex(`The query costs ${cost}, over the limit of ${limits.maxCost}: ask for smaller pages or fewer nested lists`, {
+              rule: 'cost',
+              cost,
+              limit: limits.maxCost,
+            });
+          }
+          if (!limiter) return;
+          try {
+            rate = await limiter.consume(callerKey(ctx.contextValue.scope.caller), cost);
+          } catch {
+            // The shared store cannot be reached: nothing can be counted, so nothing is served.
+            throw withStatus(serviceUnavailable(), 503, { 'retry-after': String(RETRY_AFTER_SECONDS) });
+          }
+          if (!rate.allowed) {
+            throw withStatus(
+              hubError('RATE_LIMITED', `Rate limit of ${rate.limit} cost points per ${limits.rate.windowSeconds} s spent; retry in ${Math.max(rate.resetSeconds, 1)} s`, {
+                retryAfter: Math.max(rate.resetSeconds, 1),
+                cost,
+                limit: rate.limit,
+              }),
+              429,
+            );
+          }
+        },
+        async willSendResponse({ response }) {
+          if (rate) setRateHeaders(response, rate, limits.rate.windowSeconds);
+          if (response.body.kind !== 'single') return;
+          const result = response.body.singleResult;
+          if (cost !== undefined && !result.errors?.some((e) => e.extensions?.code === 'QUERY_TOO_COMPLEX' || e.extensions?.code === 'RATE_LIMITED')) {
+            result.extensions = { ...result.extensions, cost };
+          }
+          if (result.errors?.some((e) => e.extensions?.code === 'SERVICE_UNAVAILABLE')) {
+            response.http.status = 503;
+            response.http.headers.set('retry-after', String(RETRY_AFTER_SECONDS));
+          }
+        },
+      };
+    },
+  };
+}

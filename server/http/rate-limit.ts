@@ -1,0 +1,74 @@
+import crypto from 'node:crypto';
+import Redis from 'ioredis';
+import { RateLimiterAbstract, RateLimiterPostgres, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { DataSource } from 'typeorm';
+import { Caller } from '../access/caller';
+
+/**
+ * Per-caller budgets of cost points per window, kept where every replica sees them: the
+ * `rate_limit` table (migration RateLimit1733000000000) by default, Redis when REDIS_URL is set.
+ * Never process memory: a caller spreading requests over replicas would get a budget per replica.
+ */
+export interface RateLimitConfig {
+  /** Cost points one caller may spend per window. */
+  points: number;
+  windowSeconds: number;
+  redisUrl?: string;
+}
+
+export interface RateDecision {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  /** Seconds until the window resets. */
+  resetSeconds: number;
+}
+
+export interface RateLimiter {
+  readonly store: 'postgres' | 'redis';
+  /** Spends `points` of the caller's budget. Store failures are thrown (the request answers 503). */
+  consume(key: string, points: number): Promise<RateDecision>;
+  close(): Promise<void>;
+}
+
+/** API clients are limited per client (all their keys' callers share it); everyone else per role and subject. */
+export function callerKey(caller: Caller): string {
+  const id = caller.apiClientId ? `client:${caller.apiClientId}` : `${caller.role}:${caller.subject}`;
+  // Hashed: subjects are free text of any length; the store's key is varchar(255).
+  return crypto.createHash('sha256').update(id, 'utf8').digest('base64url');
+}
+
+export function createRateLimiter(ds: DataSource, config: RateLimitConfig): RateLimiter {
+  const common = { points: config.points, duration: config.windowSeconds, keyPrefix: 'hub' };
+  let limiter: RateLimiterAbstract;
+  let redis: Redis | undefined;
+  if (config.redisUrl) {
+    // No offline queue: while Redis is down a request fails at once instead of waiting.
+    redis = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 });
+    redis.on('error', () => undefined); // reconnects by itself; failures surface per request
+    limiter = new RateLimiterRedis({ ...common, storeClient: redis });
+  } else {
+    const pool = (ds.driver as unknown as { master: unknown }).master;
+    limiter = new RateLimiterPostgres({ ...common, storeClient: pool, storeType: 'pool', tableName: 'rate_limit', tableCreated: true });
+  }
+  const decision = (res: RateLimiterRes, allowed: boolean): RateDecision => ({
+    allowed,
+    limit: config.points,
+    remaining: Math.max(res.remainingPoints, 0),
+    resetSeconds: Math.max(Math.ceil(res.msBeforeNext / 1000), 0),
+  });
+  return {
+    store: redis ? 'redis' : 'postgres',
+    async consume(key, points) {
+      try {
+        return decision(await limiter.consume(key, Math.max(1, Math.ceil(points))), true);
+      } catch (e) {
+        if (e instanceof RateLimiterRes) return decision(e, false);
+        throw e;
+      }
+    },
+    async close() {
+      if (redis) redis.disconnect();
+    },
+  };
+}
