@@ -57,7 +57,7 @@ describe('staff personal data', () => {
     expect(d.staffMembers.totalCount).toBeGreaterThan(1000);
     for (const { node } of d.staffMembers.edges) {
       expect(node.nationalId).toBeNull();
-      expect(node.nationalIdMasked).toMatch(/^\d{4}\*{10}[\dX]{4}$/);
+      expect(node.nationalIdMasked).toMatch(/^\*{14}[\dX]{4}$/); // at most the last four characters
     }
     const rows = await hub.ds.query(`SELECT national_id_cipher, national_id_masked FROM staff LIMIT 200`);
     for (const r of rows) {
@@ -65,7 +65,7 @@ describe('staff personal data', () => {
       expect(raw).not.toMatch(/\d{17}[\dX]/);
       const plain = decryptPii(r.national_id_cipher, piiKey());
       expect(isValidNationalId(plain)).toBe(true);
-      expect(`${plain.slice(0, 4)}**********${plain.slice(-4)}`).toBe(r.national_id_masked);
+      expect(`${'*'.repeat(14)}${plain.slice(-4)}`).toBe(r.national_id_masked);
     }
   });
 

@@ -72,12 +72,12 @@ test('npm start with no DATABASE_URL: embedded PostgreSQL, demo once, clean Ctrl
     expect(anonymous.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
     expect(anonymous.body.data).toBeUndefined();
     const province = await query(credential(first.output(), 'province bureau'));
-    // 宁夏's 5 groups, plus 2 groups elsewhere that share a PUBLIC library with everyone.
-    expect(province.body.data).toEqual({ viewer: { role: 'BUREAU_ADMIN' }, groups: { totalCount: 7 } });
+    // 宁夏's 5 groups (those elsewhere that share a PUBLIC library are reachable, not listed).
+    expect(province.body.data).toEqual({ viewer: { role: 'BUREAU_ADMIN' }, groups: { totalCount: 5 } });
     const county = credential(first.output(), 'county bureau');
-    expect((await query(county)).body.data.groups.totalCount).toBe(7);
+    expect((await query(county)).body.data.groups.totalCount).toBe(5);
     const vendor = await query(credential(first.output(), 'vendor API key'));
-    expect(vendor.body.data).toEqual({ viewer: { role: 'VENDOR' }, groups: { totalCount: 7 } });
+    expect(vendor.body.data).toEqual({ viewer: { role: 'VENDOR' }, groups: { totalCount: 5 } });
     for (const who of ['group admin', 'school admin', 'analyst']) {
       expect((await query(credential(first.output(), who))).body.data.groups.totalCount).toBeGreaterThan(0);
     }

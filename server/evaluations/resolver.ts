@@ -76,9 +76,9 @@ export class EvaluationCycleResolver {
     // of the evaluations behind them, those the caller may see.
     const [groups, inScope] = await Promise.all([
       Promise.all(results.map((r) => ctx.reach(EducationGroup, r.groupId))),
-      Promise.all(results.map((r) => ctx.inScope(EducationGroup, r.groupId))),
+      Promise.all(results.map((r) => ctx.inScope(EducationGroup, { uuid: r.groupId }))),
     ]);
-    const evaluations = await Promise.all(results.map((r) => Promise.all(r.memberEvaluations.map((e) => ctx.inScope(Evaluation, e.uuid)))));
+    const evaluations = await Promise.all(results.map((r) => Promise.all(r.memberEvaluations.map((e) => ctx.inScope(Evaluation, e)))));
     return results.flatMap((r, i) => {
       if (!inScope[i] || !groups[i]) return [];
       const shown = Object.assign(new GroupEvaluationResult(), r);

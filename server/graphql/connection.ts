@@ -1,7 +1,6 @@
 import { RequestLoader } from './loader';
 import { ClassType, Field, Int, ObjectType } from 'type-graphql';
 import { kindOf } from '../access/scope';
-import { hydrate } from '../db/rows';
 import { and, raw, sql, Sql } from '../db/sql';
 import type { Context } from './context';
 import { badInput } from './errors';
@@ -139,7 +138,7 @@ export async function paginate<T>(ctx: Context, spec: ListSpec<T>, page: Page): 
         );
   return toConnection(
     spec,
-    rows.map((r) => hydrate(ctx.db.ds, spec.entity, r)),
+    rows.map((r) => ctx.listed(spec.entity, r)),
     size,
     async () => (await ctx.db.one(sql`SELECT count(*)::int AS n FROM ${spec.from} WHERE ${spec.where}`)).n,
   );
@@ -171,7 +170,7 @@ export function nestedConnection<T>(
           FROM ${s.from}
           WHERE ${raw(s.parentKey)} = ANY(${[...ids]}) AND ${where}
         ) t WHERE __rn <= ${size + 1} ORDER BY __parent, __rn`);
-      return groupBy(ids, rows, (r) => hydrate(ctx.db.ds, s.entity, r));
+      return groupBy(ids, rows, (r) => ctx.listed(s.entity, r));
     });
   });
   const counts = ctx.loader(`count:${loaderKey}`, () => {
@@ -195,7 +194,7 @@ export function nestedList<T>(ctx: Context, loaderKey: string, parentId: string,
         SELECT ${raw(s.alias)}.*, ${raw(s.parentKey)} AS __parent FROM ${s.from}
         WHERE ${raw(s.parentKey)} = ANY(${[...ids]}) AND ${s.where}
         ORDER BY ${raw(s.sortKey)}`);
-      return groupBy(ids, rows, (r) => hydrate(ctx.db.ds, s.entity, r));
+      return groupBy(ids, rows, (r) => ctx.listed(s.entity, r));
     });
   });
   return loader.load(parentId);

@@ -13,6 +13,8 @@ export class Context {
   private readonly loaders = new Map<string, RequestLoader<any, any, any>>();
   private readonly memos = new Map<string, unknown>();
   private readonly waves = new Waves();
+  /** Entities this request listed: lists are filtered by the scope of record, so these are in it. */
+  private readonly listedRows = new WeakSet<object>();
   /** The request's view of the database: every statement counts towards its waves. */
   readonly db: Db;
 
@@ -68,10 +70,23 @@ export class Context {
     return row;
   }
 
+  /**
+   * A row of a list as an entity known to lie in the caller's scope of record: connections and
+   * nested lists filter by `Scope.visible`, so their rows need no second check for figures.
+   * (The few unscoped part-lists, e.g. a cycle's indicators, carry no figures.)
+   */
+  listed<T>(entity: new () => T, row: Record<string, unknown>): T {
+    const e = hydrate(this.db.ds, entity, row);
+    this.listedRows.add(e as object);
+    return e;
+  }
+
   /** Whether the entity lies in the caller's scope of record (lists, totals, figures), batched. */
-  inScope(entity: Function, uuid: string): Promise<boolean> {
+  inScope(entity: Function, row: { uuid: string }): Promise<boolean> {
     const kind = kindOf(entity);
     if (!this.scope.canRead(kind)) return Promise.resolve(false);
+    if (this.listedRows.has(row)) return Promise.resolve(true);
+    const uuid = row.uuid;
     return this.loader(`inScope:${kind}`, () => new RequestLoader<string, boolean>(async (ids) => {
       const table = tableOf(this.db.ds, entity);
       const rows = await this.db.query(sql`SELECT t.id FROM ${raw(table)} t WHERE ${and([sql`t.id = ANY(${[...ids]}::uuid[])`, this.scope.visible(kind, 't')])}`);
@@ -84,8 +99,8 @@ export class Context {
    * Figures (stats, funding, quotas, violations, results) are read only of what lies in the
    * caller's scope of record; of an entity merely reached they answer FORBIDDEN.
    */
-  async assertInScope(entity: Function, uuid: string, what: string): Promise<void> {
-    if (!(await this.inScope(entity, uuid))) {
+  async assertInScope(entity: Function, row: { uuid: string }, what: string): Promise<void> {
+    if (!(await this.inScope(entity, row))) {
       throw hubError('FORBIDDEN', `${what} of this ${kindOf(entity)} are not shown: it lies outside your scope of record (reachable only through a relation)`);
     }
   }

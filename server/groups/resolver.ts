@@ -106,7 +106,7 @@ export class EducationGroupResolver {
     @Arg('schoolYear', () => String, { nullable: true }) schoolYear?: string,
   ): Promise<GroupStats> {
     const year = schoolYear ? schoolYearOf(schoolYear) : schoolYearAt(ctx.now);
-    await ctx.assertInScope(EducationGroup, g.uuid, 'Figures');
+    await ctx.assertInScope(EducationGroup, g, 'Figures');
     const [{ memberStudentCounts: _m, ...figures }, policy] = await Promise.all([groupFigures(ctx, g.uuid, year), policyAt(ctx, g.jurisdictionId)]);
     const { minAnnualRotationRate: minRate, minBackboneShareOfPosted: minBackbone } = policy;
     const meets =
@@ -127,7 +127,7 @@ export class EducationGroupResolver {
     @Arg('schoolYear') schoolYear: string,
   ): Promise<FundingEntitlement> {
     const year = schoolYearOf(schoolYear);
-    await ctx.assertInScope(EducationGroup, g.uuid, 'Figures');
+    await ctx.assertInScope(EducationGroup, g, 'Figures');
     const [figures, policy] = await Promise.all([groupFigures(ctx, g.uuid, year), policyAt(ctx, g.jurisdictionId)]);
     if (!policy.funding || !operatingOn(g, snapshotDay(year, ctx.now))) {
       return { schoolYear, baseAmount: 0, campusAmount: 0, total: 0 };
@@ -141,7 +141,7 @@ export class EducationGroupResolver {
     description: 'Rules of the policy in force that the group breaks now, e.g. too many members; FORBIDDEN for a group outside your scope of record.',
   })
   async policyViolations(@Root() g: EducationGroup, @Ctx() ctx: Context): Promise<PolicyViolation[]> {
-    await ctx.assertInScope(EducationGroup, g.uuid, 'Figures');
+    await ctx.assertInScope(EducationGroup, g, 'Figures');
     if (g.status === 'DISSOLVED') return [];
     const current = schoolYearAt(ctx.now);
     // Rotation is judged on the last completed school year: the running one is not over.

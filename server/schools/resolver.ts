@@ -83,7 +83,7 @@ export class CampusResolver {
     description: 'Full-time teachers (专任教师) whose home is this campus; FORBIDDEN for a campus outside your scope of record.',
   })
   async fullTimeTeacherCount(@Root() c: Campus, @Ctx() ctx: Context) {
-    await ctx.assertInScope(Campus, c.uuid, 'Figures');
+    await ctx.assertInScope(Campus, c, 'Figures');
     return ctx.loader('Campus.fullTimeTeacherCount', () => new RequestLoader<string, number>(async (ids) => {
       const rows = await ctx.db.query(sql`
         SELECT home_campus_id AS id, count(*)::int AS n FROM staff
@@ -116,7 +116,7 @@ export class CampusResolver {
     description: 'Leadership posts allowed by the policy in force, against those filled; FORBIDDEN for a campus outside your scope of record.',
   })
   async leadershipQuota(@Root() c: Campus, @Ctx() ctx: Context): Promise<LeadershipQuota> {
-    await ctx.assertInScope(Campus, c.uuid, 'Figures');
+    await ctx.assertInScope(Campus, c, 'Figures');
     const [policy, school, filled] = await Promise.all([
       policyAt(ctx, c.jurisdictionId),
       ctx.required(School, c.schoolId),

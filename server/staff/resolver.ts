@@ -71,7 +71,7 @@ export class StaffResolver {
   })
   async nationalId(@Root() s: Staff, @Ctx() ctx: Context): Promise<string | null> {
     // Only of staff in the caller's scope of record: reaching someone through a posting is not enough.
-    if (!ctx.scope.canReadPii || !(await ctx.inScope(Staff, s.uuid))) return null;
+    if (!ctx.scope.canReadPii || !(await ctx.inScope(Staff, s))) return null;
     return revealNationalId(ctx, s.uuid);
   }
 
