@@ -1,6 +1,6 @@
 /**
  * API clients from the command line (until the createApiClient mutation):
- *   npm run api-client -- create --name "某MIS厂商" --jurisdiction 640502 --scopes campus:read,staff:read [--schools 2164050201,...] [--role VENDOR]
+ *   npm run api-client -- create --name "某MIS厂商" --jurisdiction 640502 --scopes campus:read,staff:read [--schools 2164050201,...] [--role VENDOR] [--expires 2027-08-31]
  *   npm run api-client -- revoke --id <ApiClient id>
  *   npm run api-client -- list
  * The key is printed once; only its SHA-256 is stored.
@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { hashApiKey, newApiKey } from '../server/access/authenticate';
 import { withConfiguredDatabase } from '../server/db/bootstrap';
 import { newId } from '../server/db/ids';
+import { KNOWN_SCOPES } from '../server/clients/mutations';
 import { encodeId, uuidOf } from '../server/graphql/ids';
 
 const API_CLIENT_ROLES = ['VENDOR', 'BUREAU_ADMIN', 'ANALYST'];
@@ -24,6 +25,7 @@ async function main() {
       schools: { type: 'string' },
       scopes: { type: 'string' },
       id: { type: 'string' },
+      expires: { type: 'string' },
     },
   });
   await withConfiguredDatabase(async (ds) => {
@@ -33,14 +35,21 @@ async function main() {
       if (!API_CLIENT_ROLES.includes(values.role!)) throw new Error(`--role must be one of ${API_CLIENT_ROLES.join(', ')}`);
       const [j] = await ds.query(`SELECT id FROM jurisdiction WHERE code = $1`, [values.jurisdiction]);
       if (!j) throw new Error(`unknown jurisdiction ${values.jurisdiction}`);
+      const scopes = values.scopes.split(',').map((s) => s.trim()).filter(Boolean);
+      const unknown = scopes.filter((s) => !KNOWN_SCOPES.includes(s));
+      if (unknown.length) throw new Error(`unknown scope(s) ${unknown.join(', ')}; known: ${KNOWN_SCOPES.join(', ')}`);
+      const expires = values.expires ? new Date(values.expires) : null;
+      if (expires && (Number.isNaN(expires.getTime()) || expires.getTime() <= Date.now())) throw new Error('--expires must be a future date or instant, e.g. 2027-08-31');
       const codes = values.schools ? values.schools.split(',').map((s) => s.trim()) : [];
-      const schools = await ds.query(`SELECT id, code FROM school WHERE code = ANY($1::text[])`, [codes]);
-      if (schools.length !== codes.length) throw new Error('unknown school code in --schools');
+      // Listed schools must lie within the key's jurisdiction: a list narrows, it never widens.
+      const schools = await ds.query(`SELECT s.id, s.code FROM school s JOIN jurisdiction_ancestor x ON x.jurisdiction_id = s.jurisdiction_id
+        WHERE x.ancestor_id = $2 AND s.code = ANY($1::text[])`, [codes, j.id]);
+      if (schools.length !== new Set(codes).size) throw new Error(`--schools names a school not registered within ${values.jurisdiction}`);
       const key = newApiKey();
       const id = newId();
       await ds.query(
-        `INSERT INTO api_client (id, name, role, jurisdiction_id, school_ids, scopes, key_hash, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, 'cli')`,
-        [id, values.name, values.role, j.id, schools.map((s: { id: string }) => s.id), values.scopes.split(',').map((s) => s.trim()), hashApiKey(key)],
+        `INSERT INTO api_client (id, name, role, jurisdiction_id, school_ids, scopes, key_hash, created_by, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'cli', $8)`,
+        [id, values.name, values.role, j.id, schools.map((s: { id: string }) => s.id), scopes, hashApiKey(key), expires],
       );
       console.log(`created ${encodeId('ApiClient', id)}\nX-Api-Key: ${key}\n(shown once: only its hash is stored)`);
     } else if (command === 'revoke') {
@@ -49,8 +58,10 @@ async function main() {
       if (!r.length) throw new Error('no such active API client');
       console.log('revoked');
     } else if (command === 'list') {
-      for (const c of await ds.query(`SELECT a.id, a.name, a.role, j.code, a.scopes, a.revoked_at, a.last_used_at FROM api_client a JOIN jurisdiction j ON j.id = a.jurisdiction_id ORDER BY a.id`)) {
-        console.log([encodeId('ApiClient', c.id), c.name, c.role, c.code, c.scopes.join(','), c.revoked_at ? 'revoked' : 'active', c.last_used_at ?? 'never used'].join('\t'));
+      for (const c of await ds.query(`SELECT a.id, a.name, a.role, j.code, a.scopes, a.revoked_at, a.last_used_at, a.expires_at, a.expires_at <= now() AS expired
+          FROM api_client a JOIN jurisdiction j ON j.id = a.jurisdiction_id ORDER BY a.id`)) {
+        const state = c.revoked_at ? 'revoked' : c.expired ? 'expired' : c.expires_at ? `active until ${c.expires_at.toISOString()}` : 'active';
+        console.log([encodeId('ApiClient', c.id), c.name, c.role, c.code, c.scopes.join(','), state, c.last_used_at ?? 'never used'].join('\t'));
       }
     } else {
       throw new Error('usage: api-client create|revoke|list (see scripts/api-client.ts)');

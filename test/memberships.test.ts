@@ -185,3 +185,15 @@ describe('race safety', () => {
     }
   });
 });
+
+describe('admission across provinces', () => {
+  test('a 甘州区 (Gansu) campus cannot apply to a 沙坡头区 (Ningxia) group: POLICY_VIOLATION, nothing written', async () => {
+    const campus = await newCampus('620702', '甘州区跨省测试小学', '2162070299');
+    const g = await groupId('中卫市第四中学教育集团');
+    const count = async () => (await hub.ds.query(`SELECT (SELECT count(*) FROM group_membership)::int + (SELECT count(*) FROM audit_entry)::int AS n`))[0].n;
+    const before = await count();
+    const r = await hub.as(bureauOf('620702')).gql(`mutation($g: ID!, $c: ID!) { applyForMembership(groupId: $g, campusId: $c) { id } }`, { g, c: campus });
+    expect(r.errors?.[0].extensions).toMatchObject({ code: 'POLICY_VIOLATION', field: 'campusId' });
+    expect(await count()).toBe(before);
+  });
+});

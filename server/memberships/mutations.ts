@@ -75,7 +75,12 @@ export class MembershipMutations {
       if (!campus) throw badInput('campusId', 'no such campus');
       await authorize(w.ctx, 'applyForMembership', { places: { campus: campus.jurisdiction_id }, school: campus.school_id });
       if (g.status !== 'ACTIVE') throw hubError('CONFLICT', `the group is ${g.status}: only an ACTIVE group admits members`, { field: 'groupId' });
-      const chain = approvalChain(await authorities(w, g.id, campus.id));
+      const places = await authorities(w, g.id, campus.id);
+      // Across provinces there is no admission: no bureau below the Ministry holds both places.
+      if (places.crossCounty && places.common.code === '000000') {
+        throw hubError('POLICY_VIOLATION', `a campus in another province cannot join this group: admission across provinces is not provided for`, { field: 'campusId' });
+      }
+      const chain = approvalChain(places);
       const m = await w.one(sql`INSERT INTO group_membership (id, group_id, campus_id, role, status, applied_at, required_approvals)
         VALUES (${newId()}, ${g.id}, ${campus.id}, 'MEMBER', 'APPLIED', now(), ${chain}::text[]) RETURNING *`);
       await w.record({ action: 'applyForMembership', entityType: 'GroupMembership', entityId: m.id, after: m, jurisdictionIds: [g.jurisdiction_id, campus.jurisdiction_id] });
