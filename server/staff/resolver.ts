@@ -76,8 +76,9 @@ export class StaffResolver {
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'The ID number with all but its last four characters hidden.' })
-  nationalIdMasked(@Root() s: Staff, @Ctx() ctx: Context): string | null {
-    return ctx.scope.pseudonymiseStaff || !s.nationalIdMasked ? null : maskNationalId(s.nationalIdMasked);
+  async nationalIdMasked(@Root() s: Staff, @Ctx() ctx: Context): Promise<string | null> {
+    if (ctx.scope.pseudonymiseStaff || !s.nationalIdMasked || !(await ctx.inScope(Staff, s))) return null;
+    return maskNationalId(s.nationalIdMasked);
   }
 
   @FieldResolver(() => Campus, { description: "The campus that holds the staff member's post and pay (人事关系), which a posting never changes." })
