@@ -59,7 +59,7 @@ function clientForm(formatted: GraphQLFormattedError, error: unknown): GraphQLFo
     return { message: inner.message, ...at, extensions };
   }
   // graphql-js's parse({ maxTokens }) (http/limits.ts) stops with a syntax error.
-  const tokens = /Document contains more than (\d+) tokens/.exec(message);
+  const tokens = /Document contains more tha[nt] (\d+) tokens/.exec(message); // sic: graphql 16 writes "more that"
   if (tokens) {
     return { message: `The document has more than ${tokens[1]} tokens`, extensions: { code: 'QUERY_TOO_COMPLEX', limit: Number(tokens[1]), rule: 'tokens' } };
   }
@@ -78,7 +78,7 @@ function clientForm(formatted: GraphQLFormattedError, error: unknown): GraphQLFo
   }
   // Apollo's own refusals without a code carry a 4xx status (an APQ hash mismatch, an unknown APQ version).
   const status = Number((error as { extensions?: { http?: { status?: number } } })?.extensions?.http?.status);
-  if (status >= 400 && status < 500) {
+  if (status >= 400 && status < 500 && (formatted.extensions?.code ?? 'INTERNAL_SERVER_ERROR') === 'INTERNAL_SERVER_ERROR') {
     if (/sha does not match|persisted query version/i.test(message)) {
       return { message, extensions: { code: 'BAD_USER_INPUT', field: /sha/.test(message) ? 'extensions.persistedQuery.sha256Hash' : 'extensions.persistedQuery.version' } };
     }

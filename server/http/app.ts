@@ -17,7 +17,7 @@ import { hubSchema } from '../graphql/schema';
 import { bodyAlwaysSet, jsonErrorHandler, notFound } from './errors';
 import { graphiqlRouter } from './graphiql';
 import { withStatus } from './input';
-import { Limits, limitProtections, limitsPlugin, readLimits } from './limits';
+import { Limits, limitProtections, limitsPlugin, precheckMiddleware, readLimits } from './limits';
 import { createRateLimiter, RateLimitConfig } from './rate-limit';
 
 export interface HubServer {
@@ -71,8 +71,9 @@ export async function startHttpServer(ds: DataSource, opts: HttpOptions): Promis
   const limits: Limits = { ...env, ...opts.limits, rate: { ...env.rate, ...opts.limits?.rate } };
   const limiter = createRateLimiter(ds, limits.rate);
   const protections = limitProtections(limits);
+  const schema = await hubSchema();
   const apollo = new ApolloServer<Context>({
-    schema: await hubSchema(),
+    schema,
     formatError,
     includeStacktraceInErrorResponses: false,
     introspection: limits.introspection,
@@ -113,6 +114,7 @@ export async function startHttpServer(ds: DataSource, opts: HttpOptions): Promis
     '/graphql',
     express.json({ limit: '1mb' }),
     bodyAlwaysSet(),
+    precheckMiddleware(schema, limits, protections.precheck),
     (_req, _res, next) => statementCounter.run({ count: 0 }, next),
     expressMiddleware(apollo, {
       // Every GraphQL request needs a caller; the access module turns it into a SQL scope.

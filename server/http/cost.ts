@@ -1,6 +1,6 @@
 import {
-  ASTVisitor, DocumentNode, FragmentDefinitionNode, getNamedType, getNullableType, GraphQLNamedType, GraphQLSchema,
-  isInterfaceType, isLeafType, isListType, isObjectType, Kind, SelectionSetNode, ValidationContext,
+  DocumentNode, FragmentDefinitionNode, getNamedType, getNullableType, GraphQLError, GraphQLNamedType, GraphQLSchema,
+  isInterfaceType, isLeafType, isListType, isObjectType, Kind, SelectionSetNode,
 } from 'graphql';
 import { ComplexityEstimatorArgs, getComplexity } from 'graphql-query-complexity';
 import { DEFAULT_PAGE, MAX_PAGE } from '../graphql/connection';
@@ -32,8 +32,9 @@ const isConnection = (t: GraphQLNamedType) => t.name.endsWith('Connection');
 
 function estimate(mutationType: string | undefined) {
   return ({ type, field, args, childComplexity }: ComplexityEstimatorArgs): number => {
-    // A connection's edges, nodes and counts are its elements: the connection field pays for them.
-    if (isConnection(type)) return field.name === 'totalCount' ? 1 : childComplexity;
+    // A connection's edges and nodes are its elements: the connection field multiplies them.
+    // Its totalCount is one grouped count for every parent: within the connection's 1.
+    if (isConnection(type)) return field.name === 'totalCount' ? 0 : childComplexity;
     const named = getNamedType(field.type);
     const figure = FIGURE_COST[`${type.name}.${field.name}`] ?? 0;
     const write = type.name === mutationType ? MUTATION_COST : 0;
@@ -76,14 +77,14 @@ interface Step {
  * A query may not walk back over a relation and expand the same list again
  * (`children → parent → children`, `memberships → group → memberships`): it only repeats rows
  * the response already holds, and each round multiplies the response (a 117-byte query over
- * the division tree returns 30,000 objects). Checked along every path, fragments expanded.
+ * the division tree returns 30,000 objects). Checked along every path, fragments expanded;
+ * returns the refusal, if any.
  */
-export function noRoundTripsRule(context: ValidationContext): ASTVisitor {
-  const schema = context.getSchema();
+export function roundTripError(schema: GraphQLSchema, document: DocumentNode): GraphQLError | undefined {
   const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const d of context.getDocument().definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
   let visited = 0;
-  let reported = false;
+  let found: GraphQLError | undefined;
 
   const roundTrip = (path: Step[], step: Step): Step[] | undefined => {
     if (!step.many) return undefined;
@@ -96,9 +97,9 @@ export function noRoundTripsRule(context: ValidationContext): ASTVisitor {
     return undefined;
   };
 
-  const walk = (set: SelectionSetNode, parent: GraphQLNamedType | undefined, path: Step[], spreads: Set<string>): void => {
+  const walk = (set: SelectionSetNode, parent: GraphQLNamedType | undefined | null, path: Step[], spreads: Set<string>): void => {
     for (const sel of set.selections) {
-      if (reported || ++visited > MAX_VISITED) return;
+      if (found || ++visited > MAX_VISITED) return;
       if (sel.kind === Kind.FIELD) {
         if (!parent || !(isObjectType(parent) || isInterfaceType(parent))) continue;
         const def = parent.getFields()[sel.name.value];
@@ -112,14 +113,11 @@ export function noRoundTripsRule(context: ValidationContext): ASTVisitor {
         };
         const trip = roundTrip(path, step);
         if (trip) {
-          reported = true;
           const names = trip.filter((s) => !s.owner.endsWith('Connection') && !s.owner.endsWith('Edge')).map((s) => s.key.split('.')[1]);
-          context.reportError(
-            hubError('QUERY_TOO_COMPLEX', `The query walks back over ${step.key} (${names.join(' → ')}): it would only repeat rows the response already holds`, {
-              rule: 'roundTrip',
-              field: step.key,
-            }),
-          );
+          found = hubError('QUERY_TOO_COMPLEX', `The query walks back over ${step.key} (${names.join(' → ')}): it would only repeat rows the response already holds`, {
+            rule: 'roundTrip',
+            field: step.key,
+          });
           return;
         }
         if (sel.selectionSet) walk(sel.selectionSet, returns, [...path, step], spreads);
@@ -134,15 +132,13 @@ export function noRoundTripsRule(context: ValidationContext): ASTVisitor {
     }
   };
 
-  return {
-    OperationDefinition(op) {
-      const root = op.operation === 'query' ? schema.getQueryType() : op.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
-      walk(op.selectionSet, root ?? undefined, [], new Set());
-      if (visited > MAX_VISITED && !reported) {
-        reported = true;
-        context.reportError(hubError('QUERY_TOO_COMPLEX', `The document expands to more than ${MAX_VISITED} fields`, { rule: 'fields', limit: MAX_VISITED }));
-      }
-      return false;
-    },
-  };
+  for (const op of document.definitions) {
+    if (op.kind !== Kind.OPERATION_DEFINITION) continue;
+    const root = op.operation === 'query' ? schema.getQueryType() : op.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
+    walk(op.selectionSet, root, [], new Set());
+  }
+  if (!found && visited > MAX_VISITED) {
+    found = hubError('QUERY_TOO_COMPLEX', `The document expands to more than ${MAX_VISITED} fields`, { rule: 'fields', limit: MAX_VISITED });
+  }
+  return found;
 }

@@ -1,10 +1,11 @@
 import { ApolloServerPlugin, GraphQLRequestContextDidResolveOperation, GraphQLRequestContextWillSendResponse } from '@apollo/server';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import { GraphQLError, ValidationContext, ValidationRule } from 'graphql';
+import express from 'express';
+import { DocumentNode, GraphQLError, GraphQLSchema, Kind, OperationDefinitionNode, parse, TypeInfo, ValidationContext, ValidationRule } from 'graphql';
 import { RETRY_AFTER_SECONDS } from '../db/failures';
 import { Context } from '../graphql/context';
-import { badInput, hubError, serviceUnavailable } from '../graphql/errors';
-import { noRoundTripsRule, queryCost } from './cost';
+import { badInput, formatError, hubError, serviceUnavailable } from '../graphql/errors';
+import { queryCost, roundTripError } from './cost';
 import { assertNoNulVariables, noNulLiteralsRule, withStatus } from './input';
 import { callerKey, RateDecision, RateLimitConfig, RateLimiter } from './rate-limit';
 
@@ -75,8 +76,38 @@ function armorRejection(rule: string, limit: number) {
   };
 }
 
-/** Validation rules and plugins the limits add to Apollo Server. */
-export function limitProtections(limits: Limits): { validationRules: ValidationRule[]; plugins: ApolloServerPlugin<Context>[] } {
+/**
+ * The checks that refuse a document before graphql's own validation, whose rules (overlapping
+ * fields above all) cost tens of milliseconds on an alias bomb: depth, aliases and directives
+ * (graphql-armor's counting), round trips (http/cost.ts). Each is a walk over the operation
+ * only, no type-info traversal, so a refusal costs little more than parsing.
+ */
+export type Precheck = (schema: GraphQLSchema, document: DocumentNode) => GraphQLError[];
+
+/**
+ * Runs the precheck in front of Apollo (and of authentication): Apollo's plugin hooks cannot
+ * end a request before validation (an error thrown there becomes a 500), and a refused
+ * document should cost neither a validation pass nor a database lookup. Documents that do not
+ * parse go on to Apollo, which answers them in its own words.
+ */
+export function precheckMiddleware(schema: GraphQLSchema, limits: Limits, precheck: Precheck): express.RequestHandler {
+  return (req, res, next) => {
+    const query = req.method === 'POST' ? (req.body as { query?: unknown } | undefined)?.query : req.query.query;
+    if (typeof query !== 'string' || query === '') return next();
+    let document: DocumentNode;
+    try {
+      document = parse(query, { maxTokens: limits.maxTokens });
+    } catch {
+      return next();
+    }
+    const errors = precheck(schema, document);
+    if (!errors.length) return next();
+    res.status(400).json({ errors: errors.map((e) => formatError(e.toJSON(), e)) });
+  };
+}
+
+/** Validation rules, plugins and the pre-validation check the limits add to Apollo Server. */
+export function limitProtections(limits: Limits): { validationRules: ValidationRule[]; plugins: ApolloServerPlugin<Context>[]; precheck: Precheck } {
   const armor = new ApolloArmor({
     maxDepth: { n: limits.maxDepth, onReject: [armorRejection('depth', limits.maxDepth)], propagateOnRejection: false },
     maxAliases: { n: limits.maxAliases, onReject: [armorRejection('aliases', limits.maxAliases)], propagateOnRejection: false },
@@ -87,9 +118,27 @@ export function limitProtections(limits: Limits): { validationRules: ValidationR
     maxTokens: { enabled: false },
     costLimit: { enabled: false },
   }).protect();
+  const counters = armor.validationRules;
+  const precheck: Precheck = (schema, document) => {
+    const errors: GraphQLError[] = [];
+    const context = new ValidationContext(schema, document, new TypeInfo(schema), (e) => errors.push(e));
+    // armor's rules count from the operation node down by themselves: hand them each operation
+    // rather than running a full validation pass.
+    for (const op of document.definitions) {
+      if (op.kind !== Kind.OPERATION_DEFINITION) continue;
+      for (const rule of counters) {
+        const visitor = rule(context) as { OperationDefinition?: { enter?: (node: OperationDefinitionNode) => void } };
+        visitor.OperationDefinition?.enter?.call(visitor, op);
+      }
+    }
+    const trip = roundTripError(schema, document);
+    if (trip) errors.push(trip);
+    return errors;
+  };
   return {
-    validationRules: [...armor.validationRules, noRoundTripsRule, noNulLiteralsRule],
+    validationRules: [noNulLiteralsRule],
     plugins: armor.plugins as ApolloServerPlugin<Context>[],
+    precheck,
   };
 }
 
