@@ -63,11 +63,12 @@ const REACH: Partial<Record<EntityKind, (a: string, s: Scope) => Sql>> = {
 const BUREAU_ONLY: EntityKind[] = ['ApiClient', 'AuditEntry'];
 
 /**
- * What one caller may see, as SQL. Every read in the hub asks `visible(kind, alias)` for the
- * rows it selects, so lists, totals, cursors, `node(id)` and nested edges all see the same
- * set: authorization is decided here and applied in the database, never after paging.
- * Kinds a caller may not read at all answer FORBIDDEN (naming the scope or role needed);
- * rows outside its scope are simply absent (NOT_FOUND for single lookups).
+ * What one caller may see, as SQL. Every list in the hub asks `visible(kind, alias)` (the
+ * scope of record) for the rows it selects, so lists, totals, cursors, nested edges, figures
+ * and the feed all see the same set; lookups by id ask `reachable`, which adds what relations
+ * of that set name. Authorization is decided here and applied in the database, never after
+ * paging. Kinds a caller may not read at all answer FORBIDDEN (naming the scope or role
+ * needed); rows neither in scope nor reachable are simply absent (null for single lookups).
  */
 export class Scope {
   private constructor(
