@@ -1,4 +1,5 @@
 import { badInput } from './graphql/errors';
+import { MAX_YEAR, MIN_YEAR } from './graphql/scalars';
 
 /**
  * School years (学年) run 1 September to 31 August and are written "2024-2025".
@@ -13,8 +14,9 @@ export interface SchoolYear {
 
 export function schoolYearOf(label: string, field = 'schoolYear'): SchoolYear {
   const m = /^(\d{4})-(\d{4})$/.exec(label ?? '');
-  if (!m || Number(m[2]) !== Number(m[1]) + 1) {
-    throw badInput(field, `${field} must be written like 2024-2025 (1 September to 31 August), got "${label}"`);
+  // Years outside the dates the hub accepts (graphql/scalars.ts) would only fail in the database.
+  if (!m || Number(m[2]) !== Number(m[1]) + 1 || Number(m[1]) < MIN_YEAR || Number(m[2]) > MAX_YEAR) {
+    throw badInput(field, `${field} must be written like 2024-2025 (1 September to 31 August, ${MIN_YEAR}-${MAX_YEAR}), got ${JSON.stringify(String(label).slice(0, 20))}`);
   }
   return { label, start: `${m[1]}-09-01`, end: `${m[2]}-08-31` };
 }
