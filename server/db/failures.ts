@@ -27,6 +27,9 @@ export function classifyDbError(error: unknown): DbFailure | null {
     if (code === '57014') return 'timeout';
     if (INPUT_STATES.has(code)) return 'bad-input';
     if (!code && typeof e.message === 'string' && CONNECTION_MESSAGES.test(e.message)) return 'unavailable';
+    // TypeORM releases a transaction's query runner when its connection emits an error (the
+    // server went away between two statements); the next statement then fails with this.
+    if (e.name === 'QueryRunnerAlreadyReleasedError' || e.name === 'QueryRunnerProviderAlreadyReleasedError') return 'unavailable';
   }
   return null;
 }
