@@ -311,7 +311,7 @@ test('a thousand malformed requests: JSON client errors only, nothing written', 
     const method = r.method ?? 'POST';
     let res: Response;
     try {
-      res = await fetch(`${origin}${r.path ?? '/graphql'}`, { method, headers, body: method === 'GET' ? undefined : r.body, redirect: 'manual' });
+      res = await fetch(`${origin}${r.path ?? '/graphql'}`, { method, headers, body: method === 'GET' ? undefined : typeof r.body === 'string' || r.body === undefined ? r.body : new Uint8Array(r.body), redirect: 'manual' });
     } catch (e) {
       problems.push(`${r.name}: no answer (${String(e)})`);
       return;
