@@ -127,7 +127,6 @@ export class SchoolMutations {
     return write(ctx, async (w) => {
       const school = await w.one(sql`SELECT s.* FROM school s WHERE s.code = ${input.schoolCode}`);
       if (!school) throw badInput('input.schoolCode', `no school ${input.schoolCode}`);
-      await authorize(w.ctx, 'upsertCampus', { places: { school: school.jurisdiction_id }, school: school.id });
       await w.lockKey('campus', `${school.id}/${name}`);
       const before = await w.one(sql`SELECT * FROM campus WHERE school_id = ${school.id}::uuid AND name = ${name} FOR UPDATE`);
       const current: string = before?.jurisdiction_id ?? school.jurisdiction_id;
@@ -135,9 +134,16 @@ export class SchoolMutations {
       if (input.jurisdictionCode != null) {
         const j = await w.one(sql`SELECT id FROM jurisdiction WHERE code = ${input.jurisdictionCode} AND level IN ('COUNTY','ZONE')`);
         if (!j) throw badInput('input.jurisdictionCode', `no county-level jurisdiction ${input.jurisdictionCode}`);
-        // Placing a campus elsewhere than it lies (or than its school, for a new one) is a relocation.
-        if (j.id !== current) await authorize(w.ctx, 'relocateCampus', { places: { campus: current, newPlace: j.id } });
         jurisdictionId = j.id;
+      }
+      // Placing a campus elsewhere than it lies (or than its school, for a new one) is a relocation:
+      // it needs a bureau whose jurisdiction holds both places, and that grant alone covers the write
+      // (as relocateSchool does for upsertSchool). Asking upsertCampus as well would demand the
+      // school's own county bureau, which holds only one of the two places: nobody could relocate.
+      if (jurisdictionId !== current) {
+        await authorize(w.ctx, 'relocateCampus', { places: { campus: current, newPlace: jurisdictionId } });
+      } else {
+        await authorize(w.ctx, 'upsertCampus', { places: { school: school.jurisdiction_id }, school: school.id });
       }
       const urbanRural = input.urbanRural ?? before?.urban_rural;
       if (!urbanRural) throw badInput('input.urbanRural', 'a new campus needs urbanRural (URBAN, TOWN or RURAL)');
