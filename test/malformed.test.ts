@@ -348,3 +348,86 @@ test('a thousand malformed requests: JSON client errors only, nothing written', 
   // The hub still serves.
   expect((await hub.gql('{ viewer { subject } }')).errors).toBeUndefined();
 });
+
+describe('each kind of mistake answers its code, naming the field', () => {
+  const post = async (body: string | object, init: { path?: string; headers?: Record<string, string> } = {}) => {
+    const res = await fetch(`${origin}${init.path ?? '/graphql'}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(await hub.headers(NATIONAL_BUREAU)), ...init.headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    expect(res.headers.get('content-type')).toContain('application/json');
+    return { status: res.status, body: (await res.json()) as { data?: unknown; errors: Array<{ message: string; extensions: Record<string, unknown> }> } };
+  };
+  const firstError = async (query: string, variables?: unknown, as: TokenClaims = NATIONAL_BUREAU) => {
+    const r = await hub.as(as).gql(query, variables as Record<string, unknown>);
+    expect(r.errors?.length).toBeGreaterThan(0);
+    return { status: r.status, ...r.errors![0] };
+  };
+
+  test('NUL in a string argument, literal or variable: BAD_USER_INPUT with its path, before anything is written', async () => {
+    const literal = await firstError(`mutation { upsertCampus(input: { schoolCode: "${seeds.schoolCode}", name: "a\\u0000b" }) { id } }`, undefined, COUNTY);
+    expect(literal.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.name' });
+    const variable = await firstError('mutation($input: UpsertCampusInput!) { upsertCampus(input: $input) { id } }', { input: { schoolCode: seeds.schoolCode, name: `a${NUL}b` } }, COUNTY);
+    expect(variable.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.name' });
+    expect(variable.status).toBe(400);
+  });
+
+  test('forged cursors: BAD_USER_INPUT on after, for uuid keys and for division codes', async () => {
+    for (const [list, key] of [['groups', 'not-a-uuid'], ['groups', '110000'], ['jurisdictions', '00000000-0000-0000-0000-000000000000'], ['jurisdictions', `11${NUL}000`]]) {
+      const e = await firstError(`query($a: String) { ${list}(after: $a) { totalCount } }`, { a: cursorOf(key) });
+      expect(e.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
+    }
+  });
+
+  test('dates outside 1900-2100 or impossible: BAD_USER_INPUT naming the variable', async () => {
+    for (const d of ['0000-01-01', '2024-02-30', '2101-01-01']) {
+      const e = await firstError(`mutation($d: Date!) { completePosting(id: "${seeds.postingId}", endDate: $d) { id } }`, { d });
+      expect(e.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'd' });
+      expect(e.status).toBe(400);
+    }
+    const y = await firstError('{ jurisdiction(code: "640502") { stats(schoolYear: "0000-0001") { coverageRate } } }');
+    expect(y.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'schoolYear' });
+  });
+
+  test('a variable of the wrong type: BAD_USER_INPUT naming it', async () => {
+    const e = await firstError('query($n: Int) { groups(first: $n) { totalCount } }', { n: 'many' });
+    expect(e.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'n' });
+  });
+
+  test('subscriptions and APQ hash mismatches: 400 with a client code', async () => {
+    const sub = await post({ query: 'subscription { x }' });
+    expect(sub.status).toBe(400);
+    expect(sub.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    const apq = await post({ query: '{ viewer { subject } }', extensions: { persistedQuery: { version: 1, sha256Hash: '0'.repeat(64) } } });
+    expect(apq.status).toBe(400);
+    expect(apq.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'extensions.persistedQuery.sha256Hash' });
+  });
+
+  test('bodies and paths: JSON errors with 4xx statuses', async () => {
+    const broken = await post('{"query": ');
+    expect(broken.status).toBe(400);
+    expect(broken.body.errors[0].extensions.code).toBe('BAD_REQUEST');
+    const huge = await post({ query: '{ viewer { subject } }', variables: { x: 'a'.repeat(2_000_000) } });
+    expect(huge.status).toBe(413);
+    const latin = await post({ query: '{ viewer { subject } }' }, { headers: { 'content-type': 'application/json; charset=latin1' } });
+    expect(latin.status).toBe(415);
+    const nowhere = await post({ query: '{ viewer { subject } }' }, { path: '/nowhere' });
+    expect(nowhere.status).toBe(404);
+    expect(nowhere.body.errors[0].extensions.code).toBe('NOT_FOUND');
+  });
+});
+
+test('without introspection, validation errors suggest no field names', async () => {
+  const closed = await startHub({ limits: { introspection: false } });
+  try {
+    const r = await closed.gql('{ grops { totalCount } }');
+    expect(r.errors![0].extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(r.errors![0].message).not.toMatch(/Did you mean/);
+    expect((await closed.gql('{ __schema { types { name } } }')).errors).toBeDefined();
+  } finally {
+    await closed.stop();
+  }
+  // With introspection (the default), the suggestion helps.
+  expect((await hub.gql('{ grops { totalCount } }')).errors![0].message).toMatch(/Did you mean "groups"/);
+});
