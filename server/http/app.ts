@@ -70,6 +70,7 @@ export async function startHttpServer(ds: DataSource, opts: HttpOptions): Promis
   const env = readLimits();
   const limits: Limits = { ...env, ...opts.limits, rate: { ...env.rate, ...opts.limits?.rate } };
   const limiter = createRateLimiter(ds, limits.rate);
+  await limiter.ready();
   const protections = limitProtections(limits);
   const schema = await hubSchema();
   const apollo = new ApolloServer<Context>({

@@ -26,6 +26,8 @@ export interface RateDecision {
 
 export interface RateLimiter {
   readonly store: 'postgres' | 'redis';
+  /** Resolves once the store is reachable (Redis connects asynchronously), or after `ms` regardless. */
+  ready(ms?: number): Promise<void>;
   /** Spends `points` of the caller's budget. Store failures are thrown (the request answers 503). */
   consume(key: string, points: number): Promise<RateDecision>;
   close(): Promise<void>;
@@ -59,6 +61,18 @@ export function createRateLimiter(ds: DataSource, config: RateLimitConfig): Rate
   });
   return {
     store: redis ? 'redis' : 'postgres',
+    async ready(ms = 5000) {
+      const client = redis;
+      if (!client || client.status === 'ready') return;
+      // Without an offline queue, requests before the first connection would fail: wait for it.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        client.once('ready', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    },
     async consume(key, points) {
       try {
         return decision(await limiter.consume(key, Math.max(1, Math.ceil(points))), true);
