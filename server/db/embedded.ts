@@ -74,7 +74,7 @@ export async function startEmbeddedPostgres(opts: {
  * (a 0700 home or `mktemp -d`) would fail with a bare "Permission denied": grant search-only
  * permission (o+x: no listing, no reading) on the folders on the way, and say so.
  */
-function ensureSearchable(targets: string[], log?: (m: string) => void) {
+export function ensureSearchable(targets: string[], log?: (m: string) => void) {
   for (const target of targets) {
     let dir = path.dirname(path.resolve(target));
     while (dir !== path.dirname(dir)) {
