@@ -89,8 +89,8 @@ test('npm start with no DATABASE_URL: embedded PostgreSQL, demo once, clean Ctrl
     await second.ready;
     expect(second.output()).not.toContain('loading the demo data');
     // Same development secret and vendor key after a restart.
-    expect((await query(county)).body.data.groups.totalCount).toBe(7);
-    expect((await query(credential(second.output(), 'vendor API key'))).body.data.groups.totalCount).toBe(7);
+    expect((await query(county)).body.data.groups.totalCount).toBe(5);
+    expect((await query(credential(second.output(), 'vendor API key'))).body.data.groups.totalCount).toBe(5);
     expect(await stop(second.child)).toBe(0);
   } finally {
     fs.rmSync(base, { recursive: true, force: true });

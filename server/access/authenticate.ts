@@ -4,7 +4,7 @@ import { createRemoteJWKSet, importSPKI, JWTPayload, jwtVerify, KeyLike } from '
 import { DataSource } from 'typeorm';
 import { Role } from '../graphql/enums';
 import { hubError } from '../graphql/errors';
-import { uuidOf } from '../graphql/ids';
+import { encodeId, uuidOf } from '../graphql/ids';
 import { configuredOrLocalSecret, LOCAL_DATA_DIR } from '../secrets';
 import { Caller } from './caller';
 
@@ -168,7 +168,8 @@ export class Authenticator {
     // lastUsedAt at minute precision: one small write a minute, not one per request.
     if (client.stale) await this.ds.query(`UPDATE api_client SET last_used_at = now() WHERE id = $1`, [client.id]);
     return {
-      subject: `api-client:${client.name}`,
+      // Names need not be unique: the id makes the audit trail's actor unambiguous.
+      subject: `api-client:${client.name} (${encodeId('ApiClient', client.id)})`,
       role: client.role,
       jurisdictionId: client.jurisdiction_id,
       jurisdictionCode: client.code,

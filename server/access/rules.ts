@@ -76,10 +76,12 @@ export function areaRules(caller: Caller): Rules {
     ResourceLibrary: library,
     Resource: resourceRule(library),
     EvaluationCycle: cycle,
-    Evaluation: (e) => sql`(EXISTS (SELECT 1 FROM evaluation_cycle ey WHERE ey.id = ${A(e)}.cycle_id AND ${cycle('ey')})
-      AND (EXISTS (SELECT 1 FROM education_group eg WHERE eg.id = ${A(e)}.group_id AND ${group('eg')})
-        OR EXISTS (SELECT 1 FROM campus ec WHERE ec.id = ${A(e)}.campus_id AND ${campus('ec')})
-        OR EXISTS (SELECT 1 FROM evaluation_cycle ey2 WHERE ey2.id = ${A(e)}.cycle_id AND ${narrowed ? raw('FALSE') : within(sql`ey2.jurisdiction_id`, J)})))`,
+    // A campus's evaluations stay on its county's side, whichever bureau's cycle scored it; a
+    // group's, and the rest of a cycle's, are read along the cycle bureau's line of the tree.
+    Evaluation: (e) => sql`(EXISTS (SELECT 1 FROM campus ec WHERE ec.id = ${A(e)}.campus_id AND ${campus('ec')})
+      OR (EXISTS (SELECT 1 FROM evaluation_cycle ey WHERE ey.id = ${A(e)}.cycle_id AND ${cycle('ey')})
+        AND (EXISTS (SELECT 1 FROM education_group eg WHERE eg.id = ${A(e)}.group_id AND ${group('eg')})
+          OR EXISTS (SELECT 1 FROM evaluation_cycle ey2 WHERE ey2.id = ${A(e)}.cycle_id AND ${narrowed ? raw('FALSE') : within(sql`ey2.jurisdiction_id`, J)}))))`,
     ApiClient: (a) => within(sql`${A(a)}.jurisdiction_id`, J),
     AuditEntry: (a) => sql`EXISTS (SELECT 1 FROM jurisdiction_ancestor x WHERE x.ancestor_id = ${J}::uuid AND x.jurisdiction_id = ANY(${A(a)}.jurisdiction_ids))`,
   };
@@ -105,9 +107,8 @@ export function groupRules(caller: Caller): Rules {
     ResourceLibrary: library,
     Resource: resourceRule(library),
     EvaluationCycle: cycle,
-    // Evaluations of the group and of campuses while they were its members.
-    Evaluation: (e) => sql`(${A(e)}.group_id = ${G}::uuid OR EXISTS (SELECT 1 FROM group_membership em
-        WHERE em.campus_id = ${A(e)}.campus_id AND em.group_id = ${G}::uuid AND em.status IN ('ACTIVE','EXITED')))
+    // Evaluations of the group and of its current member campuses (a campus that left takes its record along).
+    Evaluation: (e) => sql`(${A(e)}.group_id = ${G}::uuid OR EXISTS (SELECT 1 FROM campus ec WHERE ec.id = ${A(e)}.campus_id AND ${campus('ec')}))
       AND EXISTS (SELECT 1 FROM evaluation_cycle ey WHERE ey.id = ${A(e)}.cycle_id AND ${cycle('ey')})`,
   };
 }

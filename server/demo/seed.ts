@@ -35,6 +35,8 @@ interface SeedSchool {
   urbanRural: UrbanRural;
   urbanRuralCode: string;
   jurisdictionCode: string;
+  /** The bureau a 市属 (city-run) school answers to, when not the county it lies in. */
+  authorityJurisdictionCode?: string;
   synthetic?: boolean;
 }
 interface SeedGroup {
@@ -168,7 +170,10 @@ export async function loadDemo(ds: DataSource): Promise<string> {
       seqByCounty.set(s.jurisdictionCode, seq);
       // Synthetic 学校标识码: category 21, province digits, county digits, sequence.
       const code = `21${s.jurisdictionCode.slice(0, 2)}${s.jurisdictionCode.slice(2)}${String(seq).padStart(2, '0')}`;
-      school = { uuid: newId(), code, name: s.school, type: schoolTypeOf(s.typeCode), typeCode: s.typeCode, jurisdictionId: jurisdictionId(s.jurisdictionCode) };
+      school = {
+        uuid: newId(), code, name: s.school, type: schoolTypeOf(s.typeCode), typeCode: s.typeCode,
+        jurisdictionId: jurisdictionId(s.authorityJurisdictionCode ?? s.jurisdictionCode),
+      };
       schools.push(school);
       schoolByKey.set(sKey, school);
     }
@@ -374,7 +379,7 @@ export async function loadDemo(ds: DataSource): Promise<string> {
         const created = `20${r.pick(['24', '25', '26'])}-${String(r.int(1, 10)).padStart(2, '0')}-${String(r.int(1, 28)).padStart(2, '0')}`;
         const resource = {
           uuid: newId(), libraryId: library.uuid, title: `${subject}${KIND_LABEL[kind]}：${topic}`, kind, subject,
-          stages: campus.stages!, description: `${campus.name}${author?.name ?? ''}老师提供的${topic}${KIND_LABEL[kind]}`,
+          stages: campus.stages!, description: `${campus.name}提供的${topic}${KIND_LABEL[kind]}`, // no names in free text: analysts see contributors pseudonymised
           uri: `resources/${library.uuid}/${i + 1}.pdf`, tags: [topic, subject], contributorId: author?.uuid ?? null,
           contributingCampusId: campusId, createdAt: at(created), updatedAt: at(created),
         };

@@ -85,7 +85,7 @@ export class EvaluationMutations {
     if (input.indicators.length === 0) throw badInput('input.indicators', 'a cycle needs indicators');
     input.indicators.forEach((i, n) => {
       if (!/^[a-z][a-z0-9_]*$/.test(i.key)) throw badInput(`input.indicators[${n}].key`, 'keys are lower_snake_case, e.g. teaching_quality');
-      if (!(i.maxScore > 0)) throw badInput(`input.indicators[${n}].maxScore`, 'maxScore must be positive');
+      if (!(i.maxScore >= 0.1 && i.maxScore <= 100)) throw badInput(`input.indicators[${n}].maxScore`, 'maxScore is between 0.1 and 100');
     });
     for (const t of ['GROUP', 'CAMPUS'] as const) {
       const of = input.indicators.filter((i) => i.targetType === t);

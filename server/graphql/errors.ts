@@ -16,10 +16,14 @@ export function badInput(field: string, message: string): GraphQLError {
   return hubError('BAD_USER_INPUT', message, { field });
 }
 
-/** A required text input, trimmed; BAD_USER_INPUT naming the field when it is blank. */
-export function requireText(field: string, value: string): string {
+/**
+ * A required text input, trimmed; BAD_USER_INPUT naming the field when it is blank or longer
+ * than `max` characters (names and titles 200; URIs and reasons say their own).
+ */
+export function requireText(field: string, value: string, max = 200): string {
   const t = value.trim();
   if (!t) throw badInput(field, `${field.replace(/^input\./, '')} must not be empty`);
+  if ([...t].length > max) throw badInput(field, `${field.replace(/^input\./, '')} must not be longer than ${max} characters`);
   return t;
 }
 
@@ -82,7 +86,7 @@ function clientForm(formatted: GraphQLFormattedError, error: unknown): GraphQLFo
     if (/sha does not match|persisted query version/i.test(message)) {
       return { message, extensions: { code: 'BAD_USER_INPUT', field: /sha/.test(message) ? 'extensions.persistedQuery.sha256Hash' : 'extensions.persistedQuery.version' } };
     }
-    return { message, extensions: { code: 'BAD_REQUEST' } };
+    return { message, extensions: { code: 'BAD_USER_INPUT', field: 'body' } };
   }
   return undefined;
 }

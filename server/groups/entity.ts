@@ -53,7 +53,7 @@ export class EducationGroup extends NodeRow {
   @Column('date', { name: 'charter_filed_on', nullable: true })
   charterFiledOn: string | null;
 
-  @Field(() => Charter, { nullable: true })
+  /** The filed charter, if complete (GraphQL: EducationGroupResolver.charter, which checks scope). */
   get charter(): Charter | null {
     if (!this.charterTitle || !this.charterUri || !this.charterFiledOn) return null;
     return { title: this.charterTitle, uri: this.charterUri, filedOn: this.charterFiledOn };

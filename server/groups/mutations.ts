@@ -16,7 +16,7 @@ import { EducationGroup } from './entity';
 export class CreateGroupInput {
   @Field() name: string;
   @Field(() => GroupMode) mode: GroupMode;
-  @Field(() => String, { nullable: true, description: 'Defaults to the county of the lead campus.' }) jurisdictionCode?: string | null;
+  @Field(() => String, { nullable: true, description: 'The bureau the lead school answers to, which supervises the group; when given it must be that one.' }) jurisdictionCode?: string | null;
   @Field(() => ID) leadCampusId: string;
   @Field(() => Boolean, { nullable: true, defaultValue: false }) legalEntity?: boolean;
   @Field(() => LocalDate, { nullable: true }) establishedOn?: string | null;
@@ -60,9 +60,10 @@ export async function checkCap(ctx: Context, jurisdictionId: string, mode: Group
   }
 }
 
+/** Where a group's audit entries are read: its supervising bureau and its active members' counties (never an applicant's). */
 const groupJurisdictions = async (w: Writer, groupId: string): Promise<string[]> =>
   (await w.query(sql`SELECT g.jurisdiction_id AS id FROM education_group g WHERE g.id = ${groupId}::uuid
-    UNION SELECT c.jurisdiction_id FROM group_membership m JOIN campus c ON c.id = m.campus_id WHERE m.group_id = ${groupId}::uuid`)).map((r) => r.id);
+    UNION SELECT c.jurisdiction_id FROM group_membership m JOIN campus c ON c.id = m.campus_id WHERE m.group_id = ${groupId}::uuid AND m.status = 'ACTIVE'`)).map((r) => r.id);
 
 @Resolver(() => EducationGroup)
 export class GroupMutations {
@@ -73,16 +74,17 @@ export class GroupMutations {
     return write(ctx, async (w) => {
       const campusId = uuidOf(input.leadCampusId, 'Campus');
       const lead = campusId
-        ? await w.one(sql`SELECT c.*, j.code AS j_code FROM campus c JOIN jurisdiction j ON j.id = c.jurisdiction_id WHERE c.id = ${campusId}::uuid`)
+        ? await w.one(sql`SELECT c.*, s.jurisdiction_id AS school_jurisdiction, j.code AS j_code, j.name AS j_name
+            FROM campus c JOIN school s ON s.id = c.school_id JOIN jurisdiction j ON j.id = s.jurisdiction_id WHERE c.id = ${campusId}::uuid`)
         : undefined;
       if (!lead) throw badInput('input.leadCampusId', 'no such campus');
-      const code = input.jurisdictionCode ?? lead.j_code;
-      const j = await w.one(sql`SELECT id, code, name FROM jurisdiction WHERE code = ${code}`);
-      if (!j) throw badInput('input.jurisdictionCode', `unknown jurisdiction ${code}`);
-      // A group is approved, and then supervised, by the bureau over its lead school.
+      // A group is approved, and then supervised, by the bureau its lead school answers to
+      // (按管辖权限, [000 §三(四)]): the school's registered jurisdiction, never one the caller names.
+      const j = { id: lead.school_jurisdiction as string };
       await authorize(w.ctx, 'createGroup', { places: { supervising: j.id } });
-      const within = await w.one(sql`SELECT 1 FROM jurisdiction_ancestor WHERE ancestor_id = ${j.id}::uuid AND jurisdiction_id = ${lead.jurisdiction_id}::uuid`);
-      if (!within) throw badInput('input.jurisdictionCode', `the lead campus does not lie within ${j.name} (${j.code})`);
+      if (input.jurisdictionCode != null && input.jurisdictionCode !== lead.j_code) {
+        throw badInput('input.jurisdictionCode', `the lead school answers to ${lead.j_name} (${lead.j_code}), which supervises the group`);
+      }
       const elsewhere = await w.one(sql`SELECT g.name FROM group_membership m JOIN education_group g ON g.id = m.group_id
         WHERE m.campus_id = ${lead.id}::uuid AND m.status = 'ACTIVE' FOR UPDATE OF m`);
       if (elsewhere) throw hubError('POLICY_VIOLATION', `the lead campus is already an active member of ${elsewhere.name}`, { field: 'input.leadCampusId' });
@@ -125,7 +127,7 @@ export class GroupMutations {
     return write(ctx, async (w) => {
       const g = await lockGroup(w, groupId);
       await authorize(w.ctx, 'fileCharter', { places: { supervising: g.jurisdiction_id }, group: g.id });
-      const [title, uri] = [requireText('input.title', input.title), requireText('input.uri', input.uri)];
+      const [title, uri] = [requireText('input.title', input.title), requireText('input.uri', input.uri, 2000)];
       if (title === g.charter_title && uri === g.charter_uri && input.filedOn === g.charter_filed_on) return w.row(EducationGroup, g); // already filed
       const after = await w.one(sql`UPDATE education_group SET charter_title = ${title}, charter_uri = ${uri},
         charter_filed_on = ${input.filedOn}, updated_at = now() WHERE id = ${g.id} RETURNING *`);
@@ -141,12 +143,12 @@ export class GroupMutations {
 
   @Mutation(() => EducationGroup)
   suspendGroup(@Arg('id', () => ID) id: string, @Arg('reason') reason: string, @Ctx() ctx: Context) {
-    return this.transition(ctx, id, 'suspendGroup', ['ACTIVE'], 'SUSPENDED', requireText('reason', reason));
+    return this.transition(ctx, id, 'suspendGroup', ['ACTIVE'], 'SUSPENDED', requireText('reason', reason, 2000));
   }
 
   @Mutation(() => EducationGroup, { description: 'Ends every active membership and the group (解散).' })
   dissolveGroup(@Arg('id', () => ID) id: string, @Arg('reason') reason: string, @Ctx() ctx: Context) {
-    return this.transition(ctx, id, 'dissolveGroup', ['PROPOSED', 'ACTIVE', 'SUSPENDED'], 'DISSOLVED', requireText('reason', reason));
+    return this.transition(ctx, id, 'dissolveGroup', ['PROPOSED', 'ACTIVE', 'SUSPENDED'], 'DISSOLVED', requireText('reason', reason, 2000));
   }
 
   /** Status changes, all decided by the supervising bureau. */

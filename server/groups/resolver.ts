@@ -15,7 +15,7 @@ import { Posting } from '../postings/entity';
 import { PostingFilter, postingWhere } from '../postings/filters';
 import { ResourceLibrary } from '../resources/entity';
 import { Campus } from '../schools/entity';
-import { EducationGroup } from './entity';
+import { Charter, EducationGroup } from './entity';
 import { GroupFilter, groupWhere } from './filters';
 import { groupFigures, GroupStats } from './stats';
 
@@ -48,6 +48,13 @@ export class EducationGroupResolver {
   @FieldResolver(() => Jurisdiction, { description: 'The jurisdiction whose bureau approved and supervises the group (主管教育行政部门).' })
   jurisdiction(@Root() g: EducationGroup, @Ctx() ctx: Context) {
     return ctx.required(Jurisdiction, g.jurisdictionId);
+  }
+
+  @FieldResolver(() => Charter, { nullable: true, description: "The group's charter (章程); FORBIDDEN for a group outside your scope of record." })
+  async charter(@Root() g: EducationGroup, @Ctx() ctx: Context): Promise<Charter | null> {
+    // Beyond a reached group's identity: a document of the group's own.
+    await ctx.assertInScope(EducationGroup, g, 'The charter');
+    return g.charter;
   }
 
   @FieldResolver(() => Campus, { description: 'The lead campus (牵头校/龙头校).' })

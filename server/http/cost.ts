@@ -3,7 +3,7 @@ import {
   isInterfaceType, isLeafType, isListType, isObjectType, Kind, SelectionSetNode,
 } from 'graphql';
 import { ComplexityEstimatorArgs, getComplexity } from 'graphql-query-complexity';
-import { DEFAULT_PAGE, MAX_PAGE } from '../graphql/connection';
+import { DEFAULT_PAGE } from '../graphql/connection';
 import { hubError } from '../graphql/errors';
 
 /**
@@ -23,6 +23,8 @@ export const FIGURE_COST: Record<string, number> = {
 };
 /** A write: one transaction with its audit and feed entries. */
 export const MUTATION_COST = 10;
+/** The largest page any list serves (the change feed's). */
+const MAX_FEED_PAGE = 5000;
 /** The rows an unpaged list is assumed to hold. */
 const UNPAGED_LIST = DEFAULT_PAGE;
 /** Field nodes visited (fragments expanded) before a document counts as too large to judge. */
@@ -39,7 +41,9 @@ function estimate(mutationType: string | undefined) {
     const figure = FIGURE_COST[`${type.name}.${field.name}`] ?? 0;
     const write = type.name === mutationType ? MUTATION_COST : 0;
     if (isConnection(named)) {
-      const first = typeof args.first === 'number' ? Math.min(Math.max(args.first, 0), MAX_PAGE) : DEFAULT_PAGE;
+      // As asked (the field's own default included: changes pages 500 by default, up to 5000);
+      // the resolver refuses what is beyond its own maximum.
+      const first = typeof args.first === 'number' ? Math.min(Math.max(args.first, 0), MAX_FEED_PAGE) : DEFAULT_PAGE;
       return 1 + figure + write + first * childComplexity;
     }
     if (isLeafType(named)) return figure + write;

@@ -37,7 +37,7 @@ export function jsonErrorHandler(): express.ErrorRequestHandler {
     const status = Number(e.status ?? e.statusCode);
     if (status >= 400 && status < 500) {
       const message = (e.type && BODY_ERRORS[e.type]) ?? (e.expose && e.message ? e.message : 'Bad request');
-      return void res.status(status).json(errorBody('BAD_REQUEST', message));
+      return void res.status(status).json(errorBody('BAD_USER_INPUT', message, { field: 'body' }));
     }
     if (classifyDbError(err) === 'unavailable') {
       res.set('retry-after', String(RETRY_AFTER_SECONDS));

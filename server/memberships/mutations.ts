@@ -156,7 +156,7 @@ export class MembershipMutations {
     @Ctx() ctx: Context,
   ) {
     requireWriter(ctx);
-    requireText('reason', reason);
+    requireText('reason', reason, 2000);
     return write(ctx, async (w) => {
       const m = await lockMembership(w, id);
       const g = await lockGroupRow(w, m.group_id);
@@ -164,6 +164,9 @@ export class MembershipMutations {
       if (m.status !== 'ACTIVE') throw hubError('CONFLICT', `only an active membership can end; this one is ${m.status}`, { field: 'id' });
       if (m.role === 'LEAD') throw hubError('CONFLICT', 'the lead campus leaves only when the group is dissolved', { field: 'id' });
       if (on < m.joined_on) throw badInput('on', `on must not be before the campus joined (${m.joined_on})`);
+      // An exit is recorded when it happens: a future date would leave the campus counted in this
+      // group while it joins another.
+      if (on > today(ctx.now)) throw badInput('on', `on must not be after today (${today(ctx.now)}): record the exit when it takes effect`);
       const after = await w.one(sql`UPDATE group_membership SET status = 'EXITED', left_on = ${on}, updated_at = now() WHERE id = ${m.id} RETURNING *`);
       // Postings need both campuses in the group for their whole period.
       const postings = [

@@ -53,15 +53,21 @@ export class PostingMutations {
     if (input.endDate && input.endDate < input.startDate) throw badInput('input.endDate', 'endDate must not be before startDate');
     return write(ctx, async (w) => {
       const staffId = uuidOf(input.staffId, 'Staff');
-      // The person's row lock serialises their postings; the unique index is the backstop.
-      const staff = staffId ? await w.one(sql`SELECT s.* FROM staff s WHERE s.id = ${staffId}::uuid FOR UPDATE`) : undefined;
+      const staff = staffId ? await w.one(sql`SELECT s.* FROM staff s WHERE s.id = ${staffId}::uuid`) : undefined;
       if (!staff) throw badInput('input.staffId', 'no such staff member');
+      // Who may arrange it is decided first, by the group the person's home campus is active in,
+      // so a caller without that authority learns nothing about the campuses it names.
+      const home = await w.one(sql`SELECT g.id, g.jurisdiction_id FROM group_membership m JOIN education_group g ON g.id = m.group_id
+        WHERE m.campus_id = ${staff.home_campus_id}::uuid AND m.status = 'ACTIVE'`);
+      if (!home) throw hubError('POLICY_VIOLATION', "the person's home campus is not an active member of any group", { field: 'input.staffId' });
+      await authorize(w.ctx, 'createPosting', { places: { supervising: home.jurisdiction_id }, group: home.id });
+      // The person's row lock serialises their postings; the unique index is the backstop.
+      await w.query(sql`SELECT 1 FROM staff WHERE id = ${staff.id}::uuid FOR UPDATE`);
       const to = uuidOf(input.toCampusId, 'Campus');
       if (!to) throw badInput('input.toCampusId', 'no such campus');
       if (to === staff.home_campus_id) throw badInput('input.toCampusId', 'a posting goes to another campus than the home campus');
       const g = await commonGroup(w, staff.home_campus_id, to, input.startDate);
       if (!g) throw hubError('POLICY_VIOLATION', 'both campuses must be active members (or the lead) of the same active group from the start date', { field: 'input.toCampusId' });
-      await authorize(w.ctx, 'createPosting', { places: { supervising: g.jurisdiction_id }, group: g.id });
       const overlap = await w.one(sql`SELECT id FROM posting WHERE staff_id = ${staff.id}::uuid AND status <> 'CANCELLED'
         AND start_date <= coalesce(${input.endDate ?? null}::date, 'infinity') AND coalesce(end_date, 'infinity') >= ${input.startDate}::date`);
       if (overlap) throw hubError('CONFLICT', 'this person already has a posting overlapping that period', { field: 'input.staffId' });
@@ -100,7 +106,7 @@ export class PostingMutations {
   @Mutation(() => Posting)
   cancelPosting(@Arg('id', () => ID) id: string, @Arg('reason') reason: string, @Ctx() ctx: Context) {
     requireWriter(ctx);
-    requireText('reason', reason);
+    requireText('reason', reason, 2000);
     return write(ctx, async (w) => {
       const p = await lockPosting(w, id);
       if (!['PLANNED', 'ACTIVE'].includes(p.status)) throw hubError('CONFLICT', `a ${p.status} posting cannot be cancelled`, { field: 'id' });

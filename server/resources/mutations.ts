@@ -76,7 +76,7 @@ export class ResourceMutations {
     requireWriter(ctx);
     const title = requireText('input.title', input.title);
     const subject = requireText('input.subject', input.subject);
-    const uri = requireText('input.uri', input.uri);
+    const uri = requireText('input.uri', input.uri, 2000);
     return write(ctx, async (w) => {
       const lid = uuidOf(input.libraryId, 'ResourceLibrary');
       const lib = lid
@@ -125,15 +125,25 @@ export class ResourceMutations {
     requireWriter(ctx);
     return write(ctx, async (w) => {
       const r = await resourceWithGroup(w, resourceId, false);
+      // A use is recorded of a resource the caller can read: the answer returns it.
+      if (!(await w.ctx.inScope(Resource, { uuid: r.id }))) throw notFound('resource');
       const cid = uuidOf(campusId, 'Campus');
-      const campus = cid ? await w.one(sql`SELECT c.* FROM campus c WHERE c.id = ${cid}::uuid`) : undefined;
+      const campus = cid
+        ? await w.one(sql`SELECT c.*, (SELECT m.group_id FROM group_membership m WHERE m.campus_id = c.id AND m.status = 'ACTIVE') AS group_id
+            FROM campus c WHERE c.id = ${cid}::uuid`)
+        : undefined;
       if (!campus) throw badInput('campusId', 'no such campus');
-      await authorize(w.ctx, 'recordResourceUse', { group: r.group_id, school: campus.school_id });
-      // The resource must reach the using campus: its own group's campuses, or a library shared beyond the group.
-      if (!(await w.one(sql`SELECT 1 FROM resource_library l WHERE l.id = ${r.library_id}::uuid AND (l.visibility <> 'GROUP'
-          OR EXISTS (SELECT 1 FROM group_membership m WHERE m.group_id = l.group_id AND m.campus_id = ${campus.id}::uuid AND m.status = 'ACTIVE'))`))) {
-        throw badInput('resourceId', "the resource is shared only within its group, which the campus is not an active member of");
-      }
+      // Who acts for the using campus: its school, its group, or a vendor for its school.
+      await authorize(w.ctx, 'recordResourceUse', { group: campus.group_id ?? undefined, school: campus.school_id });
+      // The library must reach the using campus (DOMAIN.md "Resources"): GROUP, the group's active
+      // campuses; JURISDICTION, campuses on the supervising bureau's line of the tree; PUBLIC, any.
+      const reaches = await w.one(sql`SELECT 1 FROM resource_library l JOIN education_group g ON g.id = l.group_id
+        WHERE l.id = ${r.library_id}::uuid AND (l.visibility = 'PUBLIC'
+          OR EXISTS (SELECT 1 FROM group_membership m WHERE m.group_id = l.group_id AND m.campus_id = ${campus.id}::uuid AND m.status = 'ACTIVE')
+          OR (l.visibility = 'JURISDICTION' AND EXISTS (SELECT 1 FROM jurisdiction_ancestor x
+            WHERE (x.ancestor_id = g.jurisdiction_id AND x.jurisdiction_id = ${campus.jurisdiction_id}::uuid)
+               OR (x.ancestor_id = ${campus.jurisdiction_id}::uuid AND x.jurisdiction_id = g.jurisdiction_id))))`);
+      if (!reaches) throw badInput('campusId', 'the resource is not shared with this campus (see its library\'s visibility)');
       await w.query(sql`INSERT INTO resource_use (id, resource_id, campus_id, kind) VALUES (${newId()}, ${r.id}, ${campus.id}, ${kind})`);
       // Uses are figures of the resource, audited but not a change to it (no feed entry).
       await w.record({ action: `recordResourceUse:${kind}`, entityType: 'Resource', entityId: r.id, after: { campus_id: campus.id, kind }, jurisdictionIds: [campus.jurisdiction_id], feed: false });

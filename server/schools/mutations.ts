@@ -5,7 +5,7 @@ import { newId } from '../db/ids';
 import { join, raw, sql } from '../db/sql';
 import type { Context } from '../graphql/context';
 import { ProfessionalTitle, SchoolStage, SchoolType, StaffRole, UrbanRural } from '../graphql/enums';
-import { badInput, requireText } from '../graphql/errors';
+import { badInput, hubError, requireText } from '../graphql/errors';
 import { uuidOf } from '../graphql/ids';
 import { Staff } from '../staff/entity';
 import { decryptPii, encryptPii, isValidNationalId, maskNationalId } from '../staff/pii';
@@ -104,7 +104,9 @@ export class SchoolMutations {
       } else {
         await authorize(w.ctx, 'upsertSchool', { places: { school: j.id } });
       }
-      const { row, changed } = await upsertRow(w, 'school', before, { code: input.code, name, type: input.type, type_code: input.typeCode ?? null, jurisdiction_id: j.id });
+      // Fields left out keep their value (null clears typeCode), as upsertCampus does.
+      const typeCode = input.typeCode === undefined ? before?.type_code ?? null : input.typeCode;
+      const { row, changed } = await upsertRow(w, 'school', before, { code: input.code, name, type: input.type, type_code: typeCode, jurisdiction_id: j.id });
       if (changed) {
         await w.record({ action: 'upsertSchool', entityType: 'School', entityId: row.id, before, after: row, jurisdictionIds: [j.id, before?.jurisdiction_id ?? j.id], naturalKey: row.code });
       }
@@ -142,6 +144,13 @@ export class SchoolMutations {
       // school's own county bureau, which holds only one of the two places: nobody could relocate.
       if (jurisdictionId !== current) {
         await authorize(w.ctx, 'relocateCampus', { places: { campus: current, newPlace: jurisdictionId } });
+        // A member's place decided its admission (its county approved it): it leaves the group
+        // first and applies again from where it now lies.
+        const member = before && (await w.one(sql`SELECT g.name FROM group_membership m JOIN education_group g ON g.id = m.group_id
+          WHERE m.campus_id = ${before.id}::uuid AND m.status = 'ACTIVE'`));
+        if (member) {
+          throw hubError('POLICY_VIOLATION', `the campus is an active member of ${member.name}: it exits the group before it moves, then applies again`, { field: 'input.jurisdictionCode' });
+        }
       } else {
         await authorize(w.ctx, 'upsertCampus', { places: { school: school.jurisdiction_id }, school: school.id });
       }
@@ -163,7 +172,7 @@ export class SchoolMutations {
   @Mutation(() => Staff)
   upsertStaff(@Arg('input', () => UpsertStaffInput) input: UpsertStaffInput, @Ctx() ctx: Context) {
     requireWriter(ctx);
-    const externalId = requireText('input.externalId', input.externalId);
+    const externalId = requireText('input.externalId', input.externalId, 100);
     const name = requireText('input.name', input.name);
     if (input.nationalId != null && !isValidNationalId(input.nationalId)) {
       throw badInput('input.nationalId', 'an ID number (身份证号) has 17 digits and a check digit (0-9 or X) by GB 11643');

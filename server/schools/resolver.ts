@@ -23,7 +23,8 @@ export const { Connection: StaffConnection } = connectionTypes(Staff);
 export class SchoolResolver {
   @Query(() => School, { nullable: true, description: 'A school by its ten-digit identification code.' })
   async school(@Arg('code') code: string, @Ctx() ctx: Context) {
-    const row = await ctx.db.one(sql`SELECT s.* FROM school s WHERE ${and([sql`s.code = ${code}`, ctx.scope.visible('School', 's')])}`);
+    // Like node(id): in the caller's scope of record, or reachable from it.
+    const row = await ctx.db.one(sql`SELECT s.* FROM school s WHERE ${and([sql`s.code = ${code}`, ctx.scope.reachable('School', 's')])}`);
     return row ? hydrate(ctx.db.ds, School, row) : null;
   }
 
