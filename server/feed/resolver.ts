@@ -68,11 +68,30 @@ function visibleChanges(ctx: Context, e: string): Sql {
   return parts.length ? sql`(${join(parts, ' OR ')})` : raw('FALSE');
 }
 
+/**
+ * The feed's head: the cursor of the newest entry a reader could be served now (txid below
+ * pg_snapshot_xmin), so a reader that lists the entities and then follows changes from here
+ * misses nothing written after it read the head. Computed over every entry, whatever the
+ * caller's scope or entityTypes: a cursor is only a position (it reveals when the feed last
+ * moved, never what changed). The cursor is the very one a full read reaches (same entry,
+ * same string), except that it is stamped no older than a day before now: a head read from a
+ * feed quiet for longer than the retention window must not answer RESYNC_REQUIRED at once,
+ * and nothing can be written behind it more than a day late (no transaction runs that long).
+ * Null when no entry can be served yet: follow from no cursor then.
+ */
+async function headCursor(ctx: Context): Promise<string | null> {
+  const [head] = await ctx.db.query(sql`
+    SELECT e.txid::text AS txid, e.seq, GREATEST(e.at, now() - interval '1 day') AS at FROM change_event e
+    WHERE e.txid < pg_snapshot_xmin(pg_current_snapshot())
+    ORDER BY e.txid DESC, e.seq DESC LIMIT 1`);
+  return head ? encodeFeedCursor({ txid: head.txid, seq: head.seq, at: head.at } as ChangeEvent) : null;
+}
+
 @Resolver(() => Change)
 export class ChangeResolver {
   @Query(() => ChangeConnection, {
     description:
-      'Changes since a cursor, oldest first, to what the caller may see (deletes included); a cursor older than the retention window answers RESYNC_REQUIRED.',
+      'Changes since a cursor, oldest first, to what the caller may see (deletes included); a cursor older than the retention window answers RESYNC_REQUIRED. first: 0 answers no changes and the head cursor as endCursor (the newest entry that can be served now, whatever the caller may see): list the entities, then follow changes from it.',
   })
   async changes(
     @Ctx() ctx: Context,
@@ -80,8 +99,9 @@ export class ChangeResolver {
     @Arg('first', () => Int, { nullable: true, defaultValue: 500 }) first = 500,
     @Arg('entityTypes', () => [String], { nullable: true }) entityTypes?: string[],
   ): Promise<ChangeConnection> {
-    if (!Number.isInteger(first) || first < 1 || first > 5000) throw badInput('first', 'first must be between 1 and 5000');
+    if (!Number.isInteger(first) || first < 0 || first > 5000) throw badInput('first', 'first must be between 0 and 5000');
     const from = after ? decodeFeedCursor(after) : null;
+    if (first === 0) return { changes: [], endCursor: await headCursor(ctx), hasMore: false };
     // Retention is about when entries were written: the real clock, not the request's fixed "now" (HUB_NOW).
     if (from && from.at * 1000 < Date.now() - retentionDays() * 86_400_000) {
       throw hubError('RESYNC_REQUIRED', `the cursor is older than the change feed's ${retentionDays()}-day retention: read the lists again, then follow changes from no cursor`);

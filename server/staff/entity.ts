@@ -15,6 +15,7 @@ export class Staff extends NodeRow {
   homeCampusId: string;
 
   /** The MIS vendor's own stable key for this person, unique within the home school. */
+  @Field({ description: "The MIS vendor's own key for this person (upsertStaff's externalId), unique within the home school." })
   @Column('text', { name: 'external_id' })
   externalId: string;
 
