@@ -1,12 +1,16 @@
 /**
- * The hub's typed SDK (placeholder for the SDK issue: generated operations only, no sync or
- * pagination helpers yet). Regenerate with `npm run codegen`.
+ * @edu-group-hub/sdk: the typed client of the education-group data hub (集团化办学数据中枢).
+ * See README.md.
  */
-import { GraphQLClient } from 'graphql-request';
-import { getSdk } from './generated';
-
-export * from './generated';
-
-export function createHubClient(url: string, headers: Record<string, string> = {}) {
-  return getSdk(new GraphQLClient(url, { headers }));
-}
+export { createHubClient, SDK_VERSION } from './client.js';
+export type { HubClient, HubClientOptions, OperationMethods, RequestOptions } from './client.js';
+export { HubError, isHubError } from './errors.js';
+export type { GraphQLErrorEntry, HubErrorCode } from './errors.js';
+export { MAX_PAGE } from './paginate.js';
+export type { NodeOf, Paginate } from './paginate.js';
+export { SYNC_ENTITY_TYPES } from './sync.js';
+export type { ChangeInfo, SyncDelete, SyncEntity, SyncEntityType, SyncOptions, SyncResult } from './sync.js';
+export type { AnyDocument, DocumentTypeDecoration, MatchedKind, TypedDocumentString } from './document.js';
+export type { FetchLike, ResponseLike } from './transport.js';
+export * from './generated/operations.js';
+export type * from './generated/types.js';
