@@ -1,6 +1,6 @@
 /**
  * API clients from the command line (until the createApiClient mutation):
- *   npm run api-client -- create --name "某MIS厂商" --jurisdiction 640502 --scopes campus:read,staff:read [--schools 2164050201,...] [--role VENDOR] [--expires 2027-08-31]
+ *   npm run api-client -- create --name "某MIS厂商" --jurisdiction 640502 --scopes campus:read,staff:read [--schools 2164050201,...] [--role VENDOR] [--expires 2027-08-31] [--persisted-only]
  *   npm run api-client -- revoke --id <ApiClient id>
  *   npm run api-client -- list
  * The key is printed once; only its SHA-256 is stored.
@@ -26,6 +26,8 @@ async function main() {
       scopes: { type: 'string' },
       id: { type: 'string' },
       expires: { type: 'string' },
+      // Only the hub's persisted documents (the SDK's operations, by hash) may run with the key.
+      'persisted-only': { type: 'boolean', default: false },
     },
   });
   await withConfiguredDatabase(async (ds) => {
@@ -48,20 +50,21 @@ async function main() {
       const key = newApiKey();
       const id = newId();
       await ds.query(
-        `INSERT INTO api_client (id, name, role, jurisdiction_id, school_ids, scopes, key_hash, created_by, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'cli', $8)`,
-        [id, values.name, values.role, j.id, schools.map((s: { id: string }) => s.id), scopes, hashApiKey(key), expires],
+        `INSERT INTO api_client (id, name, role, jurisdiction_id, school_ids, scopes, key_hash, created_by, expires_at, persisted_only) VALUES ($1, $2, $3, $4, $5, $6, $7, 'cli', $8, $9)`,
+        [id, values.name, values.role, j.id, schools.map((s: { id: string }) => s.id), scopes, hashApiKey(key), expires, values['persisted-only']],
       );
-      console.log(`created ${encodeId('ApiClient', id)}\nX-Api-Key: ${key}\n(shown once: only its hash is stored)`);
+      const only = values['persisted-only'] ? '\n(persisted documents only: the SDK\'s operations, by hash)' : '';
+      console.log(`created ${encodeId('ApiClient', id)}\nX-Api-Key: ${key}\n(shown once: only its hash is stored)${only}`);
     } else if (command === 'revoke') {
       const id = uuidOf(values.id ?? '', 'ApiClient');
       const r = id ? await ds.query(`UPDATE api_client SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id`, [id]) : [];
       if (!r.length) throw new Error('no such active API client');
       console.log('revoked');
     } else if (command === 'list') {
-      for (const c of await ds.query(`SELECT a.id, a.name, a.role, j.code, a.scopes, a.revoked_at, a.last_used_at, a.expires_at, a.expires_at <= now() AS expired
+      for (const c of await ds.query(`SELECT a.id, a.name, a.role, j.code, a.scopes, a.revoked_at, a.last_used_at, a.expires_at, a.expires_at <= now() AS expired, a.persisted_only
           FROM api_client a JOIN jurisdiction j ON j.id = a.jurisdiction_id ORDER BY a.id`)) {
         const state = c.revoked_at ? 'revoked' : c.expired ? 'expired' : c.expires_at ? `active until ${c.expires_at.toISOString()}` : 'active';
-        console.log([encodeId('ApiClient', c.id), c.name, c.role, c.code, c.scopes.join(','), state, c.last_used_at ?? 'never used'].join('\t'));
+        console.log([encodeId('ApiClient', c.id), c.name, c.role, c.code, c.scopes.join(','), state, c.last_used_at ?? 'never used', ...(c.persisted_only ? ['persisted-only'] : [])].join('\t'));
       }
     } else {
       throw new Error('usage: api-client create|revoke|list (see scripts/api-client.ts)');

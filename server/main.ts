@@ -44,6 +44,10 @@ async function main() {
       for (const c of creds) console.log(`  ${c.who}\n    ${c.header}`);
     }
   }
+  const persisted = server.persistedDocuments;
+  log(persisted.found
+    ? `${persisted.byHash.size} persisted documents accepted by hash (${persisted.file})`
+    : `no persisted documents: ${persisted.file} does not exist yet (npm run codegen writes it); requests by hash use automatic persisted queries only`);
   log(`GraphQL at ${server.url}`);
 
   let stopping = false;

@@ -158,7 +158,7 @@ export class Authenticator {
   private async fromApiKey(key: string): Promise<Caller> {
     if (key.length > 200) throw unauthenticated('invalid API key');
     const [client] = await this.ds.query(
-      `SELECT a.id, a.name, a.role, a.jurisdiction_id, j.code, a.school_ids, a.scopes,
+      `SELECT a.id, a.name, a.role, a.jurisdiction_id, j.code, a.school_ids, a.scopes, a.persisted_only,
               a.last_used_at IS NULL OR a.last_used_at < now() - interval '1 minute' AS stale
        FROM api_client a JOIN jurisdiction j ON j.id = a.jurisdiction_id
        WHERE a.key_hash = $1 AND a.revoked_at IS NULL AND (a.expires_at IS NULL OR a.expires_at > now())`,
@@ -179,6 +179,7 @@ export class Authenticator {
       cycleIds: [],
       scopes: client.scopes,
       apiClientId: client.id,
+      persistedOnly: client.persisted_only,
     };
   }
 }

@@ -19,4 +19,6 @@ export interface Caller {
   scopes: string[];
   /** Set when the caller is an API client (X-Api-Key). */
   apiClientId: string | null;
+  /** An API client that may run only the hub's persisted documents (http/persisted-documents.ts). */
+  persistedOnly?: boolean;
 }

@@ -26,6 +26,10 @@ export class ApiClient extends NodeRow {
   @Column('text', { array: true })
   scopes: string[];
 
+  @Field({ description: "Only the hub's persisted documents (the SDK's operations, sent by their sha256 hash) may run with this key; any other document is refused with FORBIDDEN." })
+  @Column('boolean', { name: 'persisted_only' })
+  persistedOnly: boolean;
+
   /** SHA-256 of the API key; the key itself is shown once and never stored. */
   @Column('text', { name: 'key_hash', select: false })
   keyHash: string;

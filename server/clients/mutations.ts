@@ -20,7 +20,7 @@ export const KNOWN_SCOPES = [
 ];
 
 /** What a mutation returns of a client: never its key hash. */
-const CLIENT_COLUMNS = raw('id, name, role, jurisdiction_id, school_ids, scopes, created_by, created_at, revoked_at, last_used_at, expires_at');
+const CLIENT_COLUMNS = raw('id, name, role, jurisdiction_id, school_ids, scopes, created_by, created_at, revoked_at, last_used_at, expires_at, persisted_only');
 
 @InputType()
 export class CreateApiClientInput {
@@ -30,6 +30,8 @@ export class CreateApiClientInput {
   @Field(() => [String], { nullable: true, defaultValue: [] }) schoolCodes?: string[];
   @Field(() => [String]) scopes: string[];
   @Field(() => DateTime, { nullable: true, description: 'When the key stops working; null: it works until revoked.' }) expiresAt?: Date | null;
+  @Field({ nullable: true, defaultValue: false, description: "true: the key may run only the hub's persisted documents (the SDK's operations, by hash)." })
+  persistedOnly?: boolean;
 }
 
 @ObjectType()
@@ -65,9 +67,9 @@ export class ApiClientMutations {
       const missing = codes.filter((c) => !schools.some((s) => s.code === c));
       if (missing.length) throw badInput('input.schoolCodes', `no school ${missing.join(', ')} within ${j.name} (${j.code})`);
       const apiKey = newApiKey();
-      const row = await w.one(sql`INSERT INTO api_client (id, name, role, jurisdiction_id, school_ids, scopes, key_hash, created_by, expires_at)
+      const row = await w.one(sql`INSERT INTO api_client (id, name, role, jurisdiction_id, school_ids, scopes, key_hash, created_by, expires_at, persisted_only)
         VALUES (${newId()}, ${name}, ${input.role}, ${j.id}, ${schools.map((s) => s.id)}::uuid[], ${[...new Set(input.scopes)]}::text[], ${hashApiKey(apiKey)},
-          ${ctx.scope.caller.subject}, ${input.expiresAt ?? null})
+          ${ctx.scope.caller.subject}, ${input.expiresAt ?? null}, ${input.persistedOnly ?? false})
         RETURNING ${CLIENT_COLUMNS}`);
       await w.record({ action: 'createApiClient', entityType: 'ApiClient', entityId: row.id, after: row, jurisdictionIds: [j.id] });
       return { client: w.row(ApiClient, row), apiKey };

@@ -18,11 +18,14 @@ import { bodyAlwaysSet, jsonErrorHandler, notFound } from './errors';
 import { graphiqlRouter } from './graphiql';
 import { withStatus } from './input';
 import { Limits, limitProtections, limitsPlugin, precheckMiddleware, readLimits } from './limits';
+import { loadPersistedDocuments, PersistedDocumentCache, PersistedDocuments, persistedOnlyRefusal, runsPersistedDocument } from './persisted-documents';
 import { createRateLimiter, RateLimitConfig } from './rate-limit';
 
 export interface HubServer {
   url: string;
   port: number;
+  /** The persisted documents this server accepts by hash (loaded at start). */
+  persistedDocuments: PersistedDocuments;
   stop(): Promise<void>;
 }
 
@@ -39,6 +42,8 @@ export interface HttpOptions {
   fixedNow?: Date;
   /** Overrides of the request limits read from the environment (http/limits.ts). */
   limits?: Partial<Omit<Limits, 'rate'>> & { rate?: Partial<RateLimitConfig> };
+  /** The persisted-documents manifest (default: HUB_PERSISTED_DOCUMENTS, else sdk/persisted-documents.json). */
+  persistedDocuments?: string;
 }
 
 /**
@@ -73,6 +78,7 @@ export async function startHttpServer(ds: DataSource, opts: HttpOptions): Promis
   await limiter.ready();
   const protections = limitProtections(limits);
   const schema = await hubSchema();
+  const persisted = loadPersistedDocuments(opts.persistedDocuments);
   const apollo = new ApolloServer<Context>({
     schema,
     formatError,
@@ -80,6 +86,8 @@ export async function startHttpServer(ds: DataSource, opts: HttpOptions): Promis
     introspection: limits.introspection,
     // Counted by the parser itself, before a large document costs anything more.
     parseOptions: { maxTokens: limits.maxTokens },
+    // The SDK's documents by hash (the manifest), then automatic persisted queries (http/persisted-documents.ts).
+    persistedQueries: { cache: new PersistedDocumentCache(persisted.byHash) },
     validationRules: protections.validationRules,
     // Apollo's landing pages load from a CDN; bureau networks are often offline.
     plugins: [
@@ -121,6 +129,7 @@ export async function startHttpServer(ds: DataSource, opts: HttpOptions): Promis
       // Every GraphQL request needs a caller; the access module turns it into a SQL scope.
       context: async ({ req }) => {
         const caller = await authenticate(authenticator, req.headers);
+        if (caller.persistedOnly && !runsPersistedDocument(persisted, req)) throw persistedOnlyRefusal();
         return new Context(db, Scope.forCaller(caller), opts.fixedNow ?? new Date());
       },
     }),
@@ -133,6 +142,7 @@ export async function startHttpServer(ds: DataSource, opts: HttpOptions): Promis
   return {
     url: `http://localhost:${port}/graphql`,
     port,
+    persistedDocuments: persisted,
     stop: async () => {
       await apollo.stop();
       await limiter.close();
