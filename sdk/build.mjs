@@ -1,7 +1,7 @@
 // Builds the package (ESM and CommonJS, each with .d.ts) from the committed sources, and with
 // --pack packs it, printing the tarball's absolute path as the last line. Codegen is not run
 // here: the generated code is committed (a test fails when it is stale).
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -11,11 +11,18 @@ const sdk = path.dirname(fileURLToPath(import.meta.url));
 const tsc = createRequire(path.join(sdk, '..', 'package.json')).resolve('typescript/bin/tsc');
 
 fs.rmSync(path.join(sdk, 'dist'), { recursive: true, force: true });
-for (const [config, type] of [['tsconfig.esm.json', 'module'], ['tsconfig.cjs.json', 'commonjs']]) {
-  execFileSync(process.execPath, [tsc, '-p', path.join(sdk, config)], { stdio: 'inherit' });
+const builds = [['tsconfig.esm.json', 'module', 'esm'], ['tsconfig.cjs.json', 'commonjs', 'cjs']];
+// Both builds at once: each is a separate tsc.
+const failed = (await Promise.all(builds.map(([config]) => new Promise((resolve) => {
+  execFile(process.execPath, [tsc, '-p', path.join(sdk, config)], (error, stdout, stderr) => {
+    process.stderr.write(stdout + stderr);
+    resolve(error);
+  });
+})))).some(Boolean);
+if (failed) process.exit(1);
+for (const [, type, dir] of builds) {
   // Each build says what its .js files are, whatever the package's own "type".
-  const out = path.join(sdk, 'dist', type === 'module' ? 'esm' : 'cjs');
-  fs.writeFileSync(path.join(out, 'package.json'), JSON.stringify({ type }) + '\n');
+  fs.writeFileSync(path.join(sdk, 'dist', dir, 'package.json'), JSON.stringify({ type }) + '\n');
 }
 
 if (process.argv.includes('--pack')) {

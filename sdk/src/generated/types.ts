@@ -44,6 +44,8 @@ export type CreateApiClientInput = {
   expiresAt?: string | null | undefined;
   jurisdictionCode: string;
   name: string;
+  /** true: the key may run only the hub's persisted documents (the SDK's operations, by hash). */
+  persistedOnly?: boolean | null | undefined;
   role: Role;
   schoolCodes?: Array<string> | null | undefined;
   scopes: Array<string>;
@@ -428,7 +430,7 @@ export type EvaluationCycleFieldsFragment = { id: string, name: string, schoolYe
 
 export type EvaluationFieldsFragment = { id: string, targetType: EvaluationTargetType, evaluatorKind: EvaluatorKind, evaluatorName: string, status: EvaluationStatus, totalScore: number, grade: EvaluationGrade, valueAdded: number | null, updatedAt: string, scores: Array<{ indicatorKey: string, score: number }>, cycle: { id: string, name: string, schoolYear: string } };
 
-export type ApiClientFieldsFragment = { id: string, name: string, role: Role, scopes: Array<string>, createdAt: string, expiresAt: string | null, lastUsedAt: string | null, revokedAt: string | null, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel }, schools: Array<{ id: string, code: string, name: string }> };
+export type ApiClientFieldsFragment = { id: string, name: string, role: Role, scopes: Array<string>, persistedOnly: boolean, createdAt: string, expiresAt: string | null, lastUsedAt: string | null, revokedAt: string | null, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel }, schools: Array<{ id: string, code: string, name: string }> };
 
 export type AuditEntryFieldsFragment = { entityType: string, entityId: string, action: string, actor: string, at: string, diff: string };
 
@@ -637,14 +639,14 @@ export type CreateApiClientMutationVariables = Exact<{
 }>;
 
 
-export type CreateApiClientMutation = { createApiClient: { apiKey: string, client: { id: string, name: string, role: Role, scopes: Array<string>, createdAt: string, expiresAt: string | null, lastUsedAt: string | null, revokedAt: string | null, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel }, schools: Array<{ id: string, code: string, name: string }> } } };
+export type CreateApiClientMutation = { createApiClient: { apiKey: string, client: { id: string, name: string, role: Role, scopes: Array<string>, persistedOnly: boolean, createdAt: string, expiresAt: string | null, lastUsedAt: string | null, revokedAt: string | null, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel }, schools: Array<{ id: string, code: string, name: string }> } } };
 
 export type RevokeApiClientMutationVariables = Exact<{
   id: string;
 }>;
 
 
-export type RevokeApiClientMutation = { revokeApiClient: { id: string, name: string, role: Role, scopes: Array<string>, createdAt: string, expiresAt: string | null, lastUsedAt: string | null, revokedAt: string | null, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel }, schools: Array<{ id: string, code: string, name: string }> } };
+export type RevokeApiClientMutation = { revokeApiClient: { id: string, name: string, role: Role, scopes: Array<string>, persistedOnly: boolean, createdAt: string, expiresAt: string | null, lastUsedAt: string | null, revokedAt: string | null, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel }, schools: Array<{ id: string, code: string, name: string }> } };
 
 export type ViewerQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -800,7 +802,7 @@ export type NodeQuery = { Jurisdiction:
     | { __typename: 'School' }
     | { __typename: 'Staff' }
    | null, ApiClient:
-    | { __typename: 'ApiClient', id: string, name: string, role: Role, scopes: Array<string>, createdAt: string, expiresAt: string | null, lastUsedAt: string | null, revokedAt: string | null, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel }, schools: Array<{ id: string, code: string, name: string }> }
+    | { __typename: 'ApiClient', id: string, name: string, role: Role, scopes: Array<string>, persistedOnly: boolean, createdAt: string, expiresAt: string | null, lastUsedAt: string | null, revokedAt: string | null, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel }, schools: Array<{ id: string, code: string, name: string }> }
     | { __typename: 'Campus' }
     | { __typename: 'EducationGroup' }
     | { __typename: 'Evaluation' }
@@ -922,7 +924,7 @@ export type EvaluationCyclesQuery = { evaluationCycles: { totalCount: number, pa
 export type ApiClientsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ApiClientsQuery = { apiClients: Array<{ id: string, name: string, role: Role, scopes: Array<string>, createdAt: string, expiresAt: string | null, lastUsedAt: string | null, revokedAt: string | null, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel }, schools: Array<{ id: string, code: string, name: string }> }> };
+export type ApiClientsQuery = { apiClients: Array<{ id: string, name: string, role: Role, scopes: Array<string>, persistedOnly: boolean, createdAt: string, expiresAt: string | null, lastUsedAt: string | null, revokedAt: string | null, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel }, schools: Array<{ id: string, code: string, name: string }> }> };
 
 export type AuditLogQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -1084,7 +1086,7 @@ export type ChangesQuery = { changes: { endCursor: string | null, hasMore: boole
         | { __typename: 'School' }
         | { __typename: 'Staff' }
        | null, ApiClient:
-        | { __typename: 'ApiClient', id: string, name: string, role: Role, scopes: Array<string>, createdAt: string, expiresAt: string | null, lastUsedAt: string | null, revokedAt: string | null, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel }, schools: Array<{ id: string, code: string, name: string }> }
+        | { __typename: 'ApiClient', id: string, name: string, role: Role, scopes: Array<string>, persistedOnly: boolean, createdAt: string, expiresAt: string | null, lastUsedAt: string | null, revokedAt: string | null, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel }, schools: Array<{ id: string, code: string, name: string }> }
         | { __typename: 'Campus' }
         | { __typename: 'EducationGroup' }
         | { __typename: 'Evaluation' }
