@@ -44,8 +44,13 @@ async function vendorProject(tarball: string, type: 'module' | 'commonjs'): Prom
   for (const f of fs.readdirSync(path.join(root, 'sdk', 'examples'))) fs.copyFileSync(path.join(root, 'sdk', 'examples', f), path.join(dir, f));
   // No runtime dependencies: nothing to fetch.
   await run('npm', ['install', tarball, '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: dir });
-  await run(process.execPath, [tsc, '--module', 'nodenext', '--moduleResolution', 'nodenext', '--strict', '--target', 'es2022',
-    '--types', 'node', '--typeRoots', path.join(root, 'node_modules', '@types'), ...fs.readdirSync(dir).filter((f) => f.endsWith('.ts'))], { cwd: dir });
+  const sources = fs.readdirSync(dir).filter((f) => f.endsWith('.ts'));
+  const common = ['--strict', '--target', 'es2022', '--types', 'node', '--typeRoots', path.join(root, 'node_modules', '@types')];
+  await Promise.all([
+    run(process.execPath, [tsc, '--module', 'nodenext', '--moduleResolution', 'nodenext', ...common, ...sources], { cwd: dir }),
+    // Bundlers (Vite, webpack, esbuild) resolve it too.
+    type === 'module' && run(process.execPath, [tsc, '--module', 'esnext', '--moduleResolution', 'bundler', '--noEmit', ...common, ...sources], { cwd: dir }),
+  ]);
   return dir;
 }
 
@@ -194,6 +199,27 @@ test('sync: from nothing, then an upsert, an update and a delete arrive as callb
   // Everything again from no cursor, the new member included.
   expect(reloaded.size).toBe(staffTotal + 1);
   expect(reloaded.has(created.id)).toBe(true);
+});
+
+test('the SDK sends its documents by hash: a persisted-only key uses every method, and no document of its own', async () => {
+  const key = await vendorKey(['campus:read', 'staff:read']);
+  await hub.ds.query(`UPDATE api_client SET persisted_only = true WHERE key_hash = $1`, [hashApiKey(key)]);
+  const bodies: Array<{ query?: string; extensions?: { persistedQuery?: { sha256Hash: string } } }> = [];
+  const client = sdk.createHubClient({
+    url: hub.url,
+    apiKey: key,
+    fetch: (url, init) => {
+      bodies.push(JSON.parse(init.body));
+      return fetch(url, init);
+    },
+  });
+  expect((await client.campuses({ first: 2 })).edges).toHaveLength(2);
+  expect(bodies).toEqual([{ variables: { first: 2 }, extensions: { persistedQuery: { version: 1, sha256Hash: sdk.CampusesDocument.hash } } }]);
+  let n = 0;
+  for await (const s of client.paginate.staffMembers({ first: 300 })) if (s.externalId !== undefined) n++;
+  expect(n).toBe((await client.staffMembers({ first: 1 })).totalCount);
+  const refused = await client.request('{ viewer { role } }').catch((e) => e);
+  expect(refused).toMatchObject({ code: 'FORBIDDEN', status: 403 });
 });
 
 test('a revoked key raises HubError UNAUTHENTICATED', async () => {
