@@ -232,7 +232,8 @@ test('a revoked key raises HubError UNAUTHENTICATED', async () => {
 test('429 and 503 are retried after Retry-After; a non-idempotent mutation is not', async () => {
   const headers = await hub.headers(NATIONAL_BUREAU);
   const seen: number[] = [];
-  let answers: Array<() => [number, Record<string, string>, string]> = [];
+  // null: no answer at all (the request hangs).
+  let answers: Array<() => [number, Record<string, string>, string] | null> = [];
   // In front of the hub: answers the queued refusals first, then passes requests through.
   const proxy = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -240,16 +241,16 @@ test('429 and 503 are retried after Retry-After; a non-idempotent mutation is no
     seen.push(Date.now());
     const canned = answers.shift();
     if (canned) {
-      const [status, h, body] = canned();
-      res.writeHead(status, h).end(body);
+      const answer = canned();
+      if (answer) res.writeHead(answer[0], answer[1]).end(answer[2]);
       return;
     }
     const r = await fetch(hub.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: headers.authorization }, body: Buffer.concat(chunks) });
     res.writeHead(r.status, { 'content-type': 'application/json' }).end(await r.text());
   });
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/graphql`;
   try {
-    const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/graphql`;
     const client = sdk.createHubClient({ url, token: headers.authorization.slice(7), maxRetries: 3 });
     answers = [
       () => [429, { 'content-type': 'application/json', 'retry-after': '1' }, JSON.stringify({ errors: [{ message: 'rate limited', extensions: { code: 'RATE_LIMITED', retryAfter: 1 } }] })],
@@ -270,7 +271,18 @@ test('429 and 503 are retried after Retry-After; a non-idempotent mutation is no
     const refused = await client.createPosting({ input: { staffId: 'x', toCampusId: 'y', type: 'ROTATION', hostRole: 'TEACHER', startDate: '2026-12-01' } }).catch((e) => e);
     expect(refused).toMatchObject({ code: 'SERVICE_UNAVAILABLE', status: 503, retryAfter: 0 });
     expect(seen).toHaveLength(1);
+
+    // No answer within timeoutMs: TIMEOUT, retried (a query), then reported.
+    seen.length = 0;
+    answers = [() => null, () => null];
+    const impatient = sdk.createHubClient({ url, token: headers.authorization.slice(7), timeoutMs: 200, maxRetries: 1 });
+    expect(await impatient.viewer().catch((e) => e)).toMatchObject({ code: 'TIMEOUT' });
+    expect(seen).toHaveLength(2);
   } finally {
+    proxy.closeAllConnections();
     await new Promise((resolve) => proxy.close(resolve));
   }
+  // Nobody listening any more: NETWORK_ERROR after the retries.
+  const nowhere = sdk.createHubClient({ url, maxRetries: 1 });
+  expect(await nowhere.viewer().catch((e) => e)).toMatchObject({ code: 'NETWORK_ERROR' });
 });

@@ -81,8 +81,9 @@ export class HubError extends Error {
   }
 }
 
+/** Also true for a HubError of another copy of the SDK (an ESM and a CommonJS one in one process). */
 export function isHubError(e: unknown): e is HubError {
-  return e instanceof HubError;
+  return e instanceof HubError || (e instanceof Error && e.name === 'HubError' && typeof (e as HubError).code === 'string');
 }
 
 /** The code an HTTP status means when the body carries none (a proxy's page, an empty body). */
