@@ -939,10 +939,22 @@ export type ChangesQueryVariables = Exact<{
   after?: string | null | undefined;
   first?: number | null | undefined;
   entityTypes?: Array<string> | string | null | undefined;
+  withJurisdiction?: boolean;
+  withSchool?: boolean;
+  withCampus?: boolean;
+  withStaff?: boolean;
+  withEducationGroup?: boolean;
+  withGroupMembership?: boolean;
+  withPosting?: boolean;
+  withResourceLibrary?: boolean;
+  withResource?: boolean;
+  withEvaluationCycle?: boolean;
+  withEvaluation?: boolean;
+  withApiClient?: boolean;
 }>;
 
 
-export type ChangesQuery = { changes: { endCursor: string | null, hasMore: boolean, changes: Array<{ cursor: string, entityType: string, entityId: string, naturalKey: string | null, operation: ChangeOperation, at: string, Jurisdiction:
+export type ChangesQuery = { changes: { endCursor: string | null, hasMore: boolean, changes: Array<{ cursor: string, entityType: string, entityId: string, naturalKey: string | null, operation: ChangeOperation, at: string, Jurisdiction?:
         | { __typename: 'ApiClient' }
         | { __typename: 'Campus' }
         | { __typename: 'EducationGroup' }
@@ -955,7 +967,7 @@ export type ChangesQuery = { changes: { endCursor: string | null, hasMore: boole
         | { __typename: 'ResourceLibrary' }
         | { __typename: 'School' }
         | { __typename: 'Staff' }
-       | null, School:
+       | null, School?:
         | { __typename: 'ApiClient' }
         | { __typename: 'Campus' }
         | { __typename: 'EducationGroup' }
@@ -968,7 +980,7 @@ export type ChangesQuery = { changes: { endCursor: string | null, hasMore: boole
         | { __typename: 'ResourceLibrary' }
         | { __typename: 'School', id: string, code: string, name: string, type: SchoolType, typeCode: string | null, createdAt: string, updatedAt: string, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel }, campuses: Array<{ id: string, name: string }> }
         | { __typename: 'Staff' }
-       | null, Campus:
+       | null, Campus?:
         | { __typename: 'ApiClient' }
         | { __typename: 'Campus', id: string, name: string, address: string | null, stages: Array<SchoolStage>, urbanRural: UrbanRural, urbanRuralCode: string | null, studentCount: number, classCount: number, createdAt: string, updatedAt: string, school: { id: string, code: string, name: string, type: SchoolType }, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel } }
         | { __typename: 'EducationGroup' }
@@ -981,7 +993,7 @@ export type ChangesQuery = { changes: { endCursor: string | null, hasMore: boole
         | { __typename: 'ResourceLibrary' }
         | { __typename: 'School' }
         | { __typename: 'Staff' }
-       | null, Staff:
+       | null, Staff?:
         | { __typename: 'ApiClient' }
         | { __typename: 'Campus' }
         | { __typename: 'EducationGroup' }
@@ -994,7 +1006,7 @@ export type ChangesQuery = { changes: { endCursor: string | null, hasMore: boole
         | { __typename: 'ResourceLibrary' }
         | { __typename: 'School' }
         | { __typename: 'Staff', id: string, externalId: string, name: string, role: StaffRole, title: ProfessionalTitle, subjects: Array<string>, backbone: boolean, fullTimeTeacher: boolean, nationalIdMasked: string | null, updatedAt: string }
-       | null, EducationGroup:
+       | null, EducationGroup?:
         | { __typename: 'ApiClient' }
         | { __typename: 'Campus' }
         | { __typename: 'EducationGroup', id: string, name: string, mode: GroupMode, status: GroupStatus, legalEntity: boolean, crossJurisdiction: boolean, establishedOn: string | null, dissolvedOn: string | null, createdAt: string, updatedAt: string, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel }, memberJurisdictions: Array<{ id: string, code: string, name: string, level: JurisdictionLevel }> }
@@ -1007,7 +1019,7 @@ export type ChangesQuery = { changes: { endCursor: string | null, hasMore: boole
         | { __typename: 'ResourceLibrary' }
         | { __typename: 'School' }
         | { __typename: 'Staff' }
-       | null, GroupMembership:
+       | null, GroupMembership?:
         | { __typename: 'ApiClient' }
         | { __typename: 'Campus' }
         | { __typename: 'EducationGroup' }
@@ -1020,7 +1032,7 @@ export type ChangesQuery = { changes: { endCursor: string | null, hasMore: boole
         | { __typename: 'ResourceLibrary' }
         | { __typename: 'School' }
         | { __typename: 'Staff' }
-       | null, Posting:
+       | null, Posting?:
         | { __typename: 'ApiClient' }
         | { __typename: 'Campus' }
         | { __typename: 'EducationGroup' }
@@ -1033,7 +1045,7 @@ export type ChangesQuery = { changes: { endCursor: string | null, hasMore: boole
         | { __typename: 'ResourceLibrary' }
         | { __typename: 'School' }
         | { __typename: 'Staff' }
-       | null, ResourceLibrary:
+       | null, ResourceLibrary?:
         | { __typename: 'ApiClient' }
         | { __typename: 'Campus' }
         | { __typename: 'EducationGroup' }
@@ -1046,7 +1058,7 @@ export type ChangesQuery = { changes: { endCursor: string | null, hasMore: boole
         | { __typename: 'ResourceLibrary', id: string, name: string, description: string | null, visibility: ResourceVisibility, updatedAt: string }
         | { __typename: 'School' }
         | { __typename: 'Staff' }
-       | null, Resource:
+       | null, Resource?:
         | { __typename: 'ApiClient' }
         | { __typename: 'Campus' }
         | { __typename: 'EducationGroup' }
@@ -1059,7 +1071,7 @@ export type ChangesQuery = { changes: { endCursor: string | null, hasMore: boole
         | { __typename: 'ResourceLibrary' }
         | { __typename: 'School' }
         | { __typename: 'Staff' }
-       | null, EvaluationCycle:
+       | null, EvaluationCycle?:
         | { __typename: 'ApiClient' }
         | { __typename: 'Campus' }
         | { __typename: 'EducationGroup' }
@@ -1072,7 +1084,7 @@ export type ChangesQuery = { changes: { endCursor: string | null, hasMore: boole
         | { __typename: 'ResourceLibrary' }
         | { __typename: 'School' }
         | { __typename: 'Staff' }
-       | null, Evaluation:
+       | null, Evaluation?:
         | { __typename: 'ApiClient' }
         | { __typename: 'Campus' }
         | { __typename: 'EducationGroup' }
@@ -1085,7 +1097,7 @@ export type ChangesQuery = { changes: { endCursor: string | null, hasMore: boole
         | { __typename: 'ResourceLibrary' }
         | { __typename: 'School' }
         | { __typename: 'Staff' }
-       | null, ApiClient:
+       | null, ApiClient?:
         | { __typename: 'ApiClient', id: string, name: string, role: Role, scopes: Array<string>, persistedOnly: boolean, createdAt: string, expiresAt: string | null, lastUsedAt: string | null, revokedAt: string | null, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel }, schools: Array<{ id: string, code: string, name: string }> }
         | { __typename: 'Campus' }
         | { __typename: 'EducationGroup' }
