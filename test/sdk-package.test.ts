@@ -143,7 +143,8 @@ test('example: a group administrator posts a rotation (ESM)', async () => {
 
 test('sync: from nothing, then an upsert, an update and a delete arrive as callbacks in feed order; an old cursor resyncs', async () => {
   const key = await vendorKey(['campus:read', 'staff:read', 'resource:read']);
-  const vendor = sdk.createHubClient({ url: hub.url, apiKey: key });
+  let requests = 0;
+  const vendor = sdk.createHubClient({ url: hub.url, apiKey: key, fetch: (url, init) => (requests++, fetch(url, init)) });
   const writer = sdk.createHubClient({ url: hub.url, apiKey: await vendorKey(['campus:read', 'staff:read', 'staff:write']) });
 
   const seen = new Map<string, string>();
@@ -156,6 +157,8 @@ test('sync: from nothing, then an upsert, an update and a delete arrive as callb
   const resourceTotal = (await vendor.resources({ first: 1 })).totalCount;
   expect([...seen.values()].filter((t) => t === 'Staff')).toHaveLength(staffTotal);
   expect([...seen.values()].filter((t) => t === 'Resource')).toHaveLength(resourceTotal);
+  // Entities come with their changes, a page (500) per request, never a request per change.
+  expect(requests).toBe(Math.max(1, Math.ceil((initial.upserts + initial.deletes) / 500)) + 2); // + the two totalCount reads
 
   const campus = (await vendor.campuses({ first: 1 })).edges[0].node;
   const input = { externalId: 'SDK-0001', homeCampusId: campus.id, name: '马晓燕', role: 'TEACHER' as const, title: 'FIRST' as const, subjects: ['语文'], backbone: false, fullTimeTeacher: true };
