@@ -47,8 +47,9 @@ export type OperationMethods = {
 export type HubClient = OperationMethods & {
   /**
    * Any document of your own (a string, a TypedDocumentNode with source text, or one of the
-   * SDK's *Document constants): returns the whole `data`. Retried only on answers that show
-   * the hub did nothing (429, refused connection) unless `idempotent` says it is safe.
+   * SDK's *Document constants): returns the whole `data`. Queries are retried like the SDK's
+   * own; a document with a mutation only when the hub certainly did nothing (429, refused
+   * connection), unless `idempotent: true` says sending it twice is harmless.
    */
   request<TResult, TVariables>(
     document: AnyDocument<TResult, TVariables>,
