@@ -116,3 +116,42 @@ test('school(code) answers what node(id) answers; a reached group\'s charter is 
   expect(d.data.group.charter).toBeNull();
   expect(d.errors?.map((e) => [e.path?.join('.'), e.extensions?.code])).toEqual([['group.charter', 'FORBIDDEN']]);
 });
+
+test('the precheck sees GET documents however the URL is padded, and counts repeated fields', async () => {
+  const headers = await hub.headers({ sub: 't:an', role: 'ANALYST', jurisdiction: '000000' });
+  const tree = '{ jurisdiction(code:"000000"){ children{ parent{ children{ parent{ children{ code }}}}}}}';
+  const url = `${hub.url}?${'&'.repeat(1500)}&query=${encodeURIComponent(tree)}`;
+  const got = await fetch(url, { headers: { ...headers, 'apollo-require-preflight': '1' } });
+  expect(got.status).toBe(400);
+  expect((await got.json()).errors[0].extensions.code).toBe('QUERY_TOO_COMPLEX');
+  const repeated = await hub.as({ sub: 't:an', role: 'ANALYST', jurisdiction: '000000' }).gql(`{ ${'viewer { role } '.repeat(1200)} }`);
+  expect(repeated.errors?.[0].extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', rule: 'fields' });
+});
+
+test('every row served costs: a page of the feed is priced by its size, whatever it selects', async () => {
+  const r = await hub.gql(`{ changes(first: 5000) { changes { entityId } } }`);
+  expect(r.errors).toBeUndefined();
+  expect((r as any).extensions?.cost ?? Number.NaN).toBeGreaterThanOrEqual(5000);
+});
+
+test('figures cannot be overflowed by inputs: counts and amounts are bounded', async () => {
+  const [{ code }] = await hub.ds.query(`SELECT code FROM school WHERE name = '中卫市第四中学'`);
+  const campus = await hub.as({ sub: 't:sa', role: 'SCHOOL_ADMIN', school: code })
+    .gql(`mutation { upsertCampus(input: { schoolCode: "${code}", name: "中卫市第四中学", studentCount: 2147483647 }) { id } }`);
+  expect(campus.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.studentCount' });
+  const policy = await hub.as(bureauOf('640502')).gql(`mutation { setGroupPolicy(jurisdictionCode: "640502", input: { fundingBaseAmount: 2147483647 }) { coverageTarget } }`);
+  expect(policy.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.fundingBaseAmount' });
+});
+
+test('a proposed group is not in its member counties\' lists until it runs', async () => {
+  // 昆明市 proposes a group led by its own 市属 school's campus lying in 五华区.
+  const lead = await one(`SELECT c.id FROM education_group g JOIN campus c ON c.id = g.lead_campus_id WHERE g.name = '昆明市明远实验小学教育集团'`);
+  const city = hub.as(bureauOf('530100'));
+  await city.data(`mutation($g: ID!) { dissolveGroup(id: $g, reason: "重组") { status } }`, { g: gid('EducationGroup', (await one(`SELECT id FROM education_group WHERE name = '昆明市明远实验小学教育集团'`)).id) });
+  const made = await city.data(`mutation($c: ID!) { createGroup(input: { name: "明远新集团", mode: COMMUNITY, leadCampusId: $c }) { id status } }`, { c: gid('Campus', lead.id) });
+  expect(made.createGroup.status).toBe('PROPOSED');
+  const listed = async () => (await hub.as(bureauOf('530102')).data(`{ groups(first: 500) { edges { node { id } } } }`)).groups.edges.map((e: any) => e.node.id);
+  expect(await listed()).not.toContain(made.createGroup.id);
+  await city.data(`mutation($g: ID!) { approveGroup(id: $g) { status } }`, { g: made.createGroup.id });
+  expect(await listed()).toContain(made.createGroup.id);
+});

@@ -49,10 +49,10 @@ const groupSide = (g: string) => sql`${above('A:', sql`${R(g)}.jurisdiction_id`)
 /** Campus keys: local; and, through its active group, that group's supervising line, admin and evaluators; its school admin. */
 const campusKeys = (c: string) => sql`${localCampus(c)} UNION ALL SELECT 'S:' || ${R(c)}.school_id UNION ALL ${ofActiveGroups(c, groupSide)}`;
 
-/** Group keys: its own side, plus each active member campus's county (and narrowed vendors and school admins there). */
+/** Group keys: its own side, plus each active member campus's county while the group runs, and the members' school admins. */
 const groupKeys = (g: string) => sql`${groupSide(g)} UNION ALL
   SELECT k FROM group_membership hm JOIN campus hc ON hc.id = hm.campus_id,
-    LATERAL (${localCampus('hc')} UNION ALL SELECT 'S:' || hc.school_id) mk(k)
+    LATERAL (SELECT k1 FROM (${localCampus('hc')}) lk(k1) WHERE ${R(g)}.status IN ('ACTIVE','SUSPENDED') UNION ALL SELECT 'S:' || hc.school_id) mk(k)
   WHERE hm.group_id = ${R(g)}.id AND hm.status = 'ACTIVE'`;
 
 /** Library keys by visibility: PUBLIC everyone; GROUP those holding the group; JURISDICTION also the supervising line. */

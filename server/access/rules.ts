@@ -59,7 +59,8 @@ export function areaRules(caller: Caller): Rules {
     narrowed ? sql`(${within(sql`${A(c)}.jurisdiction_id`, J)} AND ${A(c)}.school_id = ANY(${schools}::uuid[]))` : within(sql`${A(c)}.jurisdiction_id`, J);
   // Supervised here: this bureau decides for the group, so its line sees all of the group's side.
   const supervised = (g: string) => (narrowed ? raw('FALSE') : within(sql`${A(g)}.jurisdiction_id`, J));
-  const group: Rule = (g) => sql`(${supervised(g)} OR ${hasActive(g, local)})`;
+  // A member county holds the group while it runs (ACTIVE or SUSPENDED), not while it is proposed.
+  const group: Rule = (g) => sql`(${supervised(g)} OR (${A(g)}.status IN ('ACTIVE','SUSPENDED') AND ${hasActive(g, local)}))`;
   const campus: Rule = (c) => sql`(${local(c)} OR ${activeIn(c, supervised)})`;
   const library = libraryRule(group, sql`${J}::uuid`);
   const cycle: Rule = (y) => related(sql`${A(y)}.jurisdiction_id`, sql`${J}::uuid`);

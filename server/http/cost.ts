@@ -44,7 +44,8 @@ function estimate(mutationType: string | undefined) {
       // As asked (the field's own default included: changes pages 500 by default, up to 5000);
       // the resolver refuses what is beyond its own maximum.
       const first = typeof args.first === 'number' ? Math.min(Math.max(args.first, 0), MAX_FEED_PAGE) : DEFAULT_PAGE;
-      return 1 + figure + write + first * childComplexity;
+      // Every element served costs at least one point, however few fields it selects.
+      return 1 + figure + write + first * Math.max(1, childComplexity);
     }
     if (isLeafType(named)) return figure + write;
     if (isListType(getNullableType(field.type))) return figure + write + UNPAGED_LIST * (1 + childComplexity);

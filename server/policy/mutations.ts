@@ -44,7 +44,7 @@ export class GroupPolicyInput {
 const SETTINGS: Array<{ field: keyof GroupPolicyInput; column: string; check(v: any): string | null; json?: (v: any) => unknown }> = [
   {
     field: 'maxMembers', column: 'max_members',
-    check: (v: ModeLimitInput[]) => v.some((l) => l.maxMembers < 0) ? 'maxMembers must not be negative'
+    check: (v: ModeLimitInput[]) => v.some((l) => l.maxMembers < 0 || l.maxMembers > 1000) ? 'maxMembers is between 0 and 1000'
       : new Set(v.map((l) => l.mode)).size !== v.length ? 'each mode may appear once' : null,
     json: (v: ModeLimitInput[]) => Object.fromEntries(v.map((l) => [l.mode, l.maxMembers])),
   },
@@ -52,15 +52,18 @@ const SETTINGS: Array<{ field: keyof GroupPolicyInput; column: string; check(v: 
   { field: 'minBackboneShareOfPosted', column: 'min_backbone_share_of_posted', check: (v) => (v < 0 || v > 1 ? 'a share is between 0 and 1, e.g. 0.2' : null) },
   { field: 'coverageTarget', column: 'coverage_target', check: (v) => (v < 0 || v > 1 ? 'coverage is a share between 0 and 1, e.g. 0.6' : null) },
   { field: 'coverageDeadline', column: 'coverage_deadline', check: () => null },
-  { field: 'fundingBaseAmount', column: 'funding_base_amount', check: (v) => (v < 0 ? 'an amount must not be negative' : null) },
+  // Amounts in yuan, bounded so that a group's entitlement summed over its campuses stays within Int.
+  { field: 'fundingBaseAmount', column: 'funding_base_amount', check: (v) => (v < 0 || v > 100_000_000 ? 'an amount is between 0 and 100,000,000 yuan' : null) },
   {
     field: 'fundingBands', column: 'funding_bands',
-    check: (v: FundingBandInput[]) => (v.some((b) => b.minStudents < 0 || b.amount < 0) ? 'bands must not be negative' : null),
+    check: (v: FundingBandInput[]) => (v.some((b) => b.minStudents < 0 || b.amount < 0 || b.amount > 1_000_000 || b.minStudents > 100_000)
+      ? 'a band gives 0 to 1,000,000 yuan per campus from 0 to 100,000 students' : null),
     json: (v) => v.map((b: FundingBandInput) => ({ minStudents: b.minStudents, amount: b.amount })),
   },
   {
     field: 'leadershipBands', column: 'leadership_bands',
-    check: (v: LeadershipBandInput[]) => (v.some((b) => b.minSize < 0 || b.vicePrincipals < 0) ? 'bands must not be negative' : null),
+    check: (v: LeadershipBandInput[]) => (v.some((b) => b.minSize < 0 || b.vicePrincipals < 0 || b.minSize > 100_000 || b.vicePrincipals > 100)
+      ? 'a band allows 0 to 100 vice-principals from a size of 0 to 100,000' : null),
     json: (v) => v.map((b: LeadershipBandInput) => ({ kindergarten: b.kindergarten, minSize: b.minSize, vicePrincipals: b.vicePrincipals })),
   },
 ];

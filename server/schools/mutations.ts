@@ -123,8 +123,10 @@ export class SchoolMutations {
   upsertCampus(@Arg('input', () => UpsertCampusInput) input: UpsertCampusInput, @Ctx() ctx: Context) {
     requireWriter(ctx);
     const name = requireText('input.name', input.name);
-    for (const f of ['studentCount', 'classCount'] as const) {
+    // Bounds well beyond any campus, so that figures summed over groups and areas stay within Int.
+    for (const [f, max] of [['studentCount', 100_000], ['classCount', 5_000]] as const) {
       if (input[f] != null && input[f]! < 0) throw badInput(`input.${f}`, `${f} must not be negative`);
+      if (input[f] != null && input[f]! > max) throw badInput(`input.${f}`, `${f} must not exceed ${max}`);
     }
     return write(ctx, async (w) => {
       const school = await w.one(sql`SELECT s.* FROM school s WHERE s.code = ${input.schoolCode}`);
