@@ -3,6 +3,7 @@ import { readConfig } from '../config';
 import { startEmbeddedPostgres } from './embedded';
 import { createDataSource } from './datasource';
 import { loadReferenceData } from './reference';
+import { keyUnkeyedEntries } from '../feed/audience';
 
 /** A fixed key for the bootstrap advisory lock, so concurrent replicas migrate one at a time. */
 const BOOTSTRAP_LOCK = 4_242_001;
@@ -25,6 +26,7 @@ export async function openDatabase(url: string, opts: { poolSize?: number; log?:
       if (ran.length) opts.log?.(`applied ${ran.length} migration(s): ${ran.map((m) => m.name).join(', ')}`);
       const ref = await loadReferenceData(boot);
       if (ref.changed) opts.log?.(`loaded ${ref.count} jurisdictions (reference data)`);
+      await keyUnkeyedEntries(boot);
     } finally {
       await runner.query('SELECT pg_advisory_unlock($1)', [BOOTSTRAP_LOCK]).catch(() => undefined);
       await runner.release();

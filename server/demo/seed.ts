@@ -17,6 +17,7 @@ import { Resource, ResourceLibrary, ResourceUse } from '../resources/entity';
 import { Campus, School } from '../schools/entity';
 import { Staff } from '../staff/entity';
 import { checkDigit, encryptPii, maskNationalId } from '../staff/pii';
+import { keyUnkeyedEntries } from '../feed/audience';
 import { piiKey } from '../staff/pii-key';
 
 /**
@@ -465,6 +466,8 @@ export async function loadDemo(ds: DataSource): Promise<string> {
     await announceAll(m);
     await m.insert(HubMeta, { key: DEMO_KEY, value: new Date().toISOString() });
   });
+  // The bulk announcement above carries no audience keys: give them their entities' keys.
+  await keyUnkeyedEntries(ds);
   return `${schools.length} schools, ${campuses.length} campuses, ${groups.length} groups, ${memberships.length} memberships, ` +
     `${staff.length} staff, ${postings.length} postings, ${resources.length} resources (${uses.length} uses), ` +
     `${cycles.length} evaluation cycles, ${evaluations.length} evaluations`;

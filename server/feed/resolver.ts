@@ -1,7 +1,8 @@
 import { Arg, Ctx, Field, FieldResolver, ID, Int, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { callerKeys } from '../access/audience';
 import { kindOf } from '../access/scope';
-import { hydrate, tableOf } from '../db/rows';
-import { and, join, raw, sql, Sql } from '../db/sql';
+import { hydrate } from '../db/rows';
+import { and, raw, sql, Sql } from '../db/sql';
 import { connectionTypes, paginate, tableSpec } from '../graphql/connection';
 import type { Context } from '../graphql/context';
 import { ChangeOperation } from '../graphql/enums';
@@ -56,16 +57,14 @@ function decodeFeedCursor(c: string): { txid: string; seq: string; at: number } 
 }
 
 /**
- * Which feed entries the caller may see: entries of kinds it may read, whose entity it may
- * see now (soft-deleted rows stay in their tables, so deletes are judged the same way).
- * Applied in SQL, before the page is cut.
+ * Which feed entries the caller reads, and as what: entries of kinds it may read whose keys it
+ * shares (server/access/audience.ts, the scope of record as keys: a GIN index lookup), and, as
+ * a DELETE, entries whose prior keys it shares but whose keys it no longer does (the entity
+ * left its scope). Applied in SQL, before the page is cut.
  */
-function visibleChanges(ctx: Context, e: string): Sql {
-  const parts = Object.entries(NODE_TYPES)
-    .filter(([, entity]) => ctx.scope.canRead(kindOf(entity)))
-    .map(([type, entity]) => sql`(${raw(e)}.entity_type = ${type} AND EXISTS (SELECT 1 FROM ${raw(tableOf(ctx.db.ds, entity))} t
-      WHERE t.id = ${raw(e)}.entity_id AND ${ctx.scope.visible(kindOf(entity), 't')}))`);
-  return parts.length ? sql`(${join(parts, ' OR ')})` : raw('FALSE');
+function readerFilter(ctx: Context, e: string, keys: Sql): Sql {
+  const types = Object.entries(NODE_TYPES).filter(([, entity]) => ctx.scope.canRead(kindOf(entity))).map(([type]) => type);
+  return sql`${raw(e)}.entity_type = ANY(${types}::text[]) AND (${raw(e)}.audience && ${keys} OR ${raw(e)}.prior_audience && ${keys})`;
 }
 
 /**
@@ -106,13 +105,14 @@ export class ChangeResolver {
     if (from && from.at * 1000 < Date.now() - retentionDays() * 86_400_000) {
       throw hubError('RESYNC_REQUIRED', `the cursor is older than the change feed's ${retentionDays()}-day retention: read the lists again, then follow changes from no cursor`);
     }
+    const keys = sql`(${callerKeys(ctx.scope.caller)})`;
     const rows = await ctx.db.query(sql`
-      SELECT e.* FROM change_event e
+      SELECT e.*, CASE WHEN e.audience && ${keys} THEN e.operation ELSE 'DELETE' END AS operation FROM change_event e
       WHERE ${and([
         sql`e.txid < pg_snapshot_xmin(pg_current_snapshot())`,
         from && sql`(e.txid, e.seq) > (${from.txid}::xid8, ${from.seq}::bigint)`,
         entityTypes && sql`e.entity_type = ANY(${entityTypes}::text[])`,
-        visibleChanges(ctx, 'e'),
+        readerFilter(ctx, 'e', keys),
       ])}
       ORDER BY e.txid, e.seq LIMIT ${first + 1}`);
     const events = rows.slice(0, first).map((r) => hydrate(ctx.db.ds, ChangeEvent, r));

@@ -96,6 +96,7 @@ export class GroupMutations {
       const where = [j.id, lead.jurisdiction_id];
       await w.record({ action: 'createGroup', entityType: 'EducationGroup', entityId: g.id, after: g, jurisdictionIds: where });
       await w.record({ action: 'createGroup', entityType: 'GroupMembership', entityId: m.id, after: m, jurisdictionIds: where });
+      await w.reannounceAround({ campuses: [lead.id] });
       return w.row(EducationGroup, g);
     });
   }
@@ -167,6 +168,9 @@ export class GroupMutations {
           updated_at = now()
         WHERE id = ${g.id} RETURNING *`);
       await w.record({ action, entityType: 'EducationGroup', entityId: g.id, before: g, after: { ...after, reason }, jurisdictionIds: jurisdictions });
+      // Member counties hold a group while it runs; dissolution ends every membership.
+      const campuses = (await w.query(sql`SELECT campus_id FROM group_membership WHERE group_id = ${g.id}::uuid AND (status = 'ACTIVE' OR left_on = ${day}::date)`)).map((r) => r.campus_id);
+      await w.reannounceAround({ groups: [g.id], campuses });
       return w.row(EducationGroup, after);
     });
   }

@@ -131,6 +131,8 @@ export class MembershipMutations {
         action: `decideMembership:${next}:${decision}`, entityType: 'GroupMembership', entityId: m.id, before: strip(m), after,
         jurisdictionIds: [places.supervising.id, places.home.id],
       });
+      // Admitted: the campus's county gains the group, the group's side the campus and its staff.
+      if (after.status === 'ACTIVE') await w.reannounceAround({ groups: [m.group_id], campuses: [m.campus_id] });
       return w.row(GroupMembership, after);
     });
   }
@@ -177,6 +179,7 @@ export class MembershipMutations {
       ];
       const where = [g.jurisdiction_id, m.campus_jurisdiction];
       await w.record({ action: 'exitMembership', entityType: 'GroupMembership', entityId: m.id, before: strip(m), after: { ...after, reason }, jurisdictionIds: where });
+      await w.reannounceAround({ groups: [g.id], campuses: [m.campus_id] });
       for (const p of postings) await w.record({ action: 'exitMembership', entityType: 'Posting', entityId: p.id, after: p, jurisdictionIds: where });
       return w.row(GroupMembership, after);
     });

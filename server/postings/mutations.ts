@@ -75,6 +75,8 @@ export class PostingMutations {
         VALUES (${newId()}, ${staff.id}, ${g.id}, ${staff.home_campus_id}, ${to}, ${input.type}, 'PLANNED', ${input.hostRole}, ${input.startDate}, ${input.endDate ?? null}, ${g.from_lead})
         RETURNING *`);
       await w.record({ action: 'createPosting', entityType: 'Posting', entityId: p.id, after: p, jurisdictionIds: await whereOf(w, p) });
+      // Staff posted in a group are its admin's to read from now on.
+      await w.reannounce('Staff', [staff.id]);
       return w.row(Posting, p);
     });
   }

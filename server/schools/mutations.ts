@@ -166,6 +166,8 @@ export class SchoolMutations {
       const { row, changed } = await upsertRow(w, 'campus', before, wanted);
       if (changed) {
         await w.record({ action: 'upsertCampus', entityType: 'Campus', entityId: row.id, before, after: row, jurisdictionIds: [jurisdictionId, current, school.jurisdiction_id], naturalKey: `${school.code}/${name}` });
+        // A campus moved: its staff, postings and evaluations change counties with it.
+        if (before && jurisdictionId !== current) await w.reannounceAround({ campuses: [row.id] });
       }
       return w.row(Campus, row);
     });

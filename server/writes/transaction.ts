@@ -3,6 +3,7 @@ import { Db } from '../db/datasource';
 import { hydrate } from '../db/rows';
 import { newId } from '../db/ids';
 import { sql, Sql } from '../db/sql';
+import { keysNow, lastKeys, reannounce, reannounceAround } from '../feed/audience';
 import type { Context } from '../graphql/context';
 import { ChangeOperation } from '../graphql/enums';
 import { hubError } from '../graphql/errors';
@@ -41,6 +42,16 @@ export class Writer {
     await this.query(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`${kind}:${key}`}, 0))`);
   }
 
+  /** Re-announces entities whose audience this write moved without writing them (feed/audience.ts). */
+  reannounce(entityType: string, ids: string[]): Promise<void> {
+    return reannounce(this.ctx.db, entityType, sql`SELECT unnest(${ids}::uuid[])`);
+  }
+
+  /** After memberships or campus places changed: re-announces what their readers gain or lose (feed/audience.ts). */
+  reannounceAround(opts: { groups?: string[]; campuses?: string[] }): Promise<void> {
+    return reannounceAround(this.ctx.db, opts);
+  }
+
   /** Rows as entities (for returning what was written). */
   row<T>(entity: new () => T, raw: Record<string, unknown>): T {
     return hydrate(this.ctx.db.ds, entity, raw);
@@ -69,10 +80,11 @@ export class Writer {
       [newId(), `${c.role}:${c.subject}`, opts.action, opts.entityType, opts.entityId, [...new Set(opts.jurisdictionIds)], JSON.stringify(diff)],
     );
     if (opts.feed === false) return;
-    await this.m.query(
-      `INSERT INTO change_event (entity_type, entity_id, natural_key, operation) VALUES ($1, $2, $3, $4)`,
-      [opts.entityType, opts.entityId, opts.naturalKey ?? null, opts.operation ?? 'UPSERT'],
-    );
+    // Who the entry is for: the entity's keys now, and those its readers last learned (feed/audience.ts).
+    const id = sql`${opts.entityId}::uuid`;
+    await this.query(sql`INSERT INTO change_event (entity_type, entity_id, natural_key, operation, audience, prior_audience)
+      VALUES (${opts.entityType}, ${opts.entityId}, ${opts.naturalKey ?? null}, ${opts.operation ?? 'UPSERT'},
+        coalesce(${keysNow(this.ctx.db.ds, opts.entityType, id)}, '{}'::text[]), ${lastKeys(id)})`);
   }
 }
 
