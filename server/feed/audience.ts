@@ -57,6 +57,9 @@ export async function reannounceAround(db: Db, opts: { groups?: string[]; campus
   const campuses = opts.campuses ?? [];
   const g = sql`${groups}::uuid[]`;
   const c = sql`${campuses}::uuid[]`;
+  // Writes of these campuses' staff take the campus row FOR SHARE: they finish before the keys are
+  // recomputed here, or start after this transaction, so none is keyed from a stale state.
+  await db.query(sql`SELECT 1 FROM campus WHERE id = ANY(${c}) ORDER BY id FOR UPDATE`);
   await reannounce(db, 'EducationGroup', sql`SELECT unnest(${g})`);
   await reannounce(db, 'ResourceLibrary', sql`SELECT id FROM resource_library WHERE group_id = ANY(${g})`);
   await reannounce(db, 'Resource', sql`SELECT r.id FROM resource r JOIN resource_library l ON l.id = r.library_id WHERE l.group_id = ANY(${g})`);

@@ -184,8 +184,10 @@ export class SchoolMutations {
     return write(ctx, async (w) => {
       const campusId = uuidOf(input.homeCampusId, 'Campus');
       const campus = campusId
+        // FOR SHARE: a membership change re-announcing this campus's staff waits for this write, or this write for it
+        // (feed/audience.ts), so the staff member's audience keys are never computed from a state about to change.
         ? await w.one(sql`SELECT c.*, s.code AS school_code, s.jurisdiction_id AS school_jurisdiction FROM campus c JOIN school s ON s.id = c.school_id
-            WHERE c.id = ${campusId}::uuid`)
+            WHERE c.id = ${campusId}::uuid FOR SHARE OF c`)
         : undefined;
       if (!campus) throw badInput('input.homeCampusId', 'no such campus');
       await authorize(w.ctx, 'upsertStaff', { places: { school: campus.school_jurisdiction }, school: campus.school_id });
