@@ -204,6 +204,31 @@ test('sync: from nothing, then an upsert, an update and a delete arrive as callb
   expect(reloaded.has(created.id)).toBe(true);
 });
 
+test('sync: a campus moving out of the key\'s area arrives as deletes of the campus and its staff', async () => {
+  const key = await vendorKey(['campus:read', 'staff:read']);
+  const vendor = sdk.createHubClient({ url: hub.url, apiKey: key });
+  const held = new Map<string, string>();
+  const first = await vendor.sync({ entityTypes: ['Campus', 'Staff'], onUpsert: (e) => void held.set(e.id, e.__typename), onDelete: (d) => void held.delete(d.entityId) });
+  const [area] = await hub.ds.query(`SELECT code FROM jurisdiction WHERE id = $1`, [jurisdictionId]);
+  const campus = (await hub.ds.query(`SELECT c.id, c.name, s.code FROM campus c JOIN school s ON s.id = c.school_id
+    WHERE c.jurisdiction_id = $1 AND NOT EXISTS (SELECT 1 FROM group_membership m WHERE m.campus_id = c.id AND m.status = 'ACTIVE')
+      AND EXISTS (SELECT 1 FROM staff st WHERE st.home_campus_id = c.id) ORDER BY c.id LIMIT 1`, [jurisdictionId]))[0];
+  const staff = (await hub.ds.query(`SELECT id FROM staff WHERE home_campus_id = $1`, [campus.id])).map((r: { id: string }) => encodeId('Staff', r.id));
+  expect(held.has(encodeId('Campus', campus.id))).toBe(true);
+  // Its city moves it to a neighbouring county, outside the key's area.
+  const [{ city, neighbour }] = await hub.ds.query(`SELECT p.code AS city, (SELECT n.code FROM jurisdiction n WHERE n.parent_id = p.id AND n.code <> $1 ORDER BY n.code LIMIT 1) AS neighbour
+    FROM jurisdiction j JOIN jurisdiction p ON p.id = j.parent_id WHERE j.code = $1`, [area.code]);
+  const cityBureau = sdk.createHubClient({ url: hub.url, token: (await hub.headers({ sub: 't:city', role: 'BUREAU_ADMIN', jurisdiction: city })).authorization.slice(7) });
+  await cityBureau.upsertCampus({ input: { schoolCode: campus.code, name: campus.name, jurisdictionCode: neighbour } });
+  const deleted: string[] = [];
+  await vendor.sync({ cursor: first.cursor, entityTypes: ['Campus', 'Staff'], onUpsert: (e) => void held.set(e.id, e.__typename), onDelete: (d) => void (deleted.push(d.entityId), held.delete(d.entityId)) });
+  expect(deleted.sort()).toEqual([encodeId('Campus', campus.id), ...staff].sort());
+  // What the key now holds is what it can list.
+  const listed = new Set<string>();
+  for await (const c of vendor.paginate.campuses({})) listed.add(c.id);
+  expect([...held].filter(([, type]) => type === 'Campus').map(([id]) => id).sort()).toEqual([...listed].sort());
+});
+
 test('the SDK sends its documents by hash: a persisted-only key uses every method, and no document of its own', async () => {
   const key = await vendorKey(['campus:read', 'staff:read']);
   await hub.ds.query(`UPDATE api_client SET persisted_only = true WHERE key_hash = $1`, [hashApiKey(key)]);
