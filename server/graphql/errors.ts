@@ -38,6 +38,9 @@ const CLIENT_CODES = new Set<string>([
   'OPERATION_RESOLUTION_FAILURE', 'SERVICE_UNAVAILABLE',
 ]);
 
+/** Apollo's codes for requests it cannot read, and the part of the request at fault. */
+const APOLLO_REQUEST_CODES: Record<string, string> = { BAD_REQUEST: 'body', OPERATION_RESOLUTION_FAILURE: 'operationName' };
+
 /** The answer while the database cannot be reached: retryable, HTTP 503 (see http/limits.ts for the status). */
 export function serviceUnavailable(): GraphQLError {
   return hubError('SERVICE_UNAVAILABLE', 'The database is unavailable; retry shortly', { retryable: true });
@@ -101,6 +104,9 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   const { stacktrace: _drop, ...extensions } = (formatted.extensions ?? {}) as Record<string, unknown>;
   const mapped = clientForm(formatted, error);
   if (mapped) return mapped;
+  // Apollo's own words for a malformed request body or operation choice, in the contract's code.
+  const contractual = APOLLO_REQUEST_CODES[code];
+  if (contractual) return { ...formatted, extensions: { ...extensions, code: 'BAD_USER_INPUT', field: contractual, reason: code } };
   if (CLIENT_CODES.has(code)) {
     // A variable the request could not coerce: name it (Apollo's message starts 'Variable "$x" ...').
     const variable = code === 'BAD_USER_INPUT' && !extensions.field && /^Variable "\$(\w+)"/.exec(formatted.message);
