@@ -1,5 +1,6 @@
 import { raw, sql, Sql } from '../db/sql';
 import { Caller } from './caller';
+import { related } from './rules';
 import type { EntityKind } from './scope';
 
 /**
@@ -62,8 +63,7 @@ const libraryKeys = (l: string) => sql`SELECT 'PUBLIC' WHERE ${R(l)}.visibility 
 
 /** `keys` restricted to area and narrowed keys whose jurisdiction lies on the line through `j` (cycles along a bureau's line). */
 const onLineOf = (keys: Sql, j: Sql) => sql`SELECT k FROM (${keys}) ok(k) WHERE
-  (k LIKE 'A:%' OR k LIKE 'N:%') AND EXISTS (SELECT 1 FROM jurisdiction_ancestor lx
-    WHERE (lx.ancestor_id = split_part(k, ':', 2)::uuid AND lx.jurisdiction_id = ${j}) OR (lx.ancestor_id = ${j} AND lx.jurisdiction_id = split_part(k, ':', 2)::uuid))`;
+  (k LIKE 'A:%' OR k LIKE 'N:%') AND ${related(sql`split_part(k, ':', 2)::uuid`, j)}`;
 
 /** The keys of the row aliased `t` of each kind, as a set of text (one column). */
 const KEYS: Record<EntityKind, (t: string) => Sql> = {
@@ -94,13 +94,11 @@ const KEYS: Record<EntityKind, (t: string) => Sql> = {
       WHERE ey.id = ${R(e)}.cycle_id
     UNION ALL SELECT 'G:' || g.id FROM education_group g, evaluation_cycle ey WHERE ey.id = ${R(e)}.cycle_id
       AND (g.id = ${R(e)}.group_id OR EXISTS (SELECT 1 FROM group_membership em WHERE em.group_id = g.id AND em.campus_id = ${R(e)}.campus_id AND em.status = 'ACTIVE'))
-      AND EXISTS (SELECT 1 FROM jurisdiction_ancestor lx WHERE (lx.ancestor_id = g.jurisdiction_id AND lx.jurisdiction_id = ey.jurisdiction_id)
-        OR (lx.ancestor_id = ey.jurisdiction_id AND lx.jurisdiction_id = g.jurisdiction_id))
+      AND ${related(sql`g.jurisdiction_id`, sql`ey.jurisdiction_id`)}
     UNION ALL SELECT 'S:' || s.id FROM school s, evaluation_cycle ey WHERE ey.id = ${R(e)}.cycle_id
       AND (EXISTS (SELECT 1 FROM campus ec WHERE ec.id = ${R(e)}.campus_id AND ec.school_id = s.id)
         OR EXISTS (SELECT 1 FROM group_membership em JOIN campus emc ON emc.id = em.campus_id WHERE em.group_id = ${R(e)}.group_id AND em.status = 'ACTIVE' AND emc.school_id = s.id))
-      AND EXISTS (SELECT 1 FROM jurisdiction_ancestor lx WHERE (lx.ancestor_id = s.jurisdiction_id AND lx.jurisdiction_id = ey.jurisdiction_id)
-        OR (lx.ancestor_id = ey.jurisdiction_id AND lx.jurisdiction_id = s.jurisdiction_id))`,
+      AND ${related(sql`s.jurisdiction_id`, sql`ey.jurisdiction_id`)}`,
   ApiClient: (a) => above('A:', sql`${R(a)}.jurisdiction_id`),
   AuditEntry: () => sql`SELECT NULL::text WHERE FALSE`,
 };

@@ -159,7 +159,7 @@ async function whoMay(ctx: Context, action: WriteAction, t: Target): Promise<str
 
 /** Throws FORBIDDEN, naming who may, unless the caller holds one of the action's grants over the target. */
 export async function authorize(ctx: Context, action: WriteAction, target: Target): Promise<void> {
-  if (ctx.scope.caller.role === 'ANALYST') throw hubError('FORBIDDEN', 'ANALYST callers never write');
+  requireWriter(ctx);
   for (const g of WRITE_RULES[action] as Grant[]) if (await holds(ctx, g, target)) return;
   throw hubError('FORBIDDEN', `${action} needs ${await whoMay(ctx, action, target)}`);
 }

@@ -26,7 +26,7 @@ export const within = (jcol: Sql, anchor: unknown) =>
   sql`EXISTS (SELECT 1 FROM jurisdiction_ancestor x WHERE x.ancestor_id = ${anchor}::uuid AND x.jurisdiction_id = ${jcol})`;
 
 /** `jcol` and `anchor` lie on one line of the tree (one is an ancestor-or-self of the other). */
-const related = (jcol: Sql, anchor: Sql) => sql`EXISTS (SELECT 1 FROM jurisdiction_ancestor x
+export const related = (jcol: Sql, anchor: Sql) => sql`EXISTS (SELECT 1 FROM jurisdiction_ancestor x
   WHERE (x.ancestor_id = ${anchor} AND x.jurisdiction_id = ${jcol}) OR (x.ancestor_id = ${jcol} AND x.jurisdiction_id = ${anchor}))`;
 
 /** Campus `c` is an ACTIVE member (or the lead) of a group satisfying `group(g)`. */

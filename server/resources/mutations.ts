@@ -1,5 +1,6 @@
 import { Arg, Ctx, Field, ID, InputType, Mutation, Resolver } from 'type-graphql';
 import { authorize, requireWriter } from '../access/authority';
+import { related } from '../access/rules';
 import { newId } from '../db/ids';
 import { and, raw, sql } from '../db/sql';
 import type { Context } from '../graphql/context';
@@ -140,9 +141,7 @@ export class ResourceMutations {
       const reaches = await w.one(sql`SELECT 1 FROM resource_library l JOIN education_group g ON g.id = l.group_id
         WHERE l.id = ${r.library_id}::uuid AND (l.visibility = 'PUBLIC'
           OR EXISTS (SELECT 1 FROM group_membership m WHERE m.group_id = l.group_id AND m.campus_id = ${campus.id}::uuid AND m.status = 'ACTIVE')
-          OR (l.visibility = 'JURISDICTION' AND EXISTS (SELECT 1 FROM jurisdiction_ancestor x
-            WHERE (x.ancestor_id = g.jurisdiction_id AND x.jurisdiction_id = ${campus.jurisdiction_id}::uuid)
-               OR (x.ancestor_id = ${campus.jurisdiction_id}::uuid AND x.jurisdiction_id = g.jurisdiction_id))))`);
+          OR (l.visibility = 'JURISDICTION' AND ${related(sql`g.jurisdiction_id`, sql`${campus.jurisdiction_id}::uuid`)}))`);
       if (!reaches) throw badInput('campusId', 'the resource is not shared with this campus (see its library\'s visibility)');
       await w.query(sql`INSERT INTO resource_use (id, resource_id, campus_id, kind) VALUES (${newId()}, ${r.id}, ${campus.id}, ${kind})`);
       // Uses are figures of the resource, audited but not a change to it (no feed entry).
