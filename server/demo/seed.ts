@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { DataSource, EntityManager } from 'typeorm';
 import { newId, jurisdictionId } from '../db/ids';
 import { Evaluation, EvaluationCycle, EvaluationIndicator, EvaluationScore } from '../evaluations/entity';
@@ -19,6 +18,7 @@ import { Staff } from '../staff/entity';
 import { checkDigit, encryptPii, maskNationalId } from '../staff/pii';
 import { keyUnkeyedEntries } from '../feed/audience';
 import { piiKey } from '../staff/pii-key';
+import { projectPath } from '../paths';
 
 /**
  * The demo data set. Real records come from the seed policy documents
@@ -150,7 +150,7 @@ const UNGROUPED: Record<string, SeedSchool[]> = {
 };
 
 export async function loadDemo(ds: DataSource): Promise<string> {
-  const data = JSON.parse(fs.readFileSync(path.join(__dirname, 'groups.json'), 'utf8')) as { groups: SeedGroup[] };
+  const data = JSON.parse(fs.readFileSync(projectPath('server', 'demo', 'groups.json'), 'utf8')) as { groups: SeedGroup[] };
   const key = piiKey();
   const r = rng(20241101);
   const at = (day: string) => new Date(`${day}T09:00:00+08:00`);

@@ -5,6 +5,7 @@ import type express from 'express';
 import { GraphQLError } from 'graphql';
 import { hubError } from '../graphql/errors';
 import { withStatus } from './input';
+import { projectPath } from '../paths';
 
 /**
  * Persisted documents: the SDK's codegen writes sdk/persisted-documents.json, an object
@@ -16,7 +17,7 @@ import { withStatus } from './input';
  * registers the document) keep working for every other document in a bounded in-memory tier.
  * An API client marked persisted-only may run manifest documents only.
  */
-export const DEFAULT_PERSISTED_DOCUMENTS = path.resolve(__dirname, '..', '..', 'sdk', 'persisted-documents.json');
+export const DEFAULT_PERSISTED_DOCUMENTS = projectPath('sdk', 'persisted-documents.json');
 
 export interface PersistedDocuments {
   /** The file read (or looked for). */
