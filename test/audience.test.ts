@@ -4,6 +4,7 @@ import { EntityKind, Scope } from '../server/access/scope';
 import { Db } from '../server/db/datasource';
 import { sql, raw } from '../server/db/sql';
 import { startHub, TestHub } from './support/hub';
+import { JurisdictionDirectory } from '../server/jurisdictions/directory';
 
 /**
  * The feed's keys (server/access/audience.ts) restate the scope of record (rules.ts): for every
@@ -56,7 +57,7 @@ test('for every caller and kind, keys overlap exactly where the scope of record 
   const mismatches: string[] = [];
   let compared = 0;
   for (const [label, caller] of await callers()) {
-    const scope = Scope.forCaller(caller);
+    const scope = Scope.forCaller(caller, await JurisdictionDirectory.of(hub.ds));
     const mine = callerKeys(caller);
     for (const [kind, table] of TABLES) {
       // Readability of whole kinds is Scope.canRead's, not the keys'.

@@ -7,6 +7,8 @@ import { hubError } from '../graphql/errors';
 import { encodeId, uuidOf } from '../graphql/ids';
 import { configuredOrLocalSecret, LOCAL_DATA_DIR } from '../secrets';
 import { Caller } from './caller';
+import { RequestStats } from '../db/datasource';
+import { JurisdictionDirectory } from '../jurisdictions/directory';
 
 /**
  * Authentication: `Authorization: Bearer <JWT>` or `X-Api-Key: <key>` on every GraphQL
@@ -62,7 +64,13 @@ export class Authenticator {
     this.jwks = config.jwksUrl ? createRemoteJWKSet(new URL(config.jwksUrl)) : null;
   }
 
-  async authenticate(headers: Record<string, string | string[] | undefined>): Promise<Caller> {
+  /** A statement of the authentication, counted towards the request. */
+  private query(stats: RequestStats, text: string, params: unknown[]): Promise<any[]> {
+    stats.statements++;
+    return this.ds.query(text, params);
+  }
+
+  async authenticate(headers: Record<string, string | string[] | undefined>, stats = new RequestStats()): Promise<Caller> {
     const header = (name: string) => {
       const v = headers[name];
       return Array.isArray(v) ? v[0] : v;
@@ -70,11 +78,11 @@ export class Authenticator {
     const auth = header('authorization');
     const apiKey = header('x-api-key');
     if (auth && apiKey) throw unauthenticated('send either Authorization or X-Api-Key, not both');
-    if (apiKey) return this.fromApiKey(apiKey);
+    if (apiKey) return this.fromApiKey(apiKey, stats);
     if (auth) {
       const m = /^Bearer\s+(\S+)$/i.exec(auth);
       if (!m) throw unauthenticated('Authorization must be "Bearer <token>"');
-      return this.fromToken(m[1]);
+      return this.fromToken(m[1], stats);
     }
     throw unauthenticated('credentials required: Authorization: Bearer <token> or X-Api-Key: <key>');
   }
@@ -110,7 +118,7 @@ export class Authenticator {
     throw unauthenticated(`tokens signed with ${alg} are not accepted here`);
   }
 
-  private async fromToken(token: string): Promise<Caller> {
+  private async fromToken(token: string, stats: RequestStats): Promise<Caller> {
     const claims = await this.verify(token);
     const role = String(claims.role ?? '');
     if (!ROLES.has(role)) throw unauthenticated('token has no valid role claim');
@@ -132,32 +140,32 @@ export class Authenticator {
     // Each role needs its anchor claim, and the anchor must exist.
     if (role === 'BUREAU_ADMIN' || role === 'ANALYST') {
       const code = String(claims.jurisdiction ?? '');
-      const [j] = code ? await this.ds.query(`SELECT id FROM jurisdiction WHERE code = $1`, [code]) : [];
-      if (!j) throw unauthenticated(`${role} tokens need a jurisdiction claim naming a known division code`);
-      Object.assign(caller, { jurisdictionId: j.id, jurisdictionCode: code });
+      const id = code ? (await JurisdictionDirectory.of(this.ds)).idOf(code) : undefined;
+      if (!id) throw unauthenticated(`${role} tokens need a jurisdiction claim naming a known division code`);
+      Object.assign(caller, { jurisdictionId: id, jurisdictionCode: code });
     } else if (role === 'GROUP_ADMIN') {
       const id = uuidOf(String(claims.group ?? ''), 'EducationGroup');
-      const [g] = id ? await this.ds.query(`SELECT id FROM education_group WHERE id = $1`, [id]) : [];
+      const [g] = id ? await this.query(stats, `SELECT id FROM education_group WHERE id = $1`, [id]) : [];
       if (!g) throw unauthenticated('GROUP_ADMIN tokens need a group claim naming a known group id');
       caller.groupId = g.id;
     } else if (role === 'SCHOOL_ADMIN') {
       const code = String(claims.school ?? '');
-      const [s] = code ? await this.ds.query(`SELECT id FROM school WHERE code = $1`, [code]) : [];
+      const [s] = code ? await this.query(stats, `SELECT id FROM school WHERE code = $1`, [code]) : [];
       if (!s) throw unauthenticated('SCHOOL_ADMIN tokens need a school claim naming a known school code');
       caller.schoolId = s.id;
     } else if (role === 'EVALUATOR') {
       const cycles = Array.isArray(claims.cycles) ? claims.cycles.map((c) => uuidOf(String(c), 'EvaluationCycle')) : [];
       if (cycles.length === 0 || cycles.some((c) => !c)) throw unauthenticated('EVALUATOR tokens need a cycles claim listing cycle ids');
-      const found = await this.ds.query(`SELECT id FROM evaluation_cycle WHERE id = ANY($1::uuid[])`, [cycles]);
+      const found = await this.query(stats, `SELECT id FROM evaluation_cycle WHERE id = ANY($1::uuid[])`, [cycles]);
       if (found.length !== new Set(cycles).size) throw unauthenticated('the cycles claim names an unknown cycle');
       caller.cycleIds = found.map((r: { id: string }) => r.id);
     }
     return caller;
   }
 
-  private async fromApiKey(key: string): Promise<Caller> {
+  private async fromApiKey(key: string, stats: RequestStats): Promise<Caller> {
     if (key.length > 200) throw unauthenticated('invalid API key');
-    const [client] = await this.ds.query(
+    const [client] = await this.query(stats, 
       `SELECT a.id, a.name, a.role, a.jurisdiction_id, j.code, a.school_ids, a.scopes, a.persisted_only,
               a.last_used_at IS NULL OR a.last_used_at < now() - interval '1 minute' AS stale
        FROM api_client a JOIN jurisdiction j ON j.id = a.jurisdiction_id
@@ -166,7 +174,7 @@ export class Authenticator {
     );
     if (!client) throw unauthenticated('invalid, revoked or expired API key');
     // lastUsedAt at minute precision: one small write a minute, not one per request.
-    if (client.stale) await this.ds.query(`UPDATE api_client SET last_used_at = now() WHERE id = $1`, [client.id]);
+    if (client.stale) await this.query(stats, `UPDATE api_client SET last_used_at = now() WHERE id = $1`, [client.id]);
     return {
       // Names need not be unique: the id makes the audit trail's actor unambiguous.
       subject: `api-client:${client.name} (${encodeId('ApiClient', client.id)})`,

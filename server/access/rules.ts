@@ -1,4 +1,5 @@
-import { raw, sql, Sql } from '../db/sql';
+import { and, FALSE, or, raw, sql, Sql, TRUE } from '../db/sql';
+import { JurisdictionDirectory } from '../jurisdictions/directory';
 import { Caller } from './caller';
 import type { EntityKind } from './scope';
 
@@ -50,41 +51,95 @@ function libraryRule(group: (g: string) => Sql, line: Sql | null): Rule {
 const resourceRule = (library: Rule): Rule => (r) =>
   sql`EXISTS (SELECT 1 FROM resource_library rl WHERE rl.id = ${A(r)}.library_id AND ${library('rl')})`;
 
-/** BUREAU_ADMIN and ANALYST of J; VENDOR of J, narrowed to its listed schools when it has any. */
-export function areaRules(caller: Caller): Rules {
+/** An area of at most this many jurisdictions (a county and its zones) is "small": see areaRules. */
+const SMALL_AREA = 8;
+
+/**
+ * BUREAU_ADMIN and ANALYST of J; VENDOR of J, narrowed to its listed schools when it has any.
+ *
+ * S(J) is resolved once, from the in-memory division tree, into a list of jurisdiction ids
+ * (for the nation, nothing: every row lies in it and the rules fold to TRUE). "Campuses of
+ * record" and "groups of record" then take one of two forms, both index lookups:
+ * - a small area (a county, or a vendor narrowed to schools) holds a small part of the data:
+ *   the sets are uncorrelated UNIONs the database builds from the jurisdiction indexes, and a
+ *   list joins from them (a county's staff page reads its own staff, not the province's);
+ * - a large area (a city, a province) holds most of what it lists: the test stays on the row
+ *   (`jurisdiction_id = ANY(S(J))`, hashed), and only what a membership brings in is a hashed
+ *   set, built once per statement and only if some row needs it.
+ * Both say exactly the same thing (test/audience.test.ts compares them with the feed's keys).
+ */
+export function areaRules(caller: Caller, tree: JurisdictionDirectory): Rules {
   const J = caller.jurisdictionId!;
   const narrowed = caller.schoolIds.length > 0;
   const schools = caller.schoolIds;
-  const local = (c: string) =>
-    narrowed ? sql`(${within(sql`${A(c)}.jurisdiction_id`, J)} AND ${A(c)}.school_id = ANY(${schools}::uuid[]))` : within(sql`${A(c)}.jurisdiction_id`, J);
+  const everywhere = tree.coversAll(J);
+  const area = tree.subtree(J);
+  const small = narrowed || area.length <= SMALL_AREA;
+  const col = (alias: string, column: string) => raw(`${alias}.${column}`);
+  /** `jcol` lies in S(J). */
+  const inArea = (jcol: Sql) => (everywhere ? TRUE : sql`${jcol} = ANY(${area}::uuid[])`);
+  /** `jcol` lies on the line of the tree through J (libraries shared by JURISDICTION, cycles). */
+  const onLine = (jcol: Sql) => (everywhere ? TRUE : sql`${jcol} = ANY(${tree.line(J)}::uuid[])`);
+  /** `key` is one of the set's ids (never NULL: a NULL key is not among them). */
+  const inSet = (key: Sql, set: Sql) => sql`(${key} IS NOT NULL AND ${key} IN (${set}))`;
+
+  // A campus is local when it lies in S(J) (a narrowed vendor: and belongs to a listed school).
+  const local = (c: string) => and([inArea(col(c, 'jurisdiction_id')), narrowed && sql`${col(c, 'school_id')} = ANY(${schools}::uuid[])`]);
   // Supervised here: this bureau decides for the group, so its line sees all of the group's side.
-  const supervised = (g: string) => (narrowed ? raw('FALSE') : within(sql`${A(g)}.jurisdiction_id`, J));
-  // A member county holds the group while it runs (ACTIVE or SUSPENDED), not while it is proposed.
-  const group: Rule = (g) => sql`(${supervised(g)} OR (${A(g)}.status IN ('ACTIVE','SUSPENDED') AND ${hasActive(g, local)}))`;
-  const campus: Rule = (c) => sql`(${local(c)} OR ${activeIn(c, supervised)})`;
-  const library = libraryRule(group, sql`${J}::uuid`);
-  const cycle: Rule = (y) => related(sql`${A(y)}.jurisdiction_id`, sql`${J}::uuid`);
+  const supervised = (g: string) => (narrowed ? FALSE : inArea(col(g, 'jurisdiction_id')));
+  // Campuses an ACTIVE membership of a group supervised here brings in.
+  const supervisedMembers = sql`SELECT am.campus_id FROM group_membership am JOIN education_group ag ON ag.id = am.group_id
+    WHERE am.status = 'ACTIVE' AND ${supervised('ag')}`;
+  // Running groups (ACTIVE, SUSPENDED) a local campus is an ACTIVE member of; an application or
+  // a past membership brings nothing.
+  const groupsWithLocal = sql`SELECT hm.group_id FROM group_membership hm JOIN campus hc ON hc.id = hm.campus_id
+    JOIN education_group hg ON hg.id = hm.group_id WHERE hm.status = 'ACTIVE' AND hg.status IN ('ACTIVE','SUSPENDED') AND ${local('hc')}`;
+
+  /** The row's own test, for a campus `c` / a group `g` (large areas, and the sets of small ones). */
+  const campusRow = (c: string) => or(local(c), narrowed ? FALSE : inSet(col(c, 'id'), supervisedMembers));
+  const groupRow = (g: string) => or(supervised(g), and([sql`${col(g, 'status')} IN ('ACTIVE','SUSPENDED')`, inSet(col(g, 'id'), groupsWithLocal)]));
+
+  /** `key` (a campus id) is a campus of record / a local campus; `key` (a group id) a group of record / supervised here. */
+  const campusOf = (key: Sql) => (campusRow('x') === TRUE ? TRUE : small
+    ? inSet(key, sql`SELECT lc.id FROM campus lc WHERE ${local('lc')} UNION ${supervisedMembers}`)
+    : sql`EXISTS (SELECT 1 FROM campus xc WHERE xc.id = ${key} AND ${campusRow('xc')})`);
+  const localOf = (key: Sql) => (local('x') === TRUE ? TRUE : small
+    ? inSet(key, sql`SELECT lc.id FROM campus lc WHERE ${local('lc')}`)
+    : sql`EXISTS (SELECT 1 FROM campus xc WHERE xc.id = ${key} AND ${local('xc')})`);
+  const groupOf = (key: Sql) => (groupRow('x') === TRUE ? TRUE : small
+    ? inSet(key, sql`SELECT sg.id FROM education_group sg WHERE ${supervised('sg')} UNION ${groupsWithLocal}`)
+    : sql`EXISTS (SELECT 1 FROM education_group xg WHERE xg.id = ${key} AND ${groupRow('xg')})`);
+  const supervisedOf = (key: Sql) => (narrowed ? FALSE : everywhere ? TRUE
+    : sql`EXISTS (SELECT 1 FROM education_group xg WHERE xg.id = ${key} AND ${supervised('xg')})`);
+
+  const library: Rule = (l) => or(
+    sql`${col(l, 'visibility')} = 'PUBLIC'`,
+    groupOf(col(l, 'group_id')),
+    and([sql`${col(l, 'visibility')} = 'JURISDICTION'`,
+      everywhere ? TRUE : sql`EXISTS (SELECT 1 FROM education_group og WHERE og.id = ${col(l, 'group_id')} AND ${onLine(raw('og.jurisdiction_id'))})`]),
+  );
+  const cycle: Rule = (y) => onLine(col(y, 'jurisdiction_id'));
+  const cycleOf = (key: Sql, test: (y: string) => Sql) => (test('x') === TRUE ? TRUE
+    : sql`EXISTS (SELECT 1 FROM evaluation_cycle xy WHERE xy.id = ${key} AND ${test('xy')})`);
   return {
-    Jurisdiction: () => raw('TRUE'),
-    School: (s) => (narrowed ? sql`(${A(s)}.id = ANY(${schools}::uuid[]) AND ${within(sql`${A(s)}.jurisdiction_id`, J)})` : within(sql`${A(s)}.jurisdiction_id`, J)),
-    Campus: campus,
-    EducationGroup: group,
-    GroupMembership: (m) => sql`(EXISTS (SELECT 1 FROM campus mc WHERE mc.id = ${A(m)}.campus_id AND ${local('mc')})
-      OR EXISTS (SELECT 1 FROM education_group mg WHERE mg.id = ${A(m)}.group_id AND ${supervised('mg')}))`,
-    Staff: (s) => sql`EXISTS (SELECT 1 FROM campus hc WHERE hc.id = ${A(s)}.home_campus_id AND ${campus('hc')})`,
-    Posting: (p) => sql`(EXISTS (SELECT 1 FROM campus pc WHERE pc.id IN (${A(p)}.from_campus_id, ${A(p)}.to_campus_id) AND ${local('pc')})
-      OR EXISTS (SELECT 1 FROM education_group pg WHERE pg.id = ${A(p)}.group_id AND ${supervised('pg')}))`,
+    Jurisdiction: () => TRUE,
+    School: (s) => and([inArea(col(s, 'jurisdiction_id')), narrowed && sql`${col(s, 'id')} = ANY(${schools}::uuid[])`]),
+    Campus: (c) => (small ? campusOf(col(c, 'id')) : campusRow(c)),
+    EducationGroup: (g) => (small ? groupOf(col(g, 'id')) : groupRow(g)),
+    GroupMembership: (m) => or(localOf(col(m, 'campus_id')), supervisedOf(col(m, 'group_id'))),
+    Staff: (s) => campusOf(col(s, 'home_campus_id')),
+    Posting: (p) => or(localOf(col(p, 'from_campus_id')), localOf(col(p, 'to_campus_id')), supervisedOf(col(p, 'group_id'))),
     ResourceLibrary: library,
-    Resource: resourceRule(library),
+    Resource: (r) => sql`EXISTS (SELECT 1 FROM resource_library rl WHERE rl.id = ${col(r, 'library_id')} AND ${library('rl')})`,
     EvaluationCycle: cycle,
     // A campus's evaluations stay on its county's side, whichever bureau's cycle scored it; a
     // group's, and the rest of a cycle's, are read along the cycle bureau's line of the tree.
-    Evaluation: (e) => sql`(EXISTS (SELECT 1 FROM campus ec WHERE ec.id = ${A(e)}.campus_id AND ${campus('ec')})
-      OR (EXISTS (SELECT 1 FROM evaluation_cycle ey WHERE ey.id = ${A(e)}.cycle_id AND ${cycle('ey')})
-        AND (EXISTS (SELECT 1 FROM education_group eg WHERE eg.id = ${A(e)}.group_id AND ${group('eg')})
-          OR EXISTS (SELECT 1 FROM evaluation_cycle ey2 WHERE ey2.id = ${A(e)}.cycle_id AND ${narrowed ? raw('FALSE') : within(sql`ey2.jurisdiction_id`, J)}))))`,
-    ApiClient: (a) => within(sql`${A(a)}.jurisdiction_id`, J),
-    AuditEntry: (a) => sql`EXISTS (SELECT 1 FROM jurisdiction_ancestor x WHERE x.ancestor_id = ${J}::uuid AND x.jurisdiction_id = ANY(${A(a)}.jurisdiction_ids))`,
+    Evaluation: (e) => or(
+      campusOf(col(e, 'campus_id')),
+      and([cycleOf(col(e, 'cycle_id'), cycle), or(groupOf(col(e, 'group_id')), narrowed ? FALSE : cycleOf(col(e, 'cycle_id'), (y) => inArea(col(y, 'jurisdiction_id'))))]),
+    ),
+    ApiClient: (a) => inArea(col(a, 'jurisdiction_id')),
+    AuditEntry: (a) => (everywhere ? TRUE : sql`${col(a, 'jurisdiction_ids')} && ${area}::uuid[]`),
   };
 }
 

@@ -1,4 +1,5 @@
-import { raw, sql, Sql } from '../db/sql';
+import { FALSE, raw, sql, Sql, TRUE } from '../db/sql';
+import type { JurisdictionDirectory } from '../jurisdictions/directory';
 import { hubError } from '../graphql/errors';
 import { Caller } from './caller';
 import { areaRules, evaluatorRules, groupRules, Rules, schoolRules } from './rules';
@@ -76,12 +77,13 @@ export class Scope {
     private readonly rules: Rules,
   ) {}
 
-  static forCaller(caller: Caller): Scope {
+  /** `tree`: the division tree (jurisdictions/directory.ts), where S(J) is looked up. */
+  static forCaller(caller: Caller, tree: JurisdictionDirectory): Scope {
     switch (caller.role) {
       case 'BUREAU_ADMIN':
       case 'ANALYST':
       case 'VENDOR':
-        return new Scope(caller, areaRules(caller));
+        return new Scope(caller, areaRules(caller, tree));
       case 'GROUP_ADMIN':
         return new Scope(caller, groupRules(caller));
       case 'SCHOOL_ADMIN':
@@ -123,7 +125,7 @@ export class Scope {
    * caller's scope of record: what it lists, counts and reads figures of.
    */
   visible(kind: EntityKind, alias: string): Sql {
-    if (this.denial(kind)) return raw('FALSE');
+    if (this.denial(kind)) return FALSE;
     return this.rules[kind]!(alias);
   }
 
@@ -136,7 +138,8 @@ export class Scope {
   reachable(kind: EntityKind, alias: string): Sql {
     if (this.denial(kind)) return raw('FALSE');
     const via = REACH[kind];
-    return via ? sql`(${this.visible(kind, alias)} OR ${via(alias, this)})` : this.visible(kind, alias);
+    const visible = this.visible(kind, alias);
+    return via && visible !== TRUE ? sql`(${visible} OR ${via(alias, this)})` : visible;
   }
 
   /**

@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { raw, Sql } from './sql';
 
 type Ctor<T> = new () => T;
 const columnMaps = new WeakMap<Function, Array<[string, string]>>();
@@ -20,4 +21,22 @@ export function hydrate<T>(ds: DataSource, entity: Ctor<T>, row: Record<string, 
 
 export function tableOf(ds: DataSource, entity: Function): string {
   return ds.getMetadata(entity).tableName;
+}
+
+const selectLists = new WeakMap<Function, Map<string, Sql>>();
+
+/**
+ * The entity's columns on `alias`, for a SELECT list: what `hydrate` reads, without the
+ * columns marked `select: false` (a staff member's ID-number ciphertext is read only by the
+ * audited reveal). `alias.*` parsed every column of every row, the bytea included (bench/).
+ */
+export function columnsOf(ds: DataSource, entity: Function, alias: string): Sql {
+  let byAlias = selectLists.get(entity);
+  if (!byAlias) selectLists.set(entity, (byAlias = new Map()));
+  let list = byAlias.get(alias);
+  if (!list) {
+    const cols = ds.getMetadata(entity).columns.filter((c) => c.isSelect).map((c) => `${alias}.${c.databaseName}`);
+    byAlias.set(alias, (list = raw(cols.join(', '))));
+  }
+  return list;
 }

@@ -50,8 +50,21 @@ export function join(parts: Sql[], separator: string): Sql {
   return new Sql(strings, parts);
 }
 
+/** The constant conditions: `or` and `and` fold them, so a rule that always holds costs nothing. */
+export const TRUE = raw('TRUE');
+export const FALSE = raw('FALSE');
+
+/** OR of the given conditions, folding the constants (TRUE wins; FALSE drops out; none: FALSE). */
+export function or(...conds: Sql[]): Sql {
+  if (conds.includes(TRUE)) return TRUE;
+  const parts = conds.filter((c) => c !== FALSE);
+  if (parts.length === 0) return FALSE;
+  return parts.length === 1 ? parts[0] : sql`(${join(parts, ' OR ')})`;
+}
+
 /** AND of the given conditions; TRUE when empty. */
 export function and(conds: Array<Sql | null | undefined | false | ''>): Sql {
-  const parts = conds.filter((c): c is Sql => c instanceof Sql);
-  return parts.length ? sql`(${join(parts, ') AND (')})` : raw('TRUE');
+  const parts = conds.filter((c): c is Sql => c instanceof Sql && c !== TRUE);
+  if (parts.includes(FALSE)) return FALSE;
+  return parts.length ? sql`(${join(parts, ') AND (')})` : TRUE;
 }

@@ -2,6 +2,7 @@ import { RequestLoader } from './loader';
 import { ClassType, Field, Int, ObjectType } from 'type-graphql';
 import { kindOf } from '../access/scope';
 import { and, raw, sql, Sql } from '../db/sql';
+import { columnsOf } from '../db/rows';
 import type { Context } from './context';
 import { badInput } from './errors';
 
@@ -41,7 +42,8 @@ export function connectionTypes<T extends object>(node: ClassType<T>, name = nod
   class ConnectionType {
     @Field(() => [Edge]) edges: Edge[];
     @Field(() => PageInfo) pageInfo: PageInfo;
-    @Field(() => Int, { description: 'Counts the whole filtered set (every page), within what the caller may see.' })
+    // Not `simple`: the value is a promise, counted only when asked for (toConnection).
+    @Field(() => Int, { simple: false, description: 'Counts the whole filtered set (every page), within what the caller may see.' })
     totalCount: number;
   }
   return { Edge, Connection: ConnectionType };
@@ -91,7 +93,7 @@ export function pageSize(first: number | null | undefined): number {
 /** A list of one entity: which rows (FROM/WHERE, scope included) in which order. */
 export interface ListSpec<T> {
   entity: new () => T;
-  /** FROM clause; the entity's columns are selected as `<alias>.*`. */
+  /** FROM clause; the entity's columns are selected on `<alias>` (db/rows.ts columnsOf). */
   from: Sql;
   alias: string;
   /** Filters and the caller's scope. */
@@ -134,7 +136,7 @@ export async function paginate<T>(ctx: Context, spec: ListSpec<T>, page: Page): 
     size === 0
       ? []
       : await ctx.db.query(
-          sql`SELECT ${raw(spec.alias)}.* FROM ${spec.from} WHERE ${where} ORDER BY ${raw(spec.sortKey)} ${raw(dir)} LIMIT ${size + 1}`,
+          sql`SELECT ${columnsOf(ctx.db.ds, spec.entity, spec.alias)} FROM ${spec.from} WHERE ${where} ORDER BY ${raw(spec.sortKey)} ${raw(dir)} LIMIT ${size + 1}`,
         );
   return toConnection(
     spec,
@@ -165,7 +167,7 @@ export function nestedConnection<T>(
       const where = and([s.where, after !== null && sql`${raw(s.sortKey)} > ${after}`]);
       const rows = await ctx.db.query(sql`
         SELECT * FROM (
-          SELECT ${raw(s.alias)}.*, ${raw(s.parentKey)} AS __parent,
+          SELECT ${columnsOf(ctx.db.ds, s.entity, s.alias)}, ${raw(s.parentKey)} AS __parent,
                  row_number() OVER (PARTITION BY ${raw(s.parentKey)} ORDER BY ${raw(s.sortKey)}) AS __rn
           FROM ${s.from}
           WHERE ${raw(s.parentKey)} = ANY(${[...ids]}) AND ${where}
@@ -191,7 +193,7 @@ export function nestedList<T>(ctx: Context, loaderKey: string, parentId: string,
   const loader = ctx.loader(`list:${loaderKey}`, () => {
     return new RequestLoader<string, T[]>(async (ids) => {
       const rows = await ctx.db.query(sql`
-        SELECT ${raw(s.alias)}.*, ${raw(s.parentKey)} AS __parent FROM ${s.from}
+        SELECT ${columnsOf(ctx.db.ds, s.entity, s.alias)}, ${raw(s.parentKey)} AS __parent FROM ${s.from}
         WHERE ${raw(s.parentKey)} = ANY(${[...ids]}) AND ${s.where}
         ORDER BY ${raw(s.sortKey)}`);
       return groupBy(ids, rows, (r) => ctx.listed(s.entity, r));

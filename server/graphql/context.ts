@@ -1,8 +1,8 @@
 import { RequestLoader, Waves, withWaves } from './loader';
 import { kindOf, Scope } from '../access/scope';
 import { hubError } from './errors';
-import { Db } from '../db/datasource';
-import { hydrate, tableOf } from '../db/rows';
+import { Db, RequestStats } from '../db/datasource';
+import { columnsOf, hydrate, tableOf } from '../db/rows';
 import { and, raw, sql } from '../db/sql';
 
 /**
@@ -23,13 +23,19 @@ export class Context {
     readonly scope: Scope,
     /** "Today" for this request (school-year defaults, snapshots). */
     readonly now: Date = new Date(),
+    /** Statements the request ran (reads counted here; a transaction's by its query runner). */
+    readonly stats: RequestStats = new RequestStats(),
+    countStatements = true,
   ) {
-    this.db = db.tracked((run) => this.waves.track(run));
+    this.db = db.tracked((run) => {
+      if (countStatements) stats.statements++;
+      return this.waves.track(run);
+    });
   }
 
   /** A context for work inside one transaction: same caller and day, statements on its connection, fresh loaders. */
   onTransaction(db: Db): Context {
-    return new Context(db, this.scope, this.now);
+    return new Context(db, this.scope, this.now, this.stats, false);
   }
 
   /** A value computed once per request under `key` (e.g. a list's SQL, shared by every parent row). */
@@ -112,7 +118,7 @@ export class Context {
     return this.loader(`${how}:${kind}`, () => new RequestLoader<string, T | null>(async (ids) => {
       const table = tableOf(this.db.ds, entity);
       const rows = await this.db.query(
-        sql`SELECT t.* FROM ${raw(table)} t WHERE ${and([sql`t.id = ANY(${[...ids]}::uuid[])`, how === 'reachable' && this.scope.reachable(kind, 't')])}`,
+        sql`SELECT ${columnsOf(this.db.ds, entity, 't')} FROM ${raw(table)} t WHERE ${and([sql`t.id = ANY(${[...ids]}::uuid[])`, how === 'reachable' && this.scope.reachable(kind, 't')])}`,
       );
       const byId = new Map(rows.map((r) => [String(r.id), hydrate(this.db.ds, entity, r)]));
       return ids.map((id) => byId.get(id) ?? null);

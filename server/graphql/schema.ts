@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
-import { buildSchema } from 'type-graphql';
+import { buildSchema, getMetadataStorage } from 'type-graphql';
 import { ApiClientResolver, ViewerResolver } from '../access/viewer';
 import { EvaluationMutations } from '../evaluations/mutations';
 import { EvaluationCycleResolver, EvaluationResolver } from '../evaluations/resolver';
@@ -35,6 +35,7 @@ let built: Promise<GraphQLSchema> | undefined;
 
 /** The executable schema, built once per process from the decorated classes. */
 export function hubSchema(): Promise<GraphQLSchema> {
+  markPlainFieldsSimple();
   return (built ??= buildSchema({
     resolvers: resolvers as unknown as [Function, ...Function[]],
     orphanedTypes: Object.values(NODE_TYPES) as Function[],
@@ -43,6 +44,17 @@ export function hubSchema(): Promise<GraphQLSchema> {
     ],
     validate: false,
   }));
+}
+
+/**
+ * A field that only reads its property (no resolver method, middleware or rename) needs no
+ * resolver of its own: graphql-js's default reads it. type-graphql otherwise wraps each one,
+ * which cost an allocation per field of every row served (bench/).
+ */
+function markPlainFieldsSimple(): void {
+  for (const f of getMetadataStorage().fields) {
+    if (f.simple === undefined && !f.middlewares?.length && !f.roles && f.name === f.schemaName) f.simple = true;
+  }
 }
 
 /** The SDL committed as schema/schema.graphql (sorted, so diffs stay readable). */

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { GraphQLError } from 'graphql';
@@ -9,7 +9,9 @@ import { DataSource } from 'typeorm';
 import { Authenticator, AuthConfig } from '../access/authenticate';
 import { Caller } from '../access/caller';
 import { Scope } from '../access/scope';
-import { Db, statementCounter } from '../db/datasource';
+import { Db, RequestStats } from '../db/datasource';
+import { compiledExecutor } from '../graphql/executor';
+import { JurisdictionDirectory } from '../jurisdictions/directory';
 import { classifyDbError, RETRY_AFTER_SECONDS } from '../db/failures';
 import { Context } from '../graphql/context';
 import { formatError, hubError, serviceUnavailable } from '../graphql/errors';
@@ -51,9 +53,9 @@ export interface HttpOptions {
  * database cannot even compare (a NUL in a claim) are UNAUTHENTICATED, an unreachable
  * database is 503 (not 401 or 500), so clients know to retry.
  */
-async function authenticate(authenticator: Authenticator, headers: http.IncomingHttpHeaders): Promise<Caller> {
+async function authenticate(authenticator: Authenticator, headers: http.IncomingHttpHeaders, stats: RequestStats): Promise<Caller> {
   try {
-    return await authenticator.authenticate(headers);
+    return await authenticator.authenticate(headers, stats);
   } catch (e) {
     if (e instanceof GraphQLError) throw e;
     switch (classifyDbError(e)) {
@@ -80,7 +82,8 @@ export async function startHttpServer(ds: DataSource, opts: HttpOptions): Promis
   const schema = await hubSchema();
   const persisted = loadPersistedDocuments(opts.persistedDocuments);
   const apollo = new ApolloServer<Context>({
-    schema,
+    // The schema, executed by compiled operations (graphql/executor.ts).
+    ...(process.env.HUB_JIT === "0" ? { schema } : { gateway: compiledExecutor(schema) }),
     formatError,
     includeStacktraceInErrorResponses: false,
     introspection: limits.introspection,
@@ -93,14 +96,17 @@ export async function startHttpServer(ds: DataSource, opts: HttpOptions): Promis
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
+      // Nothing uses cache hints; the plugin's per-field hook wrapped every resolver (bench/).
+      ApolloServerPluginCacheControlDisabled(),
       ...protections.plugins,
       limitsPlugin(limits, limiter),
       {
         async requestDidStart() {
           return {
-            async willSendResponse({ response }) {
-              const counter = statementCounter.getStore();
-              if (opts.exposeStatementCount && counter) response.http.headers.set('x-sql-statements', String(counter.count));
+            async willSendResponse({ response, contextValue }) {
+              // The context is missing when authentication failed (no statement counted then).
+              const stats = (contextValue as Context | undefined)?.stats;
+              if (opts.exposeStatementCount && stats) response.http.headers.set('x-sql-statements', String(stats.statements));
             },
           };
         },
@@ -124,13 +130,13 @@ export async function startHttpServer(ds: DataSource, opts: HttpOptions): Promis
     express.json({ limit: '1mb' }),
     bodyAlwaysSet(),
     precheckMiddleware(schema, limits, protections.precheck),
-    (_req, _res, next) => statementCounter.run({ count: 0 }, next),
     expressMiddleware(apollo, {
       // Every GraphQL request needs a caller; the access module turns it into a SQL scope.
       context: async ({ req }) => {
-        const caller = await authenticate(authenticator, req.headers);
+        const stats = new RequestStats();
+        const caller = await authenticate(authenticator, req.headers, stats);
         if (caller.persistedOnly && !runsPersistedDocument(persisted, req)) throw persistedOnlyRefusal();
-        return new Context(db, Scope.forCaller(caller), opts.fixedNow ?? new Date());
+        return new Context(db, Scope.forCaller(caller, await JurisdictionDirectory.of(ds)), opts.fixedNow ?? new Date(), stats);
       },
     }),
   );

@@ -1,5 +1,5 @@
 import { EntityManager, QueryFailedError } from 'typeorm';
-import { Db } from '../db/datasource';
+import { countOn, Db } from '../db/datasource';
 import { hydrate } from '../db/rows';
 import { newId } from '../db/ids';
 import { sql, Sql } from '../db/sql';
@@ -111,7 +111,10 @@ const RETRYABLE = new Set(['40001', '40P01']);
 export async function write<T>(ctx: Context, fn: (w: Writer) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await ctx.db.ds.transaction('READ COMMITTED', (m) => fn(new Writer(ctx, m)));
+      return await ctx.db.ds.transaction('READ COMMITTED', (m) => {
+        countOn(m.queryRunner, ctx.stats);
+        return fn(new Writer(ctx, m));
+      });
     } catch (e) {
       const code = (e as { driverError?: { code?: string } }).driverError?.code ?? (e as { code?: string }).code;
       if (code && RETRYABLE.has(code) && attempt < 5) {
