@@ -75,6 +75,8 @@ export class Scope {
   private constructor(
     readonly caller: Caller,
     private readonly rules: Rules,
+    /** The division tree (reference data, in memory). */
+    readonly tree: JurisdictionDirectory,
   ) {}
 
   /** `tree`: the division tree (jurisdictions/directory.ts), where S(J) is looked up. */
@@ -83,13 +85,13 @@ export class Scope {
       case 'BUREAU_ADMIN':
       case 'ANALYST':
       case 'VENDOR':
-        return new Scope(caller, areaRules(caller, tree));
+        return new Scope(caller, areaRules(caller, tree), tree);
       case 'GROUP_ADMIN':
-        return new Scope(caller, groupRules(caller));
+        return new Scope(caller, groupRules(caller), tree);
       case 'SCHOOL_ADMIN':
-        return new Scope(caller, schoolRules(caller));
+        return new Scope(caller, schoolRules(caller), tree);
       case 'EVALUATOR':
-        return new Scope(caller, evaluatorRules(caller));
+        return new Scope(caller, evaluatorRules(caller), tree);
     }
   }
 

@@ -3,6 +3,8 @@ import { ClassType, Field, Int, ObjectType } from 'type-graphql';
 import { kindOf } from '../access/scope';
 import { and, raw, sql, Sql } from '../db/sql';
 import { columnsOf } from '../db/rows';
+import { GraphQLResolveInfo } from 'graphql';
+import { joinClauses, joinedColumns, planJoins, primeJoined } from './prefetch';
 import type { Context } from './context';
 import { badInput } from './errors';
 
@@ -23,6 +25,8 @@ export class PageInfo {
 export interface Page {
   first?: number | null;
   after?: string | null;
+  /** The list field's resolve info: relations the query selects on the rows are joined in (graphql/prefetch.ts). */
+  info?: GraphQLResolveInfo;
 }
 
 export interface Connection<T> {
@@ -132,15 +136,17 @@ export async function paginate<T>(ctx: Context, spec: ListSpec<T>, page: Page): 
   const after = afterKey(spec, page);
   const [cmp, dir] = spec.descending ? ['<', 'DESC'] : ['>', 'ASC'];
   const where = and([spec.where, after !== null && sql`${raw(spec.sortKey)} ${raw(cmp)} ${after}`]);
+  const joins = planJoins(ctx, spec.entity, spec.alias, page.info, ['edges', 'node']);
   const rows =
     size === 0
       ? []
       : await ctx.db.query(
-          sql`SELECT ${columnsOf(ctx.db.ds, spec.entity, spec.alias)} FROM ${spec.from} WHERE ${where} ORDER BY ${raw(spec.sortKey)} ${raw(dir)} LIMIT ${size + 1}`,
+          sql`SELECT ${columnsOf(ctx.db.ds, spec.entity, spec.alias)}${joinedColumns(ctx, joins)} FROM ${spec.from}${joinClauses(ctx, joins)}
+            WHERE ${where} ORDER BY ${raw(spec.sortKey)} ${raw(dir)} LIMIT ${size + 1}`,
         );
   return toConnection(
     spec,
-    rows.map((r) => ctx.listed(spec.entity, r)),
+    rows.map((r) => (primeJoined(ctx, joins, r), ctx.listed(spec.entity, r))),
     size,
     async () => (await ctx.db.one(sql`SELECT count(*)::int AS n FROM ${spec.from} WHERE ${spec.where}`)).n,
   );
@@ -162,17 +168,19 @@ export function nestedConnection<T>(
   const size = pageSize(page.first);
   const after = afterKey(s, page);
   const pages = ctx.loader(`conn:${loaderKey}:${size}:${after ?? ''}`, () => {
+    // Parents sharing this loader share one selection (the loader key names the field and its arguments).
+    const joins = planJoins(ctx, s.entity, s.alias, page.info, ['edges', 'node']);
     return new RequestLoader<string, T[]>(async (ids) => {
       if (size === 0) return ids.map(() => []);
       const where = and([s.where, after !== null && sql`${raw(s.sortKey)} > ${after}`]);
       const rows = await ctx.db.query(sql`
         SELECT * FROM (
-          SELECT ${columnsOf(ctx.db.ds, s.entity, s.alias)}, ${raw(s.parentKey)} AS __parent,
+          SELECT ${columnsOf(ctx.db.ds, s.entity, s.alias)}${joinedColumns(ctx, joins)}, ${raw(s.parentKey)} AS __parent,
                  row_number() OVER (PARTITION BY ${raw(s.parentKey)} ORDER BY ${raw(s.sortKey)}) AS __rn
-          FROM ${s.from}
+          FROM ${s.from}${joinClauses(ctx, joins)}
           WHERE ${raw(s.parentKey)} = ANY(${[...ids]}) AND ${where}
         ) t WHERE __rn <= ${size + 1} ORDER BY __parent, __rn`);
-      return groupBy(ids, rows, (r) => ctx.listed(s.entity, r));
+      return groupBy(ids, rows, (r) => (primeJoined(ctx, joins, r), ctx.listed(s.entity, r)));
     });
   });
   const counts = ctx.loader(`count:${loaderKey}`, () => {
@@ -188,15 +196,16 @@ export function nestedConnection<T>(
 }
 
 /** A plain (unpaged) list under each of many parents, batched per request. */
-export function nestedList<T>(ctx: Context, loaderKey: string, parentId: string, spec: () => NestedListSpec<T>): Promise<T[]> {
+export function nestedList<T>(ctx: Context, loaderKey: string, parentId: string, spec: () => NestedListSpec<T>, info?: GraphQLResolveInfo): Promise<T[]> {
   const s = readableSpec(ctx, loaderKey, spec);
   const loader = ctx.loader(`list:${loaderKey}`, () => {
+    const joins = planJoins(ctx, s.entity, s.alias, info, []);
     return new RequestLoader<string, T[]>(async (ids) => {
       const rows = await ctx.db.query(sql`
-        SELECT ${columnsOf(ctx.db.ds, s.entity, s.alias)}, ${raw(s.parentKey)} AS __parent FROM ${s.from}
+        SELECT ${columnsOf(ctx.db.ds, s.entity, s.alias)}${joinedColumns(ctx, joins)}, ${raw(s.parentKey)} AS __parent FROM ${s.from}${joinClauses(ctx, joins)}
         WHERE ${raw(s.parentKey)} = ANY(${[...ids]}) AND ${s.where}
         ORDER BY ${raw(s.sortKey)}`);
-      return groupBy(ids, rows, (r) => ctx.listed(s.entity, r));
+      return groupBy(ids, rows, (r) => (primeJoined(ctx, joins, r), ctx.listed(s.entity, r)));
     });
   });
   return loader.load(parentId);

@@ -115,6 +115,21 @@ export class Context {
     if (!uuid) return Promise.resolve(null);
     const kind = kindOf(entity);
     this.scope.assertReadable(kind);
+    // Every caller sees the whole division tree (rules.ts): reference data, served from memory.
+    if (kind === 'Jurisdiction') return Promise.resolve((this.scope.tree.row(uuid) as T | undefined) ?? null);
+    return this.entityLoader(entity, how).load(uuid);
+  }
+
+  /**
+   * A row a list statement joined in for a relation the query selects (graphql/prefetch.ts):
+   * the relation's `reach`/`required` then answers it without a statement.
+   */
+  primeRelated<T extends { uuid: string }>(entity: Function, row: T): void {
+    this.entityLoader(entity as new () => T, 'related').prime(row.uuid, row);
+  }
+
+  private entityLoader<T>(entity: new () => T, how: 'reachable' | 'related'): RequestLoader<string, T | null> {
+    const kind = kindOf(entity);
     return this.loader(`${how}:${kind}`, () => new RequestLoader<string, T | null>(async (ids) => {
       const table = tableOf(this.db.ds, entity);
       const rows = await this.db.query(
@@ -122,6 +137,6 @@ export class Context {
       );
       const byId = new Map(rows.map((r) => [String(r.id), hydrate(this.db.ds, entity, r)]));
       return ids.map((id) => byId.get(id) ?? null);
-    })).load(uuid);
+    }));
   }
 }

@@ -1,5 +1,6 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import { RequestLoader } from '../graphql/loader';
-import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root, Info } from 'type-graphql';
 import { previousSchoolYear, schoolYearAt, schoolYearOf, snapshotDay } from '../calendar';
 import { hydrate } from '../db/rows';
 import { and, sql } from '../db/sql';
@@ -38,11 +39,12 @@ export class EducationGroupResolver {
   @Query(() => EducationGroupConnection, { description: 'Every group the caller may see.' })
   groups(
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
     @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
     @Arg('filter', () => GroupFilter, { nullable: true }) filter?: GroupFilter,
   ) {
-    return paginate(ctx, tableSpec(EducationGroup, 'education_group', 'g', groupWhere(ctx, 'g', filter)), { first, after });
+    return paginate(ctx, tableSpec(EducationGroup, 'education_group', 'g', groupWhere(ctx, 'g', filter)), { first, after, info });
   }
 
   @FieldResolver(() => Jurisdiction, { description: 'The jurisdiction whose bureau approved and supervises the group (主管教育行政部门).' })
@@ -66,11 +68,12 @@ export class EducationGroupResolver {
   memberships(
     @Root() g: EducationGroup,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
     @Arg('status', () => [MembershipStatus], { nullable: true }) status?: MembershipStatus[],
     @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first?: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
   ) {
-    return nestedConnection(ctx, `Group.memberships:${argsKey(status)}`, g.uuid, { first, after }, () =>
+    return nestedConnection(ctx, `Group.memberships:${argsKey(status)}`, g.uuid, { first, after, info }, () =>
       tableSpec(GroupMembership, 'group_membership', 'm',
         and([ctx.scope.visible('GroupMembership', 'm'), status && sql`m.status = ANY(${status}::text[])`]), 'm.group_id'));
   }
@@ -89,11 +92,12 @@ export class EducationGroupResolver {
   postings(
     @Root() g: EducationGroup,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
     @Arg('filter', () => PostingFilter, { nullable: true }) filter?: PostingFilter,
     @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first?: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
   ) {
-    return nestedConnection(ctx, `Group.postings:${argsKey(filter)}`, g.uuid, { first, after }, () =>
+    return nestedConnection(ctx, `Group.postings:${argsKey(filter)}`, g.uuid, { first, after, info }, () =>
       tableSpec(Posting, 'posting', 'p', postingWhere(ctx, 'p', filter), 'p.group_id'));
   }
 

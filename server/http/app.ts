@@ -82,8 +82,8 @@ export async function startHttpServer(ds: DataSource, opts: HttpOptions): Promis
   const schema = await hubSchema();
   const persisted = loadPersistedDocuments(opts.persistedDocuments);
   const apollo = new ApolloServer<Context>({
-    // The schema, executed by compiled operations (graphql/executor.ts).
-    ...(process.env.HUB_JIT === "0" ? { schema } : { gateway: compiledExecutor(schema) }),
+    // The schema, executed by compiled operations (graphql/executor.ts); HUB_JIT=0: by graphql-js, for comparison.
+    ...(process.env.HUB_JIT === '0' ? { schema } : { gateway: compiledExecutor(schema) }),
     formatError,
     includeStacktraceInErrorResponses: false,
     introspection: limits.introspection,

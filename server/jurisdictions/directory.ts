@@ -1,4 +1,6 @@
 import { DataSource } from 'typeorm';
+import { columnsOf, hydrate } from '../db/rows';
+import { Jurisdiction } from './entity';
 
 /**
  * The division tree (行政区划) held in memory: reference data, loaded from
@@ -6,7 +8,8 @@ import { DataSource } from 'typeorm';
  * request, so every replica of one version holds the same tree and nothing here needs to agree
  * across replicas. Lets authentication resolve a jurisdiction claim without a statement, and
  * lets scope rules state "in S(J)" as `jurisdiction_id = ANY(ids)` (an index lookup) instead
- * of a correlated EXISTS on the closure table for every row.
+ * of a correlated EXISTS on the closure table for every row, and answers a relation to a
+ * jurisdiction (a campus's county, a group's bureau) without a statement.
  */
 export class JurisdictionDirectory {
   private constructor(
@@ -14,6 +17,7 @@ export class JurisdictionDirectory {
     private readonly below: Map<string, string[]>,
     private readonly above: Map<string, string[]>,
     readonly rootIds: ReadonlySet<string>,
+    private readonly rows: Map<string, Jurisdiction>,
   ) {}
 
   private static cache = new WeakMap<DataSource, Promise<JurisdictionDirectory>>();
@@ -48,7 +52,14 @@ export class JurisdictionDirectory {
       }
     }
     for (const list of below.values()) list.sort();
-    return new JurisdictionDirectory(idByCode, below, above, roots);
+    const entities: Array<Record<string, unknown>> = await ds.query(`SELECT ${columnsOf(ds, Jurisdiction, 'j').render().text} FROM jurisdiction j`);
+    const byId = new Map(entities.map((r) => [String(r.id), hydrate(ds, Jurisdiction, r)]));
+    return new JurisdictionDirectory(idByCode, below, above, roots, byId);
+  }
+
+  /** The jurisdiction row (a relation to one needs no statement). Shared: never modify it. */
+  row(id: string): Jurisdiction | undefined {
+    return this.rows.get(id);
   }
 
   /** The jurisdiction with this division code, if the tree has it. */

@@ -1,4 +1,5 @@
-import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root, Info } from 'type-graphql';
 import { paginate, tableSpec } from '../graphql/connection';
 import type { Context } from '../graphql/context';
 import { EducationGroup } from '../groups/entity';
@@ -13,11 +14,12 @@ export class PostingResolver {
   @Query(() => PostingConnection)
   postings(
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
     @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
     @Arg('filter', () => PostingFilter, { nullable: true }) filter?: PostingFilter,
   ) {
-    return paginate(ctx, tableSpec(Posting, 'posting', 'p', postingWhere(ctx, 'p', filter)), { first, after });
+    return paginate(ctx, tableSpec(Posting, 'posting', 'p', postingWhere(ctx, 'p', filter)), { first, after, info });
   }
 
   @FieldResolver(() => Staff)

@@ -1,5 +1,6 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import { RequestLoader } from '../graphql/loader';
-import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root, Info } from 'type-graphql';
 import { sql } from '../db/sql';
 import { argsKey, connectionTypes, nestedConnection, paginate, tableSpec } from '../graphql/connection';
 import type { Context } from '../graphql/context';
@@ -32,11 +33,12 @@ export class ResourceLibraryResolver {
   resources(
     @Root() l: ResourceLibrary,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
     @Arg('filter', () => ResourceFilter, { nullable: true }) filter?: ResourceFilter,
     @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first?: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
   ) {
-    return nestedConnection(ctx, `Library.resources:${argsKey(filter)}`, l.uuid, { first, after }, () =>
+    return nestedConnection(ctx, `Library.resources:${argsKey(filter)}`, l.uuid, { first, after, info }, () =>
       tableSpec(Resource, 'resource', 'r', resourceWhere(ctx, 'r', filter), 'r.library_id'));
   }
 }

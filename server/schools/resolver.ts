@@ -1,5 +1,6 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import { RequestLoader } from '../graphql/loader';
-import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root, Info } from 'type-graphql';
 import { hydrate } from '../db/rows';
 import { and, sql } from '../db/sql';
 import { argsKey, connectionTypes, nestedConnection, nestedList, paginate, tableSpec } from '../graphql/connection';
@@ -50,11 +51,12 @@ export class CampusResolver {
   @Query(() => CampusConnection, { description: 'Every campus the caller may see.' })
   campuses(
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
     @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
     @Arg('filter', () => CampusFilter, { nullable: true }) filter?: CampusFilter,
   ) {
-    return paginate(ctx, tableSpec(Campus, 'campus', 'c', campusWhere(ctx, 'c', filter)), { first, after });
+    return paginate(ctx, tableSpec(Campus, 'campus', 'c', campusWhere(ctx, 'c', filter)), { first, after, info });
   }
 
   @FieldResolver(() => School)
@@ -71,11 +73,12 @@ export class CampusResolver {
   staff(
     @Root() c: Campus,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
     @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
     @Arg('filter', () => StaffFilter, { nullable: true }) filter?: StaffFilter,
   ) {
-    return nestedConnection(ctx, `Campus.staff:${argsKey(filter)}`, c.uuid, { first, after }, () =>
+    return nestedConnection(ctx, `Campus.staff:${argsKey(filter)}`, c.uuid, { first, after, info }, () =>
       tableSpec(Staff, 'staff', 's', staffWhere(ctx, 's', filter), 's.home_campus_id'));
   }
 

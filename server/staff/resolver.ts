@@ -1,5 +1,6 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import { RequestLoader } from '../graphql/loader';
-import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root, Info } from 'type-graphql';
 import { newId } from '../db/ids';
 import { and, sql } from '../db/sql';
 import { argsKey, nestedList, paginate, tableSpec } from '../graphql/connection';
@@ -53,11 +54,12 @@ export class StaffResolver {
   @Query(() => StaffConnection, { description: 'Every staff member the caller may see.' })
   staffMembers(
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
     @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
     @Arg('filter', () => StaffFilter, { nullable: true }) filter?: StaffFilter,
   ) {
-    return paginate(ctx, tableSpec(Staff, 'staff', 's', staffWhere(ctx, 's', filter)), { first, after });
+    return paginate(ctx, tableSpec(Staff, 'staff', 's', staffWhere(ctx, 's', filter)), { first, after, info });
   }
 
   @FieldResolver(() => String, { description: 'Name; analysts see it masked to its first character.' })

@@ -1,0 +1,145 @@
+import { FieldNode, GraphQLResolveInfo, SelectionSetNode } from 'graphql';
+import { hydrate, tableOf } from '../db/rows';
+import { join, raw, sql, Sql } from '../db/sql';
+import type { Context } from './context';
+
+/**
+ * Join what is always fetched together: when a query selects a many-to-one relation of the
+ * rows a list returns (a staff member's home campus, that campus's school, a membership's
+ * campus), the list's own statement LEFT JOINs it and hands the related rows to the request's
+ * relation loader (Context.primeRelated). The relation's resolver then finds its row without
+ * a statement of its own: a 500-staff page with campus and school is one statement, not three.
+ *
+ * Only relations whose resolver loads the target unscoped (`ctx.required`: reaching it is what
+ * the relation means, Context.reach) are listed here, so the join shows nothing the resolver
+ * would not. Kinds a caller may not read at all are still refused by the resolver.
+ */
+interface Relation {
+  /** The GraphQL field on the source type. */
+  field: string;
+  /** The related entity, by class name (resolved through the data source's metadata). */
+  target: string;
+  /** The foreign key column on the source row. */
+  fk: string;
+}
+
+const RELATIONS: Record<string, Relation[]> = {
+  Staff: [{ field: 'homeCampus', target: 'Campus', fk: 'home_campus_id' }],
+  Campus: [{ field: 'school', target: 'School', fk: 'school_id' }],
+  GroupMembership: [
+    { field: 'campus', target: 'Campus', fk: 'campus_id' },
+    { field: 'group', target: 'EducationGroup', fk: 'group_id' },
+  ],
+  EducationGroup: [{ field: 'leadCampus', target: 'Campus', fk: 'lead_campus_id' }],
+  Posting: [
+    { field: 'staff', target: 'Staff', fk: 'staff_id' },
+    { field: 'group', target: 'EducationGroup', fk: 'group_id' },
+    { field: 'fromCampus', target: 'Campus', fk: 'from_campus_id' },
+    { field: 'toCampus', target: 'Campus', fk: 'to_campus_id' },
+  ],
+  Resource: [{ field: 'contributingCampus', target: 'Campus', fk: 'contributing_campus_id' }],
+  ResourceLibrary: [{ field: 'group', target: 'EducationGroup', fk: 'group_id' }],
+};
+
+/** Joins nest this deep at most (staff → campus → school is 2). */
+const MAX_DEPTH = 3;
+
+/** One joined relation: its alias in the statement and what is joined under it. */
+export interface JoinPlan {
+  alias: string;
+  entity: Function;
+  /** The entity's selected columns (database names). */
+  columns: string[];
+  /** Ids already handed to the request's loader. */
+  primed: Set<string>;
+  parentAlias: string;
+  fk: string;
+  children: JoinPlan[];
+}
+
+/** The fields selected under `set` by name, through fragments (directives ignored: joining extra rows is harmless). */
+function selected(set: SelectionSetNode | undefined, info: GraphQLResolveInfo, out = new Map<string, FieldNode[]>()): Map<string, FieldNode[]> {
+  for (const s of set?.selections ?? []) {
+    if (s.kind === 'Field') {
+      const list = out.get(s.name.value);
+      if (list) list.push(s);
+      else out.set(s.name.value, [s]);
+    } else if (s.kind === 'InlineFragment') {
+      selected(s.selectionSet, info, out);
+    } else {
+      selected(info.fragments[s.name.value]?.selectionSet, info, out);
+    }
+  }
+  return out;
+}
+
+/** The selection under `path` (e.g. edges → node) of the field being resolved. */
+function under(info: GraphQLResolveInfo, path: string[]): SelectionSetNode[] {
+  let nodes: readonly FieldNode[] = info.fieldNodes;
+  for (const name of path) {
+    const next: FieldNode[] = [];
+    for (const n of nodes) next.push(...(selected(n.selectionSet, info).get(name) ?? []));
+    nodes = next;
+  }
+  return nodes.flatMap((n) => (n.selectionSet ? [n.selectionSet] : []));
+}
+
+/**
+ * The joins a list of `entity` rows (aliased `alias`) needs for what the query selects on each
+ * row: `path` leads from the resolved field to the rows (['edges', 'node'] for a connection).
+ */
+export function planJoins(ctx: Context, entity: Function, alias: string, info: GraphQLResolveInfo | undefined, path: string[]): JoinPlan[] {
+  if (!info || process.env.HUB_PREFETCH === '0') return [];
+  let n = 0;
+  const plan = (entityName: string, parentAlias: string, sets: SelectionSetNode[], depth: number): JoinPlan[] => {
+    const relations = RELATIONS[entityName];
+    if (!relations || depth > MAX_DEPTH) return [];
+    const fields = new Map<string, FieldNode[]>();
+    for (const set of sets) selected(set, info, fields);
+    const plans: JoinPlan[] = [];
+    for (const r of relations) {
+      const nodes = fields.get(r.field);
+      if (!nodes) continue;
+      const meta = ctx.db.ds.getMetadata(r.target);
+      const target = meta.target as Function;
+      const columns = meta.columns.filter((c) => c.isSelect).map((c) => c.databaseName);
+      const childAlias = `${alias}_j${++n}`;
+      const childSets = nodes.flatMap((f) => (f.selectionSet ? [f.selectionSet] : []));
+      plans.push({ alias: childAlias, entity: target, columns, primed: new Set(), parentAlias, fk: r.fk, children: plan(r.target, childAlias, childSets, depth + 1) });
+    }
+    return plans;
+  };
+  return plan(entity.name, alias, under(info, path), 1);
+}
+
+function flat(plans: JoinPlan[]): JoinPlan[] {
+  return plans.flatMap((p) => [p, ...flat(p.children)]);
+}
+
+/** `LEFT JOIN`s for the plans (appended to the list's FROM). */
+export function joinClauses(ctx: Context, plans: JoinPlan[]): Sql {
+  return join(
+    flat(plans).map((p) => raw(` LEFT JOIN ${tableOf(ctx.db.ds, p.entity)} ${p.alias} ON ${p.alias}.id = ${p.parentAlias}.${p.fk}`)),
+    '',
+  );
+}
+
+/** The joined rows' columns, each named `<alias>$<column>` (appended to the SELECT list). */
+export function joinedColumns(ctx: Context, plans: JoinPlan[]): Sql {
+  const parts = flat(plans).map((p) => raw(p.columns.map((c) => `${p.alias}.${c} AS "${p.alias}$${c}"`).join(', ')));
+  return parts.length ? sql`, ${join(parts, ', ')}` : raw('');
+}
+
+/** Hands each joined row of `row` to the request's relation loader, so its resolver needs no statement. */
+export function primeJoined(ctx: Context, plans: JoinPlan[], row: Record<string, unknown>): void {
+  for (const p of flat(plans)) {
+    const prefix = `${p.alias}$`;
+    const id = row[`${prefix}id`] as string | null;
+    // Many rows share one campus: each related row is made once per plan (a plan lives for one request).
+    if (id == null || p.primed.has(id)) continue;
+    p.primed.add(id);
+    const own: Record<string, unknown> = {};
+    for (const c of p.columns) own[c] = row[prefix + c];
+    ctx.primeRelated(p.entity, hydrate(ctx.db.ds, p.entity as new () => { uuid: string }, own));
+  }
+}
