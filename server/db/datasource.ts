@@ -27,6 +27,17 @@ export function countOn(qr: QueryRunner | undefined, stats: RequestStats): void 
   if (qr) qr.data = { ...(qr.data ?? {}), stats };
 }
 
+/**
+ * Integrity violations (23xxx) become CONFLICT / POLICY_VIOLATION answers and serialization
+ * failures (40xxx) are retried (writes/transaction.ts): expected, not logged. Anything else
+ * is logged here, server-side only: SQL text never reaches a client (graphql/errors.ts).
+ */
+function logStatementError(error: unknown, query: string): void {
+  const code = String((error as { code?: string }).code ?? '');
+  if (code.startsWith('23') || code.startsWith('40')) return;
+  console.error('[sql error]', String(error), query.slice(0, 500));
+}
+
 class StatementCountingLogger implements Logger {
   logQuery(_query: string, _params?: unknown[], qr?: QueryRunner) {
     const stats = (qr?.data as { stats?: RequestStats } | undefined)?.stats;
@@ -34,12 +45,7 @@ class StatementCountingLogger implements Logger {
     if (process.env.HUB_LOG_SQL === '1') console.log('[sql]', _query.replace(/\s+/g, ' ').slice(0, 160));
   }
   logQueryError(error: string | Error, query: string) {
-    // Integrity violations (23xxx) become CONFLICT / POLICY_VIOLATION answers and serialization
-    // failures (40xxx) are retried (writes/transaction.ts): expected, not logged. Anything else
-    // is logged here, server-side only: SQL text never reaches a client (graphql/errors.ts).
-    const code = String((error as { code?: string }).code ?? '');
-    if (code.startsWith('23') || code.startsWith('40')) return;
-    console.error('[sql error]', String(error), query.slice(0, 500));
+    logStatementError(error, query);
   }
   logQuerySlow() {}
   logSchemaBuild() {}
@@ -79,10 +85,27 @@ export function createDataSource(url: string, opts: { poolSize?: number; stateme
 }
 
 /** Thin access to the database for reads built with `sql` fragments. */
+/**
+ * Reads straight on the data source's pg pool: TypeORM's `ds.query` made and released a query
+ * runner for every statement (bench/). Errors are logged as StatementCountingLogger does.
+ */
+function pooled(ds: DataSource): (text: string, values: unknown[]) => Promise<any[]> {
+  const pool = (ds.driver as unknown as { master: pg.Pool }).master;
+  return async (text, values) => {
+    if (process.env.HUB_LOG_SQL === '1') console.log('[sql]', text.replace(/\s+/g, ' ').slice(0, 160));
+    try {
+      return (await pool.query(text, values)).rows;
+    } catch (e) {
+      logStatementError(e, text);
+      throw e;
+    }
+  };
+}
+
 export class Db {
   constructor(
     readonly ds: DataSource,
-    private readonly run: (text: string, values: unknown[]) => Promise<any[]> = (text, values) => ds.query(text, values),
+    private readonly run: (text: string, values: unknown[]) => Promise<any[]> = pooled(ds),
     private readonly wrap: <T>(run: () => Promise<T>) => Promise<T> = (run) => run(),
   ) {}
 

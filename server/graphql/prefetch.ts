@@ -116,6 +116,14 @@ function flat(plans: JoinPlan[]): JoinPlan[] {
   return plans.flatMap((p) => [p, ...flat(p.children)]);
 }
 
+const flattened = new WeakMap<JoinPlan[], JoinPlan[]>();
+/** `flat`, once per plan list (it is asked for every row). */
+function flatPlans(plans: JoinPlan[]): JoinPlan[] {
+  let f = flattened.get(plans);
+  if (!f) flattened.set(plans, (f = flat(plans)));
+  return f;
+}
+
 /** `LEFT JOIN`s for the plans (appended to the list's FROM). */
 export function joinClauses(ctx: Context, plans: JoinPlan[]): Sql {
   return join(
@@ -132,7 +140,8 @@ export function joinedColumns(ctx: Context, plans: JoinPlan[]): Sql {
 
 /** Hands each joined row of `row` to the request's relation loader, so its resolver needs no statement. */
 export function primeJoined(ctx: Context, plans: JoinPlan[], row: Record<string, unknown>): void {
-  for (const p of flat(plans)) {
+  if (plans.length === 0) return;
+  for (const p of flatPlans(plans)) {
     const prefix = `${p.alias}$`;
     const id = row[`${prefix}id`] as string | null;
     // Many rows share one campus: each related row is made once per plan (a plan lives for one request).
