@@ -4,7 +4,7 @@ import { kindOf } from '../access/scope';
 import { and, raw, sql, Sql } from '../db/sql';
 import { columnsOf } from '../db/rows';
 import { GraphQLResolveInfo } from 'graphql';
-import { joinClauses, joinedColumns, planJoins, primeJoined } from './prefetch';
+import { joinClauses, joinedColumns, planJoins, primeJoined, selectedColumns } from './prefetch';
 import type { Context } from './context';
 import { badInput } from './errors';
 
@@ -141,7 +141,7 @@ export async function paginate<T>(ctx: Context, spec: ListSpec<T>, page: Page): 
     size === 0
       ? []
       : await ctx.db.query(
-          sql`SELECT ${columnsOf(ctx.db.ds, spec.entity, spec.alias)}${joinedColumns(ctx, joins)} FROM ${spec.from}${joinClauses(ctx, joins)}
+          sql`SELECT ${rowColumns(ctx, spec, page.info)}${joinedColumns(ctx, joins)} FROM ${spec.from}${joinClauses(ctx, joins)}
             WHERE ${where} ORDER BY ${raw(spec.sortKey)} ${raw(dir)} LIMIT ${size + 1}`,
         );
   return toConnection(
@@ -150,6 +150,17 @@ export async function paginate<T>(ctx: Context, spec: ListSpec<T>, page: Page): 
     size,
     async () => (await ctx.db.one(sql`SELECT count(*)::int AS n FROM ${spec.from} WHERE ${spec.where}`)).n,
   );
+}
+
+/**
+ * The list's own columns: only those the query's selection needs (graphql/prefetch.ts
+ * selectedColumns), else all. The rows of a list are used by the resolvers under it only
+ * (Context.listed keeps no cache), so a row without an unselected column is never read for it.
+ */
+function rowColumns<T>(ctx: Context, spec: ListSpec<T>, info: GraphQLResolveInfo | undefined): Sql {
+  const sortColumn = /^\w+\.(\w+)$/.exec(spec.sortKey)?.[1];
+  const cols = selectedColumns(ctx, spec.entity, info, ['edges', 'node'], sortColumn ? [sortColumn] : []);
+  return cols ? raw(cols.map((c) => `${spec.alias}.${c}`).join(', ')) : columnsOf(ctx.db.ds, spec.entity, spec.alias);
 }
 
 /**
@@ -175,7 +186,7 @@ export function nestedConnection<T>(
       const where = and([s.where, after !== null && sql`${raw(s.sortKey)} > ${after}`]);
       const rows = await ctx.db.query(sql`
         SELECT * FROM (
-          SELECT ${columnsOf(ctx.db.ds, s.entity, s.alias)}${joinedColumns(ctx, joins)}, ${raw(s.parentKey)} AS __parent,
+          SELECT ${rowColumns(ctx, s, page.info)}${joinedColumns(ctx, joins)}, ${raw(s.parentKey)} AS __parent,
                  row_number() OVER (PARTITION BY ${raw(s.parentKey)} ORDER BY ${raw(s.sortKey)}) AS __rn
           FROM ${s.from}${joinClauses(ctx, joins)}
           WHERE ${raw(s.parentKey)} = ANY(${[...ids]}) AND ${where}

@@ -41,6 +41,20 @@ const RELATIONS: Record<string, Relation[]> = {
   ResourceLibrary: [{ field: 'group', target: 'EducationGroup', fk: 'group_id' }],
 };
 
+/**
+ * Fields with a resolver of their own that read no more of the row than these columns (beyond
+ * `id`). A list whose selection holds only such fields, the relations above and fields named
+ * after a column reads only the columns they need (`selectedColumns`); any other field makes
+ * it read every column, so a resolver missing here is slower, never wrong.
+ */
+const READS: Record<string, Record<string, string[]>> = {
+  Staff: { postings: [], currentPosting: [] },
+  Campus: { jurisdiction: ['jurisdiction_id'], staff: [], memberships: [] },
+  School: { jurisdiction: ['jurisdiction_id'], campuses: [] },
+  EducationGroup: { jurisdiction: ['jurisdiction_id'], memberships: [], postings: [], libraries: [] },
+  GroupMembership: { approvals: [] },
+};
+
 /** Joins nest this deep at most (staff → campus → school is 2). */
 const MAX_DEPTH = 3;
 
@@ -151,4 +165,27 @@ export function primeJoined(ctx: Context, plans: JoinPlan[], row: Record<string,
     for (const c of p.columns) own[c] = row[prefix + c];
     ctx.primeRelated(p.entity, hydrate(ctx.db.ds, p.entity as new () => { uuid: string }, own));
   }
+}
+
+/**
+ * The columns a list of `entity` rows needs for what the query selects on them (`path` as in
+ * planJoins), always with `id` and `always` (sort and cursor keys); null when some selected
+ * field may read more (then the list reads every column).
+ */
+export function selectedColumns(ctx: Context, entity: Function, info: GraphQLResolveInfo | undefined, path: string[], always: string[]): string[] | null {
+  if (!info || process.env.HUB_PREFETCH === '0') return null;
+  const meta = ctx.db.ds.getMetadata(entity);
+  const byProperty = new Map(meta.columns.filter((c) => c.isSelect).map((c) => [c.propertyName, c.databaseName]));
+  const relations = new Map((RELATIONS[entity.name] ?? []).map((r) => [r.field, [r.fk]]));
+  const reads = READS[entity.name] ?? {};
+  const needed = new Set(['id', ...always]);
+  const fields = new Map<string, FieldNode[]>();
+  for (const set of under(info, path)) selected(set, info, fields);
+  for (const name of fields.keys()) {
+    if (name === 'id' || name === '__typename') continue;
+    const cols = relations.get(name) ?? reads[name] ?? (byProperty.has(name) ? [byProperty.get(name)!] : null);
+    if (!cols) return null;
+    for (const c of cols) needed.add(c);
+  }
+  return [...needed];
 }
