@@ -78,6 +78,8 @@ export async function startHttpServer(ds: DataSource, opts: HttpOptions): Promis
   const limits: Limits = { ...env, ...opts.limits, rate: { ...env.rate, ...opts.limits?.rate } };
   const limiter = createRateLimiter(ds, limits.rate);
   await limiter.ready();
+  // The division tree in memory before the first request (scope rules and jurisdiction claims read it).
+  await JurisdictionDirectory.of(ds);
   const protections = limitProtections(limits);
   const schema = await hubSchema();
   const persisted = loadPersistedDocuments(opts.persistedDocuments);
