@@ -9,6 +9,7 @@
  * compared; a scenario whose answers differ is refused (not measured, the difference printed).
  * Writes bench/results/<date>-<scale>[-quick].json and .md.
  */
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,7 +20,7 @@ import { SignJWT } from 'jose';
 import { Pool } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { Call, firstDifference, normalise, Scenario, scenarios, ServerName, SERVERS, Setup, Step } from './scenarios';
-import { NODE22, nodeVersion, pkgVersion, PG_DIR, ROOT, sampleRss, Server, startFloor, startHub, startPostgraphile, stop } from './servers';
+import { hubCopy, NODE22, nodeVersion, pkgVersion, PG_DIR, ROOT, sampleRss, Server, startFloor, startHub, startPostgraphile, stop } from './servers';
 
 const CONNECTIONS = 10;
 const say = (m: string) => console.log(`[bench] ${m}`);
@@ -33,6 +34,7 @@ interface Options {
   rounds: number;
   warmup: number;
   hubDir: string;
+  check: boolean;
 }
 
 function options(): Options {
@@ -45,6 +47,8 @@ function options(): Options {
       rounds: { type: 'string' },
       // Another checkout of the hub to run (e.g. a commit under comparison); default: this one.
       'hub-dir': { type: 'string' },
+      // Check and compare the answers only: no load, no results files.
+      check: { type: 'boolean', default: false },
     },
   });
   const scale = values.scale ?? (values.quick ? 'city' : 'province');
@@ -61,6 +65,7 @@ function options(): Options {
     rounds: Number(values.rounds ?? 2),
     warmup: values.quick ? 0.5 : 2,
     hubDir: values['hub-dir'] ? path.resolve(values['hub-dir']) : ROOT,
+    check: values.check!,
   };
 }
 
@@ -153,6 +158,32 @@ async function postgraphileCursor(pg: Server, position: number): Promise<string>
   return cursor;
 }
 
+/**
+ * Removes what earlier runs wrote: the write mix's staff (external ids `bench-<run>-...`), their
+ * postings, and the feed and audit entries of both; and earlier runs' vendor keys. Without it,
+ * every run would add thousands of staff to one campus and skew the next run's choices.
+ */
+async function cleanUp(db: Pool): Promise<number> {
+  const c = await db.connect();
+  try {
+    await c.query('BEGIN');
+    const staff = (await c.query(`SELECT id FROM staff WHERE external_id ~ '^bench-[0-9]{14}-'`)).rows.map((r) => r.id as string);
+    const postings = (await c.query(`DELETE FROM posting WHERE staff_id = ANY($1::uuid[]) RETURNING id`, [staff])).rows.map((r) => r.id as string);
+    const ids = [...staff, ...postings];
+    await c.query(`DELETE FROM change_event WHERE entity_id = ANY($1::uuid[])`, [ids]);
+    await c.query(`DELETE FROM audit_entry WHERE entity_id = ANY($1::uuid[])`, [ids]);
+    await c.query(`DELETE FROM staff WHERE id = ANY($1::uuid[])`, [staff]);
+    await c.query(`DELETE FROM api_client a WHERE a.created_by = 'bench/run.ts' AND NOT EXISTS (SELECT 1 FROM pii_access_log l WHERE l.api_client_id = a.id)`);
+    await c.query('COMMIT');
+    return staff.length;
+  } catch (e) {
+    await c.query('ROLLBACK');
+    throw e;
+  } finally {
+    c.release();
+  }
+}
+
 // ---------------------------------------------------------------- requests and checks
 
 interface Answer {
@@ -168,7 +199,11 @@ async function pgStatements(s: Server): Promise<number> {
 
 async function post(s: Server, call: Call): Promise<Answer> {
   const before = s.name === 'postgraphile' ? await pgStatements(s) : 0;
-  const r = await fetch(`${s.url}${call.path}`, { method: 'POST', headers: call.headers, body: call.body });
+  const r = await fetch(`${s.url}${call.path}`, { method: 'POST', headers: call.headers, body: call.body }).catch((e) => {
+    throw s.proc.exitCode !== null || s.proc.signalCode
+      ? new Error(`${s.name} has died (${s.proc.exitCode ?? s.proc.signalCode}):\n${s.log.join('').slice(-3000)}`)
+      : e;
+  });
   const text = await r.text();
   let json: unknown = null;
   try {
@@ -305,8 +340,9 @@ async function main() {
     DATABASE_URL: o.databaseUrl,
     HUB_LOAD_DEMO: '0',
     AUTH_JWT_SECRET: secret,
-    // Staff ID numbers are never read by the scenarios: any key works unless one is given.
-    PII_ENCRYPTION_KEY: process.env.PII_ENCRYPTION_KEY || crypto.randomBytes(32).toString('hex'),
+    // The key the data was encrypted with (bench/data: PII_ENCRYPTION_KEY, else .data/pii.key); no scenario reads
+    // staff ID numbers, so a random key serves when neither exists.
+    PII_ENCRYPTION_KEY: process.env.PII_ENCRYPTION_KEY || readIfExists(path.join(ROOT, '.data', 'pii.key')) || crypto.randomBytes(32).toString('hex'),
     // Limits must not refuse the benchmark (README "Limits and errors").
     HUB_RATE_LIMIT_POINTS: '1000000000000',
     HUB_EXPOSE_STATEMENT_COUNT: '1',
@@ -316,17 +352,50 @@ async function main() {
   const servers: Partial<Record<ServerName, Server>> = {};
   const stopAll = async () => {
     for (const s of Object.values(servers)) await stop(s);
+    fs.rmSync(hubCopy(o.hubDir), { recursive: true, force: true });
+    // Leave the database as the generator made it (the write mix's rows go).
+    await cleanUp(db).catch((e) => say(`clean-up failed: ${e}`));
     await db.end().catch(() => undefined);
   };
   process.on('SIGINT', () => void stopAll().then(() => process.exit(130)));
   try {
     const t0 = Date.now();
+    // Other work on the machine skews every figure: the load average is recorded with the results.
+    const loadAvgAtStart = os.loadavg().map(r2);
+    let loadAvgPeak = os.loadavg()[0];
+    const loadTimer = setInterval(() => (loadAvgPeak = Math.max(loadAvgPeak, os.loadavg()[0])), 5000);
+    loadTimer.unref();
+    const removed = await cleanUp(db);
+    if (removed) say(`removed ${removed} staff (and their postings, feed and audit entries) written by earlier runs`);
     const setup = await findSetup(db, secret, runId);
     say(`county ${setup.county.code} ${setup.county.name}; group ${setup.group.name}; middle row ${setup.middle.position}; writer bureau ${setup.writer.code}`);
-    servers.hub = await startHub(hubEnv, 4701, say, o.hubDir);
+    // Starters, also used to restart a server that something outside the run stopped (the machine is shared).
+    const starters: Record<ServerName, () => Promise<Server>> = {
+      // A restart runs the build already made (the working tree may have moved on since).
+      hub: () => startHub(hubEnv, 4701, say, o.hubDir, !servers.hub),
+      postgraphile: () => startPostgraphile(o.databaseUrl, 4702, say),
+      floor: () => startFloor(o.databaseUrl, 4703),
+    };
+    const restarts: string[] = [];
+    const dead = (s: Server) => s.proc.exitCode !== null || s.proc.signalCode !== null;
+    /** A load run; when its server died meanwhile (not by our hand), restart it and run again (twice at most). */
+    const loadRun = async (n: ServerName, seconds: number, what: { call?: Call; steps?: Step[] }, label: string): Promise<Run> => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await load(servers[n]!, seconds, what);
+        } catch (e) {
+          if (!dead(servers[n]!) || attempt >= 2) throw e;
+          const why = `${n} stopped during ${label} (${servers[n]!.proc.exitCode ?? servers[n]!.proc.signalCode}; not by the runner): restarted, run repeated`;
+          say(why);
+          restarts.push(why);
+          servers[n] = await starters[n]();
+        }
+      }
+    };
+    servers.hub = await starters.hub();
     say(`hub: ${servers.hub.how}`);
-    servers.postgraphile = await startPostgraphile(o.databaseUrl, 4702, say);
-    servers.floor = await startFloor(o.databaseUrl, 4703);
+    servers.postgraphile = await starters.postgraphile();
+    servers.floor = await starters.floor();
     setup.middle.pgCursor = await postgraphileCursor(servers.postgraphile, setup.middle.position);
     say(`servers ready in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
 
@@ -337,11 +406,19 @@ async function main() {
       results.push(entry);
       // Check every server's answer once, compare, then load.
       const present = SERVERS.filter((n) => sc.calls[n] || sc.steps?.[n]);
+      for (const n of present) {
+        if (!dead(servers[n]!)) continue;
+        const why = `${n} had stopped before (${sc.key}) (${servers[n]!.proc.exitCode ?? servers[n]!.proc.signalCode}; not by the runner): restarted`;
+        say(why);
+        restarts.push(why);
+        servers[n] = await starters[n]();
+      }
       const checked: Partial<Record<ServerName, { answer?: unknown; statements: number | null }>> = {};
       let refused: string | null = null;
       for (const n of present) {
         if (sc.steps?.[n]) {
-          const c = await checkSteps(servers[n]!, sc.steps[n]!());
+          let c = await checkSteps(servers[n]!, sc.steps[n]!());
+          if (!c.problem) c = await checkSteps(servers[n]!, sc.steps[n]!()); // counted warm, as reads
           if (c.problem) { refused = `${n}: ${c.problem}`; break; }
           checked[n] = { statements: r2(c.statements.reduce((a, b) => a + b, 0) / c.statements.length) };
           continue;
@@ -349,7 +426,10 @@ async function main() {
         const a = await post(servers[n]!, sc.calls[n]!);
         const f = failure(a);
         if (f) { refused = `${n}: ${f}`; break; }
-        checked[n] = { answer: normalise(a.json), statements: a.statements };
+        // Statements are counted on a second, warm request: a first one may open a pool connection (PostGraphile
+        // counts its setup statement) or fill a cache.
+        const warm = await post(servers[n]!, sc.calls[n]!);
+        checked[n] = { answer: normalise(a.json), statements: warm.statements };
       }
       if (!refused && sc.compare) {
         const [ref, ...others] = present;
@@ -364,13 +444,14 @@ async function main() {
         continue;
       }
       say(`(${sc.key}) ${sc.title}: answers ${sc.compare ? 'equal' : 'not compared'} (${present.map((n) => `${n}: ${checked[n]!.answer !== undefined ? size(checked[n]!.answer) : 'ok'}, ${checked[n]!.statements ?? '?'} stmts`).join('; ')})`);
+      if (o.check) continue;
 
       const runs: Partial<Record<ServerName, Run[]>> = {};
       for (let round = 0; round < o.rounds; round++) {
         for (const n of present) {
           const what = sc.steps?.[n] ? { steps: sc.steps[n]!() } : { call: sc.calls[n]! };
-          if (round === 0 && o.warmup > 0) await load(servers[n]!, o.warmup, what);
-          const run = await load(servers[n]!, o.duration, what);
+          if (round === 0 && o.warmup > 0) await loadRun(n, o.warmup, what, `(${sc.key}) warm-up`);
+          const run = await loadRun(n, o.duration, what, `(${sc.key}) round ${round + 1}`);
           (runs[n] ??= []).push(run);
           const l = [...run.latencies].sort((a, b) => a - b);
           say(`  (${sc.key}) round ${round + 1} ${n.padEnd(12)} ${(l.length / run.seconds).toFixed(1).padStart(8)} rps  p95 ${pct(l, 95).toFixed(1)} ms${run.non2xx || run.errors ? `  non2xx ${run.non2xx} errors ${run.errors}` : ''}`);
@@ -380,6 +461,11 @@ async function main() {
       const hub = entry.servers.hub, pg = entry.servers.postgraphile, fl = entry.servers.floor;
       entry.hubVsPostgraphile = hub && pg?.rps ? r2(hub.rps / pg.rps) : null;
       entry.hubVsFloorP95 = hub && fl?.p95 ? r2(hub.p95 / fl.p95) : null;
+    }
+    if (o.check) {
+      const refused = results.filter((r) => r.refused).length;
+      say(`check only: ${results.length - refused} scenarios answer alike, ${refused} refused`);
+      return;
     }
     const nation = results.find((r) => r.key === 'a')?.servers.hub;
     const county = results.find((r) => r.key === 'a-county');
@@ -391,9 +477,11 @@ async function main() {
       database: o.databaseUrl.replace(/\/\/[^@]*@/, '//'),
       quick: o.quick,
       method: { connections: CONNECTIONS, rounds: o.rounds, secondsPerRound: o.duration, warmupSeconds: o.warmup, order: 'per scenario: round-robin hub -> postgraphile -> floor, one server loaded at a time' },
-      machine: await machine(db),
+      machine: { ...(await machine(db)), loadAvgAtStart, loadAvgAtEnd: os.loadavg().map(r2), loadAvg1mPeak: r2(loadAvgPeak) },
       rowCounts: await rowCounts(db),
       servers: Object.fromEntries(Object.values(servers).map((s) => [s!.name, s!.how])),
+      hubCommit: hubCommit(o.hubDir),
+      restarts,
       params: {
         county: `${setup.county.code} ${setup.county.name}`, group: `${setup.group.id} ${setup.group.name}`, dashboardGroup: `${setup.dashboard.id} ${setup.dashboard.name}`, middleRow: setup.middle.position,
         schoolYear: setup.schoolYear, vendor: { jurisdiction: setup.vendor.code, schools: setup.vendor.schoolIds.length, scopes: 'campus,group,staff,posting:read' },
@@ -401,6 +489,7 @@ async function main() {
       },
       scenarios: results,
     };
+    clearInterval(loadTimer);
     const dir = path.join(ROOT, 'bench', 'results');
     fs.mkdirSync(dir, { recursive: true });
     const base = path.join(dir, `${out.date.slice(0, 10)}-${o.scale}${o.quick ? '-quick' : ''}`);
@@ -410,6 +499,25 @@ async function main() {
     say(`wrote ${path.relative(ROOT, base)}.json and .md in ${((Date.now() - t0) / 1000).toFixed(0)}s`);
   } finally {
     await stopAll();
+  }
+}
+
+/** The hub's commit, and whether server/ had uncommitted changes when it was built. */
+function hubCommit(dir: string): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: dir }).toString().trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'server'], { cwd: dir }).toString().trim();
+    return dirty ? `${head} + uncommitted changes in server/` : head;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function readIfExists(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -441,8 +549,9 @@ function markdown(out: any): string {
     '',
     `${out.machine.cpus} CPUs (${out.machine.cpuModel}), PostgreSQL ${out.machine.postgres}, hub/floor on Node ${out.machine.node.hub}, PostGraphile ${out.machine.postgraphile} on Node ${out.machine.node.postgraphile}; ` +
       `autocannon ${out.machine.autocannon}, ${out.method.connections} connections, ${out.method.rounds} rounds x ${out.method.secondsPerRound}s per server and scenario, interleaved.`,
+    `Load average (1/5/15 min) at start ${out.machine.loadAvgAtStart.join('/')}, at end ${out.machine.loadAvgAtEnd.join('/')}, 1-min peak ${out.machine.loadAvg1mPeak} (anything above ~2 is other work competing for the 2 cores).`,
     `Rows: ${Object.entries(out.rowCounts).map(([k, v]) => `${k} ${f(v as number)}`).join(', ')}.`,
-    `Hub: ${out.servers.hub}.`,
+    `Hub: ${out.servers.hub}, commit ${out.hubCommit ?? '?'}.`,
     '',
     '| scenario | hub rps | PostGraphile rps | floor rps | hub/PG | hub p95 | floor p95 | hub/floor p95 | hub stmts | PG stmts | RSS hub/PG (MB) |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -462,6 +571,7 @@ function markdown(out: any): string {
     const extra = s.hubCountyVsHubNation ? [`hub-county/hub-nation: rps x${s.hubCountyVsHubNation.rps}, p95 x${s.hubCountyVsHubNation.p95}`] : [];
     lines.push(`- **${s.key}**: ${s.title}. ${[s.compared ? 'answers compared equal' : 'answers not compared', s.note, ...na, ...extra, ...errs].filter(Boolean).join('; ')}.`);
   }
+  for (const r of out.restarts ?? []) lines.push(`- restart: ${r}.`);
   lines.push('', 'rps: responses per second over all rounds; p50/p95/p99 in ms over every response; stmts: SQL statements per request (hub: x-sql-statements; PostGraphile: counted on its pool; floor: 1); RSS: peak VmRSS during load.', '');
   return lines.join('\n');
 }

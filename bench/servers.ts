@@ -71,16 +71,29 @@ function launch(name: Server['name'], cmd: string, args: string[], env: NodeJS.P
  * The hub, built (`npm run build`, dist/server/main.js); when the build fails or does not
  * start, ts-node --transpile-only server/main.ts instead (the result records which ran).
  */
-export async function startHub(env: NodeJS.ProcessEnv, port: number, say: (m: string) => void, dir = ROOT): Promise<Server> {
-  let built = false;
-  try {
-    execFileSync('npm', ['run', '-s', 'build'], { cwd: dir, stdio: 'pipe' });
-    built = fs.existsSync(path.join(dir, 'dist', 'server', 'main.js'));
-  } catch (e) {
-    say(`npm run build failed; falling back to ts-node --transpile-only:\n${String((e as { stdout?: Buffer }).stdout ?? e).slice(0, 1500)}`);
+/** Where the run keeps its copy of the hub's build (inside the project, so modules and data files resolve). */
+export const hubCopy = (dir: string) => path.join(dir, 'bench', '.hub-build');
+
+export async function startHub(env: NodeJS.ProcessEnv, port: number, say: (m: string) => void, dir = ROOT, build = true): Promise<Server> {
+  const copy = hubCopy(dir);
+  let built = !build && fs.existsSync(path.join(copy, 'dist', 'server', 'main.js'));
+  if (build) {
+    try {
+      execFileSync('npm', ['run', '-s', 'build'], { cwd: dir, stdio: 'pipe' });
+      // Run a copy: others rebuilding dist/ during the run must not change the hub under test (or a restart of it).
+      fs.rmSync(copy, { recursive: true, force: true });
+      fs.cpSync(path.join(dir, 'dist'), path.join(copy, 'dist'), { recursive: true });
+      built = fs.existsSync(path.join(copy, 'dist', 'server', 'main.js'));
+    } catch (e) {
+      say(`npm run build failed; falling back to ts-node --transpile-only:\n${String((e as { stdout?: Buffer }).stdout ?? e).slice(0, 1500)}`);
+    }
   }
   if (built) {
-    const s = launch('hub', process.execPath, ['dist/server/main.js'], env, port, `node dist/server/main.js (npm run build)${dir === ROOT ? '' : ` in ${dir}`}`, dir);
+    // Loaded through -e so that the command line does not name dist/server/main.js: on a shared machine a
+    // broad `pkill -f dist/server/main.js` aimed at someone else's hub must not stop the benchmark's.
+    const s = launch('hub', process.execPath, ['-e', 'require(process.env.BENCH_HUB_MAIN)'],
+      { ...env, BENCH_HUB_MAIN: path.join(copy, 'dist', 'server', 'main.js') }, port,
+      `node dist/server/main.js (npm run build)${dir === ROOT ? '' : ` in ${dir}`}`, dir);
     try {
       await waitReady(s, `${s.url}/health`);
       return s;
