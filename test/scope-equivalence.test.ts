@@ -314,18 +314,16 @@ describe('area scope of record on edited demo data (statuses and visibilities th
     expectNontrivial(coverage, PARTIAL_KINDS.filter((k) => k !== 'AuditEntry'));
   });
 
-  // KNOWN DIVERGENCE (reported; audit_entry.jurisdiction_ids is NOT NULL DEFAULT '{}'): an audit
-  // entry naming no jurisdiction was not in the nation's scope before (no ancestor row matches an
-  // empty array) and is now (the nation folds AuditEntry to TRUE). No write of the hub records an
-  // empty list today, so the demo cannot show it. Pinned exactly (that row, that caller, nothing
-  // else): when the rules agree again this test fails, and this case joins the one above.
-  test('KNOWN DIVERGENCE: an audit entry with no jurisdiction is the nation\'s now, was not before', async () => {
-    const [{ id }] = await hub.ds.query(`INSERT INTO audit_entry (id, actor, action, entity_type, entity_id, jurisdiction_ids, diff)
-      VALUES (gen_random_uuid(), 'test:eq', 'probe', 'Probe', gen_random_uuid(), '{}', '{}') RETURNING id::text`);
+  // An audit entry naming no jurisdiction lies nowhere: the old rule (no ancestor row matches an
+  // empty array) and the new one (the nation: cardinality > 0) agree. No write of the hub records
+  // an empty list today, so the demo cannot show it: the row is made here.
+  test('an audit entry with no jurisdiction is in nobody\'s scope, the nation\'s included', async () => {
+    await hub.ds.query(`INSERT INTO audit_entry (id, actor, action, entity_type, entity_id, jurisdiction_ids, diff)
+      VALUES (gen_random_uuid(), 'test:eq', 'probe', 'Probe', gen_random_uuid(), '{}', '{}')`);
     const query: Query = (q) => { const { text, values } = q.render(); return hub.ds.query(text, values); };
     const tree = await JurisdictionDirectory.of(hub.ds);
     const { mismatches } = await compare(query, tree, await callersOf(query));
-    expect(mismatches).toEqual([{ caller: 'BUREAU_ADMIN 000000 (NATION)', kind: 'AuditEntry', onlyNew: [id], onlyOld: [], nulls: [] }]);
+    expect(mismatches).toEqual([]);
   });
 });
 

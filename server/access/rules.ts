@@ -139,7 +139,8 @@ export function areaRules(caller: Caller, tree: JurisdictionDirectory): Rules {
       and([cycleOf(col(e, 'cycle_id'), cycle), or(groupOf(col(e, 'group_id')), narrowed ? FALSE : cycleOf(col(e, 'cycle_id'), (y) => inArea(col(y, 'jurisdiction_id'))))]),
     ),
     ApiClient: (a) => inArea(col(a, 'jurisdiction_id')),
-    AuditEntry: (a) => (everywhere ? TRUE : sql`${col(a, 'jurisdiction_ids')} && ${area}::uuid[]`),
+    // An entry names the jurisdictions it lies in; one naming none lies nowhere, for the nation too.
+    AuditEntry: (a) => (everywhere ? sql`cardinality(${col(a, 'jurisdiction_ids')}) > 0` : sql`${col(a, 'jurisdiction_ids')} && ${area}::uuid[]`),
   };
 }
 

@@ -178,15 +178,18 @@ export function nestedConnection<T>(
   const s = readableSpec(ctx, loaderKey, spec);
   const size = pageSize(page.first);
   const after = afterKey(s, page);
-  const pages = ctx.loader(`conn:${loaderKey}:${size}:${after ?? ''}`, () => {
-    // Parents sharing this loader share one selection (the loader key names the field and its arguments).
-    const joins = planJoins(ctx, s.entity, s.alias, page.info, ['edges', 'node']);
+  // The columns and joins this alias's selection needs are part of the key: two aliases of one
+  // list selecting different fields must not share a statement that reads only one's columns.
+  const columns = rowColumns(ctx, s, page.info);
+  const joins = planJoins(ctx, s.entity, s.alias, page.info, ['edges', 'node']);
+  const shape = `${columns.render().text}${joinClauses(ctx, joins).render().text}`;
+  const pages = ctx.loader(`conn:${loaderKey}:${size}:${after ?? ''}:${shape}`, () => {
     return new RequestLoader<string, T[]>(async (ids) => {
       if (size === 0) return ids.map(() => []);
       const where = and([s.where, after !== null && sql`${raw(s.sortKey)} > ${after}`]);
       const rows = await ctx.db.query(sql`
         SELECT * FROM (
-          SELECT ${rowColumns(ctx, s, page.info)}${joinedColumns(ctx, joins)}, ${raw(s.parentKey)} AS __parent,
+          SELECT ${columns}${joinedColumns(ctx, joins)}, ${raw(s.parentKey)} AS __parent,
                  row_number() OVER (PARTITION BY ${raw(s.parentKey)} ORDER BY ${raw(s.sortKey)}) AS __rn
           FROM ${s.from}${joinClauses(ctx, joins)}
           WHERE ${raw(s.parentKey)} = ANY(${[...ids]}) AND ${where}
