@@ -4,6 +4,8 @@ import { hubError } from './errors';
 import { Db, RequestStats } from '../db/datasource';
 import { columnsOf, hydrate, tableOf } from '../db/rows';
 import { and, raw, sql } from '../db/sql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { joinClauses, joinedColumns, planJoins, primeJoined } from './prefetch';
 
 /**
  * Everything one request works with: the database, the caller's scope, and the request's
@@ -55,8 +57,8 @@ export class Context {
    * A lookup by id (`node`, `group(id)`, a nullable relation): the entity when it lies in the
    * caller's scope of record or is reachable from it (Scope.reachable), else null. Batched.
    */
-  byId<T>(entity: new () => T, uuid: string | null | undefined): Promise<T | null> {
-    return this.load(entity, uuid, 'reachable');
+  byId<T>(entity: new () => T, uuid: string | null | undefined, info?: GraphQLResolveInfo): Promise<T | null> {
+    return this.load(entity, uuid, 'reachable', info);
   }
 
   /**
@@ -111,13 +113,13 @@ export class Context {
     }
   }
 
-  private load<T>(entity: new () => T, uuid: string | null | undefined, how: 'reachable' | 'related'): Promise<T | null> {
+  private load<T>(entity: new () => T, uuid: string | null | undefined, how: 'reachable' | 'related', info?: GraphQLResolveInfo): Promise<T | null> {
     if (!uuid) return Promise.resolve(null);
     const kind = kindOf(entity);
     this.scope.assertReadable(kind);
     // Every caller sees the whole division tree (rules.ts): reference data, served from memory.
     if (kind === 'Jurisdiction') return Promise.resolve((this.scope.tree.row(uuid) as T | undefined) ?? null);
-    return this.entityLoader(entity, how).load(uuid);
+    return this.entityLoader(entity, how, info).load(uuid);
   }
 
   /**
@@ -128,15 +130,25 @@ export class Context {
     this.entityLoader(entity as new () => T, 'related').prime(row.uuid, row);
   }
 
-  private entityLoader<T>(entity: new () => T, how: 'reachable' | 'related'): RequestLoader<string, T | null> {
+  /**
+   * The request's loader of one kind. With `info` (a lookup by id), the relations its selection
+   * names are joined in (graphql/prefetch.ts); lookups sharing the loader share the first one's
+   * joins, which only decides whether a relation needs a statement of its own. Rows always carry
+   * every column: the loader's cache serves every caller of it.
+   */
+  private entityLoader<T>(entity: new () => T, how: 'reachable' | 'related', info?: GraphQLResolveInfo): RequestLoader<string, T | null> {
     const kind = kindOf(entity);
-    return this.loader(`${how}:${kind}`, () => new RequestLoader<string, T | null>(async (ids) => {
-      const table = tableOf(this.db.ds, entity);
-      const rows = await this.db.query(
-        sql`SELECT ${columnsOf(this.db.ds, entity, 't')} FROM ${raw(table)} t WHERE ${and([sql`t.id = ANY(${[...ids]}::uuid[])`, how === 'reachable' && this.scope.reachable(kind, 't')])}`,
-      );
-      const byId = new Map(rows.map((r) => [String(r.id), hydrate(this.db.ds, entity, r)]));
-      return ids.map((id) => byId.get(id) ?? null);
-    }));
+    return this.loader(`${how}:${kind}`, () => {
+      const joins = planJoins(this, entity, 't', info, []);
+      return new RequestLoader<string, T | null>(async (ids) => {
+        const table = tableOf(this.db.ds, entity);
+        const rows = await this.db.query(
+          sql`SELECT ${columnsOf(this.db.ds, entity, 't')}${joinedColumns(this, joins)} FROM ${raw(table)} t${joinClauses(this, joins)}
+            WHERE ${and([sql`t.id = ANY(${[...ids]}::uuid[])`, how === 'reachable' && this.scope.reachable(kind, 't')])}`,
+        );
+        const byId = new Map(rows.map((r) => (primeJoined(this, joins, r), [String(r.id), hydrate(this.db.ds, entity, r)])));
+        return ids.map((id) => byId.get(id) ?? null);
+      });
+    });
   }
 }

@@ -32,8 +32,8 @@ function operatingOn(g: EducationGroup, day: string): boolean {
 @Resolver(() => EducationGroup)
 export class EducationGroupResolver {
   @Query(() => EducationGroup, { nullable: true })
-  group(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
-    return ctx.byId(EducationGroup, uuidOf(id, 'EducationGroup'));
+  group(@Arg('id', () => ID) id: string, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
+    return ctx.byId(EducationGroup, uuidOf(id, 'EducationGroup'), info);
   }
 
   @Query(() => EducationGroupConnection, { description: 'Every group the caller may see.' })

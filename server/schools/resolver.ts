@@ -44,8 +44,8 @@ export class SchoolResolver {
 @Resolver(() => Campus)
 export class CampusResolver {
   @Query(() => Campus, { nullable: true })
-  campus(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
-    return ctx.byId(Campus, uuidOf(id, 'Campus'));
+  campus(@Arg('id', () => ID) id: string, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
+    return ctx.byId(Campus, uuidOf(id, 'Campus'), info);
   }
 
   @Query(() => CampusConnection, { description: 'Every campus the caller may see.' })

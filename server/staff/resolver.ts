@@ -47,8 +47,8 @@ function postingsOf(ctx: Context, staffId: string, status?: PostingStatus[] | nu
 @Resolver(() => Staff)
 export class StaffResolver {
   @Query(() => Staff, { nullable: true })
-  staff(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
-    return ctx.byId(Staff, uuidOf(id, 'Staff'));
+  staff(@Arg('id', () => ID) id: string, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
+    return ctx.byId(Staff, uuidOf(id, 'Staff'), info);
   }
 
   @Query(() => StaffConnection, { description: 'Every staff member the caller may see.' })
