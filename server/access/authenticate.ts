@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { createRemoteJWKSet, importSPKI, JWTPayload, jwtVerify, KeyLike } from 'jose';
@@ -87,7 +88,22 @@ export class Authenticator {
     throw unauthenticated('credentials required: Authorization: Bearer <token> or X-Api-Key: <key>');
   }
 
+  /**
+   * Tokens already verified, until they expire: a signature check is a pure function of the
+   * token and the configured keys, so each process may remember its own answers.
+   */
+  // At most five minutes: a key withdrawn from the identity provider's JWKS stops counting soon.
+  private readonly verified = new LRUCache<string, JWTPayload>({ max: 10_000, ttl: 5 * 60_000 });
+
   private async verify(token: string): Promise<JWTPayload> {
+    const known = this.verified.get(token);
+    if (known && typeof known.exp === 'number' && known.exp * 1000 > Date.now()) return known;
+    const payload = await this.verifySignature(token);
+    if (token.length <= 8192) this.verified.set(token, payload);
+    return payload;
+  }
+
+  private async verifySignature(token: string): Promise<JWTPayload> {
     const options = {
       issuer: this.config.issuer ?? undefined,
       audience: this.config.audience ?? undefined,

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { ApolloServerPlugin, GraphQLRequestContextDidResolveOperation, GraphQLRequestContextWillSendResponse } from '@apollo/server';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import express from 'express';
@@ -98,6 +99,8 @@ export type Precheck = (schema: GraphQLSchema, document: DocumentNode) => GraphQ
  * parse go on to Apollo, which answers them in its own words.
  */
 export function precheckMiddleware(schema: GraphQLSchema, limits: Limits, precheck: Precheck): express.RequestHandler {
+  // Bounded by count and by size (a document is at most limits.maxTokens tokens).
+  const passed = new LRUCache<string, true>({ max: 1000, maxSize: 8_000_000, sizeCalculation: (_v, k) => k.length + 1 });
   return (req, res, next) => {
     // GET: read the query string as Apollo does (URLSearchParams, no parameter limit), so padding
     // the URL cannot hide the document from the precheck (Express's parser stops at 1,000 keys).
@@ -105,6 +108,8 @@ export function precheckMiddleware(schema: GraphQLSchema, limits: Limits, preche
       ? (req.body as { query?: unknown } | undefined)?.query
       : new URL(req.originalUrl, 'http://hub').searchParams.get('query');
     if (typeof query !== 'string' || query === '') return next();
+    // A document that passed once passes again: the same text is checked once per process.
+    if (passed.has(query)) return next();
     let document: DocumentNode;
     try {
       document = parse(query, { maxTokens: limits.maxTokens });
@@ -112,7 +117,10 @@ export function precheckMiddleware(schema: GraphQLSchema, limits: Limits, preche
       return next();
     }
     const errors = precheck(schema, document);
-    if (!errors.length) return next();
+    if (!errors.length) {
+      passed.set(query, true);
+      return next();
+    }
     res.status(400).json({ errors: errors.map((e) => formatError(e.toJSON(), e)) });
   };
 }
@@ -162,10 +170,18 @@ export function limitProtections(limits: Limits): { validationRules: ValidationR
 
 const tooComplex = (message: string, extra: Record<string, unknown>) => withStatus(hubError('QUERY_TOO_COMPLEX', message, extra), 400);
 
+/** Costs by document, operation and variables: a function of them, computed once per process. */
+const costs = new LRUCache<string, number>({ max: 5000, maxSize: 16_000_000, sizeCalculation: (_v, k) => k.length + 1 });
+
 /** The cost of the operation, or the client error its variables make. */
 function costOf(ctx: GraphQLRequestContextDidResolveOperation<Context>): number {
+  const key = `${ctx.queryHash}\u0000${ctx.request.operationName ?? ''}\u0000${JSON.stringify(ctx.request.variables ?? {})}`;
+  const known = costs.get(key);
+  if (known !== undefined) return known;
   try {
-    return queryCost(ctx.schema, ctx.document, ctx.request.variables, ctx.request.operationName ?? undefined);
+    const cost = queryCost(ctx.schema, ctx.document, ctx.request.variables, ctx.request.operationName ?? undefined);
+    costs.set(key, cost);
+    return cost;
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     const variable = /^Variable "\$(\w+)"/.exec(message);
