@@ -9,6 +9,7 @@
  * compared; a scenario whose answers differ is refused (not measured, the difference printed).
  * Writes bench/results/<date>-<scale>[-quick].json and .md.
  */
+import { benchDatabase } from './database';
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -53,6 +54,7 @@ function options(): Options {
   });
   const scale = values.scale ?? (values.quick ? 'city' : 'province');
   if (!/^[a-z0-9_]+$/.test(scale)) throw new Error(`--scale: ${scale}?`);
+  // Without DATABASE_URL: set by main from bench/database.ts (local hub_bench_<scale>, else embedded).
   const databaseUrl = process.env.DATABASE_URL || `postgres://postgres@127.0.0.1:5432/hub_bench_${scale}`;
   return {
     quick: values.quick!,
@@ -332,6 +334,8 @@ function summarise(runs: Run[], statements: number | null): Measured {
 
 async function main() {
   const o = options();
+  const database = await benchDatabase(o.scale, say);
+  o.databaseUrl = database.url;
   const runId = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
   say(`database ${o.databaseUrl} (scale ${o.scale}); ${o.rounds} rounds x ${o.duration}s per server and scenario, ${CONNECTIONS} connections${o.quick ? ', quick' : ''}`);
   const db = new Pool({ connectionString: o.databaseUrl, max: 2 });
@@ -499,6 +503,7 @@ async function main() {
     say(`wrote ${path.relative(ROOT, base)}.json and .md in ${((Date.now() - t0) / 1000).toFixed(0)}s`);
   } finally {
     await stopAll();
+    await database.stop();
   }
 }
 

@@ -5,9 +5,8 @@
  * See bench/data/README.md.
  */
 import 'reflect-metadata';
-import { readConfig } from '../../server/config';
 import { openDatabase } from '../../server/db/bootstrap';
-import { EmbeddedDatabase, startEmbeddedPostgres } from '../../server/db/embedded';
+import { benchDatabase } from '../database';
 import { entityKeys } from '../../server/access/audience';
 import { Gen, tuneSession } from './gen';
 import { dropSecondaryIndexes, restoreIndexes } from './indexes';
@@ -68,15 +67,10 @@ const STEPS: Array<[string, number, (g: Gen) => Promise<void>]> = [
 async function main() {
   const { scale, force } = parseArgs(process.argv.slice(2));
   const progress = new Progress(1 + STEPS.reduce((s, [, w]) => s + w, 0));
-  const config = readConfig();
-  let embedded: EmbeddedDatabase | undefined;
-  if (!config.databaseUrl) {
-    progress.log(`no DATABASE_URL: starting the embedded PostgreSQL (data in ${config.embeddedDataDir})`);
-    embedded = await startEmbeddedPostgres({ dataDir: config.embeddedDataDir, port: config.embeddedPort, log: (m) => progress.log(m) });
-  }
+  const database = await benchDatabase(scale.name, (m) => progress.log(m));
   try {
     progress.step('opening the database (migrations, reference data)', 1);
-    const ds = await openDatabase(config.databaseUrl ?? embedded!.url, { poolSize: 2, log: (m) => progress.log(m) });
+    const ds = await openDatabase(database.url, { poolSize: 2, log: (m) => progress.log(m) });
     const main = ds.createQueryRunner();
     const side = ds.createQueryRunner();
     try {
@@ -112,7 +106,7 @@ async function main() {
       await ds.destroy();
     }
   } finally {
-    await embedded?.stop();
+    await database.stop();
   }
 }
 
