@@ -182,7 +182,8 @@ export function nestedConnection<T>(
   // list selecting different fields must not share a statement that reads only one's columns.
   const columns = rowColumns(ctx, s, page.info);
   const joins = planJoins(ctx, s.entity, s.alias, page.info, ['edges', 'node']);
-  const shape = `${columns.render().text}${joinClauses(ctx, joins).render().text}`;
+  const joinSql = joinClauses(ctx, joins);
+  const shape = `${columns.render().text}${joinSql.render().text}`;
   const pages = ctx.loader(`conn:${loaderKey}:${size}:${after ?? ''}:${shape}`, () => {
     return new RequestLoader<string, T[]>(async (ids) => {
       if (size === 0) return ids.map(() => []);
@@ -191,7 +192,7 @@ export function nestedConnection<T>(
         SELECT * FROM (
           SELECT ${columns}${joinedColumns(ctx, joins)}, ${raw(s.parentKey)} AS __parent,
                  row_number() OVER (PARTITION BY ${raw(s.parentKey)} ORDER BY ${raw(s.sortKey)}) AS __rn
-          FROM ${s.from}${joinClauses(ctx, joins)}
+          FROM ${s.from}${joinSql}
           WHERE ${raw(s.parentKey)} = ANY(${[...ids]}) AND ${where}
         ) t WHERE __rn <= ${size + 1} ORDER BY __parent, __rn`);
       return groupBy(ids, rows, (r) => (primeJoined(ctx, joins, r), ctx.listed(s.entity, r)));

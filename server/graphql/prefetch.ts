@@ -126,15 +126,11 @@ export function planJoins(ctx: Context, entity: Function, alias: string, info: G
   return plan(entity.name, alias, under(info, path), 1);
 }
 
-function flat(plans: JoinPlan[]): JoinPlan[] {
-  return plans.flatMap((p) => [p, ...flat(p.children)]);
-}
-
 const flattened = new WeakMap<JoinPlan[], JoinPlan[]>();
-/** `flat`, once per plan list (it is asked for every row). */
-function flatPlans(plans: JoinPlan[]): JoinPlan[] {
+/** The plans and all their children, in join order: computed once per plan list (asked for every row). */
+function flat(plans: JoinPlan[]): JoinPlan[] {
   let f = flattened.get(plans);
-  if (!f) flattened.set(plans, (f = flat(plans)));
+  if (!f) flattened.set(plans, (f = plans.flatMap((p) => [p, ...flat(p.children)])));
   return f;
 }
 
@@ -155,7 +151,7 @@ export function joinedColumns(ctx: Context, plans: JoinPlan[]): Sql {
 /** Hands each joined row of `row` to the request's relation loader, so its resolver needs no statement. */
 export function primeJoined(ctx: Context, plans: JoinPlan[], row: Record<string, unknown>): void {
   if (plans.length === 0) return;
-  for (const p of flatPlans(plans)) {
+  for (const p of flat(plans)) {
     const prefix = `${p.alias}$`;
     const id = row[`${prefix}id`] as string | null;
     // Many rows share one campus: each related row is made once per plan (a plan lives for one request).

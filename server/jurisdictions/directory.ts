@@ -74,8 +74,13 @@ export class JurisdictionDirectory {
 
   /** The line of the tree through J: its ancestors, J and everything below it (ids, sorted). */
   line(id: string): string[] {
-    return [...new Set([...(this.above.get(id) ?? []), ...this.subtree(id)])].sort();
+    let line = this.lines.get(id);
+    if (!line) this.lines.set(id, (line = [...new Set([...(this.above.get(id) ?? []), ...this.subtree(id)])].sort()));
+    return line;
   }
+
+  /** Lines already asked for: scope rules ask on every request. */
+  private readonly lines = new Map<string, string[]>();
 
   /** Whether S(J) is the whole tree (the nation): "lies in S(J)" then holds for every row. */
   coversAll(id: string): boolean {
