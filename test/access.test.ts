@@ -116,6 +116,18 @@ describe('authentication', () => {
     }
   });
 
+  test('a token accepted once is refused when it expires (the verified-token cache keeps no token past its exp)', async () => {
+    const exp = Math.floor(Date.now() / 1000) + 2;
+    const token = await new SignJWT({ role: 'BUREAU_ADMIN', jurisdiction: '640502' }).setProtectedHeader({ alg: 'HS256' })
+      .setSubject('t:short').setExpirationTime(exp).sign(Buffer.from(process.env.AUTH_JWT_SECRET!, 'utf8'));
+    const caller = hub.as({ headers: { authorization: `Bearer ${token}` } });
+    expect((await caller.data(`{ viewer { role } }`)).viewer.role).toBe('BUREAU_ADMIN');
+    await new Promise((r) => setTimeout(r, exp * 1000 - Date.now() + 200));
+    const late = await caller.gql(`{ viewer { role } }`);
+    expect(late.status).toBe(401);
+    expect(late.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
   test('viewer says who is calling; the nation is a valid jurisdiction', async () => {
     const d = await hub.as({ sub: 'u1', role: 'ANALYST', jurisdiction: '000000', scopes: ['x:y'] }).data(`{ viewer { subject role scopes jurisdiction { code } group { id } school { id } } }`);
     expect(d.viewer).toEqual({ subject: 'u1', role: 'ANALYST', scopes: ['x:y'], jurisdiction: { code: '000000' }, group: null, school: null });
