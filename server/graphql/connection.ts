@@ -4,7 +4,7 @@ import { kindOf } from '../access/scope';
 import { and, raw, sql, Sql } from '../db/sql';
 import { columnsOf } from '../db/rows';
 import { GraphQLResolveInfo } from 'graphql';
-import { joinClauses, joinedColumns, planJoins, primeJoined, selectedColumns } from './prefetch';
+import { joinClauses, joinedColumns, planJoins, selectedColumns, withJoined } from './prefetch';
 import type { Context } from './context';
 import { badInput } from './errors';
 
@@ -136,7 +136,7 @@ export async function paginate<T>(ctx: Context, spec: ListSpec<T>, page: Page): 
   const after = afterKey(spec, page);
   const [cmp, dir] = spec.descending ? ['<', 'DESC'] : ['>', 'ASC'];
   const where = and([spec.where, after !== null && sql`${raw(spec.sortKey)} ${raw(cmp)} ${after}`]);
-  const joins = planJoins(ctx, spec.entity, spec.alias, page.info, ['edges', 'node']);
+  const joins = planJoins(ctx, spec.entity, spec.alias, page.info, ['edges', 'node'], true);
   const rows =
     size === 0
       ? []
@@ -146,7 +146,7 @@ export async function paginate<T>(ctx: Context, spec: ListSpec<T>, page: Page): 
         );
   return toConnection(
     spec,
-    rows.map((r) => (primeJoined(ctx, joins, r), ctx.listed(spec.entity, r))),
+    rows.map((r) => withJoined(ctx, joins, r, ctx.listed(spec.entity, r))),
     size,
     async () => (await ctx.db.one(sql`SELECT count(*)::int AS n FROM ${spec.from} WHERE ${spec.where}`)).n,
   );
@@ -180,22 +180,27 @@ export function nestedConnection<T>(
   const after = afterKey(s, page);
   // The columns and joins this alias's selection needs are part of the key: two aliases of one
   // list selecting different fields must not share a statement that reads only one's columns.
-  const columns = rowColumns(ctx, s, page.info);
-  const joins = planJoins(ctx, s.entity, s.alias, page.info, ['edges', 'node']);
-  const joinSql = joinClauses(ctx, joins);
-  const shape = `${columns.render().text}${joinSql.render().text}`;
+  // Planned once per place in the query, not once per parent row.
+  const planned = () => {
+    const columns = rowColumns(ctx, s, page.info);
+    const joins = planJoins(ctx, s.entity, s.alias, page.info, ['edges', 'node'], true);
+    const joinSql = joinClauses(ctx, joins);
+    const joinedSql = joinedColumns(ctx, joins);
+    return { columns, joins, joinSql, joinedSql, shape: `${columns.render().text}${joinedSql.render().text}${joinSql.render().text}` };
+  };
+  const { columns, joins, joinSql, joinedSql, shape } = page.info ? ctx.memoOn(page.info.fieldNodes, loaderKey, planned) : planned();
   const pages = ctx.loader(`conn:${loaderKey}:${size}:${after ?? ''}:${shape}`, () => {
     return new RequestLoader<string, T[]>(async (ids) => {
       if (size === 0) return ids.map(() => []);
       const where = and([s.where, after !== null && sql`${raw(s.sortKey)} > ${after}`]);
       const rows = await ctx.db.query(sql`
         SELECT * FROM (
-          SELECT ${columns}${joinedColumns(ctx, joins)}, ${raw(s.parentKey)} AS __parent,
+          SELECT ${columns}${joinedSql}, ${raw(s.parentKey)} AS __parent,
                  row_number() OVER (PARTITION BY ${raw(s.parentKey)} ORDER BY ${raw(s.sortKey)}) AS __rn
           FROM ${s.from}${joinSql}
           WHERE ${raw(s.parentKey)} = ANY(${[...ids]}) AND ${where}
         ) t WHERE __rn <= ${size + 1} ORDER BY __parent, __rn`);
-      return groupBy(ids, rows, (r) => (primeJoined(ctx, joins, r), ctx.listed(s.entity, r)));
+      return groupBy(ids, rows, (r) => withJoined(ctx, joins, r, ctx.listed(s.entity, r)));
     });
   });
   const counts = ctx.loader(`count:${loaderKey}`, () => {
@@ -220,7 +225,7 @@ export function nestedList<T>(ctx: Context, loaderKey: string, parentId: string,
         SELECT ${columnsOf(ctx.db.ds, s.entity, s.alias)}${joinedColumns(ctx, joins)}, ${raw(s.parentKey)} AS __parent FROM ${s.from}${joinClauses(ctx, joins)}
         WHERE ${raw(s.parentKey)} = ANY(${[...ids]}) AND ${s.where}
         ORDER BY ${raw(s.sortKey)}`);
-      return groupBy(ids, rows, (r) => (primeJoined(ctx, joins, r), ctx.listed(s.entity, r)));
+      return groupBy(ids, rows, (r) => withJoined(ctx, joins, r, ctx.listed(s.entity, r)));
     });
   });
   return loader.load(parentId);

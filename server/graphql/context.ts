@@ -5,7 +5,7 @@ import { Db, RequestStats } from '../db/datasource';
 import { columnsOf, hydrate, tableOf } from '../db/rows';
 import { and, raw, sql } from '../db/sql';
 import type { GraphQLResolveInfo } from 'graphql';
-import { joinClauses, joinedColumns, planJoins, primeJoined } from './prefetch';
+import { joinClauses, joinedColumns, planJoins, withJoined } from './prefetch';
 
 /**
  * Everything one request works with: the database, the caller's scope, and the request's
@@ -14,6 +14,7 @@ import { joinClauses, joinedColumns, planJoins, primeJoined } from './prefetch';
 export class Context {
   private readonly loaders = new Map<string, RequestLoader<any, any, any>>();
   private readonly memos = new Map<string, unknown>();
+  private readonly anchored = new WeakMap<object, Map<string, unknown>>();
   private readonly waves = new Waves();
   /** Entities this request listed: lists are filtered by the scope of record, so these are in it. */
   private readonly listedRows = new WeakSet<object>();
@@ -44,6 +45,17 @@ export class Context {
   memo<T>(key: string, make: () => T): T {
     if (!this.memos.has(key)) this.memos.set(key, make());
     return this.memos.get(key) as T;
+  }
+
+  /**
+   * A value computed once per request for one place in the query (`anchor`: its field nodes),
+   * e.g. a nested list's columns and joins, asked again for every parent row.
+   */
+  memoOn<T>(anchor: object, key: string, make: () => T): T {
+    let byKey = this.anchored.get(anchor);
+    if (!byKey) this.anchored.set(anchor, (byKey = new Map()));
+    if (!byKey.has(key)) byKey.set(key, make());
+    return byKey.get(key) as T;
   }
 
   /** The request's loader under `key`, created by `make` the first time it is asked for. */
@@ -146,7 +158,7 @@ export class Context {
           sql`SELECT ${columnsOf(this.db.ds, entity, 't')}${joinedColumns(this, joins)} FROM ${raw(table)} t${joinClauses(this, joins)}
             WHERE ${and([sql`t.id = ANY(${[...ids]}::uuid[])`, how === 'reachable' && this.scope.reachable(kind, 't')])}`,
         );
-        const byId = new Map(rows.map((r) => (primeJoined(this, joins, r), [String(r.id), hydrate(this.db.ds, entity, r)])));
+        const byId = new Map(rows.map((r) => [String(r.id), withJoined(this, joins, r, hydrate(this.db.ds, entity, r))]));
         return ids.map((id) => byId.get(id) ?? null);
       });
     });

@@ -1,4 +1,5 @@
-import { FieldNode, GraphQLResolveInfo, SelectionSetNode } from 'graphql';
+import { FieldNode, GraphQLResolveInfo, GraphQLSchema, isObjectType, SelectionSetNode } from 'graphql';
+import { kindOf } from '../access/scope';
 import { hydrate, tableOf } from '../db/rows';
 import { join, raw, sql, Sql } from '../db/sql';
 import type { Context } from './context';
@@ -7,8 +8,12 @@ import type { Context } from './context';
  * Join what is always fetched together: when a query selects a many-to-one relation of the
  * rows a list returns (a staff member's home campus, that campus's school, a membership's
  * campus), the list's own statement LEFT JOINs it and hands the related rows to the request's
- * relation loader (Context.primeRelated). The relation's resolver then finds its row without
- * a statement of its own: a 500-staff page with campus and school is one statement, not three.
+ * row it belongs to (`JOINED`; joinedRelations makes the relation's field read it there). The
+ * relation then needs no statement of its own: a 500-staff page with campus and school is one
+ * statement, not three. A list whose rows serve only its own selection (a connection page)
+ * reads of a joined row only the columns that selection needs; where rows are shared (a
+ * lookup by id, a plain nested list) joined rows carry every column and also fill the
+ * request's relation loader (Context.primeRelated).
  *
  * Only relations whose resolver loads the target unscoped (`ctx.required`: reaching it is what
  * the relation means, Context.reach) are listed here, so the join shows nothing the resolver
@@ -61,15 +66,23 @@ const MAX_DEPTH = 3;
 /** One joined relation: its alias in the statement and what is joined under it. */
 export interface JoinPlan {
   alias: string;
+  /** The relation's field on the parent type. */
+  field: string;
   entity: Function;
   /** The entity's selected columns (database names). */
   columns: string[];
-  /** Ids already handed to the request's loader. */
-  primed: Set<string>;
+  /** Every column the entity has (then the row may also serve the request's relation loader). */
+  full: boolean;
+  /** The related rows made so far, by id: many rows share one campus (a plan lives for one request). */
+  made: Map<string, object>;
   parentAlias: string;
   fk: string;
   children: JoinPlan[];
 }
+
+/** Where a row keeps the related rows its statement joined in, by relation field. */
+export const JOINED = Symbol('joined relations');
+type WithJoined = { [JOINED]?: Record<string, object> };
 
 /** The fields selected under `set` by name, through fragments (directives ignored: joining extra rows is harmless). */
 function selected(set: SelectionSetNode | undefined, info: GraphQLResolveInfo, out = new Map<string, FieldNode[]>()): Map<string, FieldNode[]> {
@@ -101,8 +114,10 @@ function under(info: GraphQLResolveInfo, path: string[]): SelectionSetNode[] {
 /**
  * The joins a list of `entity` rows (aliased `alias`) needs for what the query selects on each
  * row: `path` leads from the resolved field to the rows (['edges', 'node'] for a connection).
+ * `prune`: the rows serve this selection only, so joined rows read only the columns it needs.
+ * Relations to kinds the caller may not read are not joined (their resolver refuses them).
  */
-export function planJoins(ctx: Context, entity: Function, alias: string, info: GraphQLResolveInfo | undefined, path: string[]): JoinPlan[] {
+export function planJoins(ctx: Context, entity: Function, alias: string, info: GraphQLResolveInfo | undefined, path: string[], prune = false): JoinPlan[] {
   if (!info || process.env.HUB_PREFETCH === '0') return [];
   let n = 0;
   const plan = (entityName: string, parentAlias: string, sets: SelectionSetNode[], depth: number): JoinPlan[] => {
@@ -116,10 +131,14 @@ export function planJoins(ctx: Context, entity: Function, alias: string, info: G
       if (!nodes) continue;
       const meta = ctx.db.ds.getMetadata(r.target);
       const target = meta.target as Function;
-      const columns = meta.columns.filter((c) => c.isSelect).map((c) => c.databaseName);
+      if (!ctx.scope.canRead(kindOf(target))) continue;
       const childAlias = `${alias}_j${++n}`;
       const childSets = nodes.flatMap((f) => (f.selectionSet ? [f.selectionSet] : []));
-      plans.push({ alias: childAlias, entity: target, columns, primed: new Set(), parentAlias, fk: r.fk, children: plan(r.target, childAlias, childSets, depth + 1) });
+      const children = plan(r.target, childAlias, childSets, depth + 1);
+      const all = meta.columns.filter((c) => c.isSelect).map((c) => c.databaseName);
+      const needed = prune ? columnsFor(ctx, target, childSets, info, children.map((c) => c.fk)) : null;
+      const columns = needed ?? all;
+      plans.push({ alias: childAlias, field: r.field, entity: target, columns, full: columns.length === all.length, made: new Map(), parentAlias, fk: r.fk, children });
     }
     return plans;
   };
@@ -148,18 +167,49 @@ export function joinedColumns(ctx: Context, plans: JoinPlan[]): Sql {
   return parts.length ? sql`, ${join(parts, ', ')}` : raw('');
 }
 
-/** Hands each joined row of `row` to the request's relation loader, so its resolver needs no statement. */
-export function primeJoined(ctx: Context, plans: JoinPlan[], row: Record<string, unknown>): void {
-  if (plans.length === 0) return;
-  for (const p of flat(plans)) {
+/**
+ * The entity of a list row with its joined rows attached (`JOINED`), each made once per plan;
+ * rows with every column are also handed to the request's relation loader.
+ */
+export function withJoined<T>(ctx: Context, plans: JoinPlan[], row: Record<string, unknown>, entity: T): T {
+  if (plans.length) attach(ctx, plans, row, entity as WithJoined);
+  return entity;
+}
+
+function attach(ctx: Context, plans: JoinPlan[], row: Record<string, unknown>, parent: WithJoined): void {
+  for (const p of plans) {
     const prefix = `${p.alias}$`;
     const id = row[`${prefix}id`] as string | null;
-    // Many rows share one campus: each related row is made once per plan (a plan lives for one request).
-    if (id == null || p.primed.has(id)) continue;
-    p.primed.add(id);
-    const own: Record<string, unknown> = {};
-    for (const c of p.columns) own[c] = row[prefix + c];
-    ctx.primeRelated(p.entity, hydrate(ctx.db.ds, p.entity as new () => { uuid: string }, own));
+    // No related row (a null key): the relation's resolver answers as it would have.
+    if (id == null) continue;
+    let related = p.made.get(id);
+    if (!related) {
+      const own: Record<string, unknown> = {};
+      for (const c of p.columns) own[c] = row[prefix + c];
+      related = hydrate(ctx.db.ds, p.entity as new () => { uuid: string }, own);
+      p.made.set(id, related);
+      if (p.full) ctx.primeRelated(p.entity, related as { uuid: string });
+      if (p.children.length) attach(ctx, p.children, row, related as WithJoined);
+    }
+    (parent[JOINED] ??= {})[p.field] = related;
+  }
+}
+
+/**
+ * Makes each relation field above answer from the row its parent's statement joined in, when
+ * there is one, before its own resolver (which loads it by id) is asked.
+ */
+export function joinedRelations(schema: GraphQLSchema): void {
+  for (const [typeName, relations] of Object.entries(RELATIONS)) {
+    const type = schema.getType(typeName);
+    if (!isObjectType(type)) throw new Error(`prefetch: no object type ${typeName}`);
+    for (const r of relations) {
+      const field = type.getFields()[r.field];
+      const own = field?.resolve;
+      if (!own) throw new Error(`prefetch: ${typeName}.${r.field} has no resolver`);
+      const name = r.field;
+      field.resolve = (parent: WithJoined, args, ctx, info) => parent[JOINED]?.[name] ?? own(parent, args, ctx, info);
+    }
   }
 }
 
@@ -170,13 +220,18 @@ export function primeJoined(ctx: Context, plans: JoinPlan[], row: Record<string,
  */
 export function selectedColumns(ctx: Context, entity: Function, info: GraphQLResolveInfo | undefined, path: string[], always: string[]): string[] | null {
   if (!info || process.env.HUB_PREFETCH === '0') return null;
+  return columnsFor(ctx, entity, under(info, path), info, always);
+}
+
+/** The columns the selections `sets` on rows of `entity` need (with `id` and `always`); null: every column. */
+function columnsFor(ctx: Context, entity: Function, sets: SelectionSetNode[], info: GraphQLResolveInfo, always: string[]): string[] | null {
   const meta = ctx.db.ds.getMetadata(entity);
   const byProperty = new Map(meta.columns.filter((c) => c.isSelect).map((c) => [c.propertyName, c.databaseName]));
   const relations = new Map((RELATIONS[entity.name] ?? []).map((r) => [r.field, [r.fk]]));
   const reads = READS[entity.name] ?? {};
   const needed = new Set(['id', ...always]);
   const fields = new Map<string, FieldNode[]>();
-  for (const set of under(info, path)) selected(set, info, fields);
+  for (const set of sets) selected(set, info, fields);
   for (const name of fields.keys()) {
     if (name === 'id' || name === '__typename') continue;
     const cols = relations.get(name) ?? reads[name] ?? (byProperty.has(name) ? [byProperty.get(name)!] : null);

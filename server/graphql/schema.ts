@@ -22,6 +22,8 @@ import { CampusResolver, SchoolResolver } from '../schools/resolver';
 import { StaffResolver } from '../staff/resolver';
 import { NODE_TYPES, NodeResolver } from './node-resolver';
 import { DateTime } from './scalars';
+import { directFieldResolvers } from './direct-resolvers';
+import { joinedRelations } from './prefetch';
 
 export const resolvers = [
   NodeResolver, ViewerResolver, ApiClientResolver, JurisdictionResolver, SchoolResolver, CampusResolver,
@@ -42,9 +44,18 @@ export function hubSchema(): Promise<GraphQLSchema> {
     scalarsMap: [
       { type: Date, scalar: DateTime },
     ],
-    validate: false,
+    validate: VALIDATE,
+  }).then((schema) => {
+    // Per-row resolvers called directly (graphql/direct-resolvers.ts), then relations answered
+    // from rows their parent's statement joined in (graphql/prefetch.ts), in that order.
+    directFieldResolvers(schema, VALIDATE);
+    joinedRelations(schema);
+    return schema;
   }));
 }
+
+/** Arguments are checked by the schema's types and each mutation's own rules, not class-validator. */
+const VALIDATE = false;
 
 /**
  * A field that only reads its property (no resolver method, middleware or rename) needs no
