@@ -62,6 +62,9 @@ function decodeFeedCursor(c: string): { txid: string; seq: string; at: number } 
  * a DELETE, entries whose prior keys it shares but whose keys it no longer does (the entity
  * left its scope). Applied in SQL, before the page is cut.
  */
+/** An entry's columns as served (not its audience keys: two text arrays per row that nobody reads back, bench/: e-full). */
+const FEED_COLUMNS = raw('e.seq, e.txid, e.at, e.entity_type, e.entity_id, e.natural_key');
+
 function readerFilter(ctx: Context, e: string, keys: Sql): Sql {
   const types = Object.entries(NODE_TYPES).filter(([, entity]) => ctx.scope.canRead(kindOf(entity))).map(([type]) => type);
   return sql`${raw(e)}.entity_type = ANY(${types}::text[]) AND (${raw(e)}.audience && ${keys} OR ${raw(e)}.prior_audience && ${keys})`;
@@ -107,7 +110,7 @@ export class ChangeResolver {
     }
     const keys = sql`(${callerKeys(ctx.scope.caller)})`;
     const rows = await ctx.db.query(sql`
-      SELECT e.*, CASE WHEN e.audience && ${keys} THEN e.operation ELSE 'DELETE' END AS operation FROM change_event e
+      SELECT ${FEED_COLUMNS}, CASE WHEN e.audience && ${keys} THEN e.operation ELSE 'DELETE' END AS operation FROM change_event e
       WHERE ${and([
         sql`e.txid < pg_snapshot_xmin(pg_current_snapshot())`,
         from && sql`(e.txid, e.seq) > (${from.txid}::xid8, ${from.seq}::bigint)`,
