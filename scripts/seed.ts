@@ -4,12 +4,14 @@
  */
 import 'reflect-metadata';
 import { withConfiguredDatabase } from '../server/db/bootstrap';
+import { ConfigError, EXIT_CONFIG } from '../server/config';
 import { demoLoaded, loadDemo } from '../server/demo/seed';
 
 withConfiguredDatabase(async (ds) => {
   if (await demoLoaded(ds)) console.log('the demo data is already loaded in this database');
   else console.log(`loaded: ${await loadDemo(ds)}`);
 }, console.log).catch((e) => {
-  console.error(e);
-  process.exit(1);
+  // A configuration problem is said in its own lines (config.ts), without a stack trace.
+  console.error(e instanceof ConfigError ? e.message : e);
+  process.exit(e instanceof ConfigError ? EXIT_CONFIG : 1);
 });

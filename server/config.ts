@@ -1,8 +1,140 @@
 import path from 'node:path';
+import { z } from 'zod';
 import { projectPath } from './paths';
+import { decodeKey } from './secrets';
+
+/**
+ * Every environment variable the hub reads, in one schema (zod), checked before anything
+ * starts: a wrong value stops the start with one line per problem naming the variable, before
+ * PostgreSQL, migrations or a port are touched. Modules read their own variables where they
+ * use them (limits, the data source, logging); this schema is what decides that a value is
+ * acceptable, and what production mode requires.
+ */
+
+/** Raised for a configuration that cannot run: `problems` has one line per variable at fault. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  }
+}
+
+/** Exit code of a start refused for its configuration (sysexits' EX_CONFIG), so supervisors do not restart in a loop. */
+export const EXIT_CONFIG = 78;
+
+const flag = (meaning: string) => z.enum(['0', '1'], { error: `must be 0 or 1 (${meaning})` }).optional();
+
+const whole = (min: number, max: number, what = 'a whole number') =>
+  z
+    .string()
+    .regex(/^\d+$/, { error: `must be ${what} between ${min} and ${max}` })
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, { error: `must be ${what} between ${min} and ${max}` })
+    .optional();
+
+const postgresUrl = z
+  .string()
+  .refine(
+    (v) => {
+      try {
+        const u = new URL(v);
+        return (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && (u.hostname !== '' || u.searchParams.has('host')) && u.pathname.length > 1;
+      } catch {
+        return false;
+      }
+    },
+    { error: 'is not a PostgreSQL URL (postgres://user:password@host:5432/database)' },
+  )
+  .optional();
+
+const httpUrl = (what: string) =>
+  z
+    .string()
+    .refine(
+      (v) => {
+        try {
+          const u = new URL(v);
+          return u.protocol === 'https:' || (u.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname));
+        } catch {
+          return false;
+        }
+      },
+      { error: `is not an https URL (${what}; plain http only on localhost)` },
+    )
+    .optional();
+
+const key32 = z
+  .string()
+  .refine((v) => decodeKey(v).length === 32, { error: 'must be a 32-byte key: 64 hex digits or base64 of 32 bytes (e.g. `openssl rand -base64 32`)' })
+  .optional();
+
+const text = (max = 1000) => z.string().max(max, { error: `must be at most ${max} characters` }).optional();
+
+/** The schema: every variable, its accepted values. Defaults live in `readConfig` and the modules. */
+export const ENV = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test'], { error: 'must be development, production or test' }).optional(),
+  DATABASE_URL: postgresUrl,
+  PORT: whole(0, 65535, 'a TCP port'),
+  HUB_DATA_DIR: text(),
+  EMBEDDED_PG_PORT: whole(0, 65535, 'a TCP port'),
+  PII_ENCRYPTION_KEY: key32,
+  HUB_PII_KEY_FILE: text(),
+  AUTH_JWT_SECRET: z.string().min(32, { error: 'must be at least 32 characters (an HS256 secret; e.g. `openssl rand -base64 48`)' }).optional(),
+  HUB_JWT_SECRET_FILE: text(),
+  AUTH_JWT_PUBLIC_KEY: z
+    .string()
+    .refine((v) => /-----BEGIN PUBLIC KEY-----/.test(v.replace(/\\n/g, '\n')), { error: 'must be a PEM public key (-----BEGIN PUBLIC KEY-----)' })
+    .optional(),
+  AUTH_JWKS_URL: httpUrl('the identity provider\'s JWKS'),
+  AUTH_JWT_ISSUER: text(),
+  AUTH_JWT_AUDIENCE: text(),
+  HUB_LOAD_DEMO: flag('load the demo data into an empty database'),
+  HUB_DB_POOL_SIZE: whole(1, 500),
+  HUB_NOW: z
+    .string()
+    .refine((v) => /^\d{4}-\d{2}-\d{2}T/.test(v) && !Number.isNaN(Date.parse(v)), { error: 'must be an ISO instant (e.g. 2026-11-23T10:00:00+08:00)' })
+    .optional(),
+  HUB_EXPOSE_STATEMENT_COUNT: flag('x-sql-statements header'),
+  HUB_FEED_RETENTION_DAYS: whole(1, 36500),
+  HUB_LOG_SQL: flag('log every SQL statement'),
+  HUB_QUIET: flag('no start-up chatter'),
+  HUB_MAX_COST: whole(1, 1e12),
+  HUB_MAX_DEPTH: whole(1, 1000),
+  HUB_MAX_ALIASES: whole(0, 100000),
+  HUB_MAX_DIRECTIVES: whole(0, 100000),
+  HUB_MAX_TOKENS: whole(1, 10000000),
+  HUB_MAX_FIELDS: whole(1, 10000000),
+  HUB_RATE_LIMIT_POINTS: whole(1, 1e15),
+  HUB_RATE_LIMIT_WINDOW_SECONDS: whole(1, 86400 * 366),
+  REDIS_URL: z
+    .string()
+    .refine((v) => /^rediss?:\/\/[^/]/.test(v), { error: 'is not a Redis URL (redis://host:6379 or rediss://...)' })
+    .optional(),
+  HUB_STATEMENT_TIMEOUT_MS: whole(0, 86400000),
+  HUB_JIT: flag('compiled execution'),
+  HUB_PREFETCH: flag('join selected relations into list statements'),
+  HUB_DIRECT_RESOLVERS: flag('direct resolver calls'),
+  HUB_PREPARE: flag('prepared statements'),
+  HUB_DB_MAX_PREPARED: whole(0, 100000),
+  HUB_DB_MAX_USES: whole(1, 1e12),
+  HUB_INTROSPECTION: flag('introspection'),
+  HUB_PERSISTED_DOCUMENTS: text(),
+  HUB_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be one of fatal, error, warn, info, debug, trace, silent' }).optional(),
+  HUB_LOG_FORMAT: z.enum(['json', 'pretty'], { error: 'must be json or pretty' }).optional(),
+  HUB_METRICS: flag('serve /metrics'),
+  HUB_SHUTDOWN_TIMEOUT_MS: whole(0, 3600000),
+});
+
+export type Env = z.infer<typeof ENV>;
+
+/** Variables of the hub's own prefix that are not settings (the test harness's). */
+const NOT_SETTINGS = /^HUB_TEST_/;
+
+/** What the process is: the server (`npm start`) is held to production's requirements; scripts only to valid values. */
+export type Purpose = 'server' | 'script';
 
 /** Process configuration, read once from the environment. */
 export interface Config {
+  production: boolean;
   /** A PostgreSQL URL; when absent an embedded PostgreSQL is started. */
   databaseUrl?: string;
   /** Where the embedded PostgreSQL keeps its data (git-ignored, kept across restarts). */
@@ -12,20 +144,72 @@ export interface Config {
   port: number;
   /** Adds an `x-sql-statements` response header (statement count per request); for tests and benchmarks. */
   exposeStatementCount: boolean;
-  /** Load the demo data when the database has never held it. */
+  /**
+   * Load the demo data when the database has never held it: by default only into the embedded
+   * PostgreSQL of a newcomer's `npm start`; into a DATABASE_URL database only with
+   * HUB_LOAD_DEMO=1; never in production.
+   */
   loadDemo: boolean;
   /** A fixed "now" (ISO instant) for reproducible figures in tests and demos; unset: the clock. */
   fixedNow?: Date;
+  /** Settings-like variables nobody reads (a typo, usually): said at start, not refused. */
+  unknown: string[];
 }
 
-export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * The configuration, or a ConfigError listing every problem at once. In production
+ * (NODE_ENV=production) the server needs its secrets given, never generated: a JWT secret or
+ * public key / JWKS URL, PII_ENCRYPTION_KEY and DATABASE_URL; it never loads the demo.
+ */
+export function readConfig(env: NodeJS.ProcessEnv = process.env, purpose: Purpose = 'script'): Config {
+  const parsed = ENV.safeParse(env);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0] ?? '?');
+      problems.push(`${name}: ${issue.message}${shown(name, env[name])}`);
+    }
+  }
+  const e: Env = parsed.success ? parsed.data : ({} as Env);
+  const production = env.NODE_ENV === 'production';
+  if (production && purpose === 'server') {
+    if (!env.AUTH_JWT_SECRET && !env.AUTH_JWT_PUBLIC_KEY && !env.AUTH_JWKS_URL) {
+      problems.push('AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY or AUTH_JWKS_URL: production needs one to verify tokens (no development secret is generated in production)');
+    }
+    if (!env.PII_ENCRYPTION_KEY) problems.push('PII_ENCRYPTION_KEY: production needs the key that encrypts staff ID numbers (no key is generated in production)');
+    if (!env.DATABASE_URL) problems.push('DATABASE_URL: production needs a PostgreSQL server (the embedded one is for trying the hub out)');
+    if (env.HUB_LOAD_DEMO === '1') problems.push('HUB_LOAD_DEMO: the demo is never loaded in production');
+    if (env.HUB_NOW) problems.push('HUB_NOW: a fixed clock is for tests and demos, not production');
+  }
+  if (problems.length) throw new ConfigError(problems);
+  const databaseUrl = e.DATABASE_URL || undefined;
   return {
-    databaseUrl: env.DATABASE_URL || undefined,
-    embeddedDataDir: path.resolve(env.HUB_DATA_DIR || projectPath('.data', 'postgres')),
-    embeddedPort: Number(env.EMBEDDED_PG_PORT || 0),
-    port: Number(env.PORT || 4000),
-    exposeStatementCount: env.HUB_EXPOSE_STATEMENT_COUNT === '1',
-    loadDemo: env.HUB_LOAD_DEMO !== '0',
-    fixedNow: env.HUB_NOW ? new Date(env.HUB_NOW) : undefined,
+    production,
+    databaseUrl,
+    embeddedDataDir: path.resolve(e.HUB_DATA_DIR || projectPath('.data', 'postgres')),
+    embeddedPort: e.EMBEDDED_PG_PORT ?? 0,
+    port: e.PORT ?? 4000,
+    exposeStatementCount: e.HUB_EXPOSE_STATEMENT_COUNT === '1',
+    loadDemo: !production && (e.HUB_LOAD_DEMO === '1' || (e.HUB_LOAD_DEMO === undefined && !databaseUrl)),
+    fixedNow: e.HUB_NOW ? new Date(e.HUB_NOW) : undefined,
+    unknown: Object.keys(env).filter((k) => k.startsWith('HUB_') && !NOT_SETTINGS.test(k) && !(k in ENV.shape)).sort(),
   };
+}
+
+/** The offending value, shown unless it is a secret (or too long to help). */
+function shown(name: string, value: string | undefined): string {
+  if (value === undefined) return '';
+  if (/SECRET|KEY|PASSWORD|URL/.test(name)) return name.endsWith('URL') ? ` (got ${redactUrl(value)})` : '';
+  return value.length <= 60 ? ` (got "${value}")` : '';
+}
+
+/** A URL with its password replaced, for messages and logs. */
+export function redactUrl(value: string): string {
+  try {
+    const u = new URL(value);
+    if (u.password) u.password = '****';
+    return u.toString();
+  } catch {
+    return value.length <= 60 ? `"${value}"` : 'a value that is not a URL';
+  }
 }

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { readConfig } from './config';
+import { ConfigError, EXIT_CONFIG, readConfig, redactUrl } from './config';
 import { openDatabase, withBootstrapLock } from './db/bootstrap';
 import { startEmbeddedPostgres, EmbeddedDatabase } from './db/embedded';
 import { demoLoaded, loadDemo } from './demo/seed';
@@ -7,18 +7,31 @@ import { readAuthConfig } from './access/authenticate';
 import { demoCredentials } from './access/tokens';
 import { schedulePruning } from './feed/retention';
 import { startHttpServer } from './http/app';
+import { checkPiiKey } from './staff/pii-key-check';
+import { processPiiKey } from './staff/pii-key';
 
 /**
  * `npm start`: with DATABASE_URL, that server; without, an embedded PostgreSQL whose data
- * lives in .data/postgres. Migrates, loads reference data, loads the demo on first start,
- * serves GraphQL, and shuts everything down cleanly on Ctrl-C / SIGTERM.
+ * lives in .data/postgres. Checks the configuration first (config.ts), migrates, loads
+ * reference data, loads the demo on first start (embedded database only, unless
+ * HUB_LOAD_DEMO=1; never in production), checks the PII key, serves GraphQL, and shuts
+ * everything down cleanly on Ctrl-C / SIGTERM.
  */
 async function main() {
-  const config = readConfig();
   const log = (m: string) => console.log(`[hub] ${m}`);
+  let config;
+  try {
+    config = readConfig(process.env, 'server');
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    console.error(`[hub] cannot start: ${e.message}`);
+    process.exit(EXIT_CONFIG);
+  }
+  for (const name of config.unknown) log(`warning: ${name} is not a setting of the hub (ignored; see README "Configuration")`);
   let embedded: EmbeddedDatabase | undefined;
   let url = config.databaseUrl;
-  if (!url) {
+  if (url) log(`database ${redactUrl(url)}${config.production ? ' (production)' : ''}`);
+  else {
     log(`no DATABASE_URL: starting embedded PostgreSQL (data in ${config.embeddedDataDir})`);
     embedded = await startEmbeddedPostgres({ dataDir: config.embeddedDataDir, port: config.embeddedPort, log });
     url = embedded.url;
@@ -33,10 +46,21 @@ async function main() {
       }
     });
   }
+  // A wrong key is not fatal to the rest of the hub: it is said now, and /ready answers 503 naming it.
+  const pii = await checkPiiKey(ds, processPiiKey());
+  if (!pii.ok) console.error(`[hub] ${pii.reason}; /ready answers 503 until the right key is configured`);
+  else if (pii.recorded) log('PII key check recorded in the database (hub_meta)');
   const stopPruning = schedulePruning(ds, log);
   const auth = readAuthConfig();
-  const server = await startHttpServer(ds, { port: config.port, auth, exposeStatementCount: config.exposeStatementCount, fixedNow: config.fixedNow });
-  if (auth.devSecret && auth.hsSecret) {
+  const server = await startHttpServer(ds, {
+    port: config.port,
+    auth,
+    exposeStatementCount: config.exposeStatementCount,
+    fixedNow: config.fixedNow,
+    readiness: [{ name: 'piiKey', check: async () => (pii.ok ? null : pii.reason) }],
+  } as Parameters<typeof startHttpServer>[1]);
+  // Demo credentials only where the demo was loaded, with the generated development secret.
+  if (auth.devSecret && auth.hsSecret && config.loadDemo) {
     // Only with the generated development secret: production tokens come from its identity provider.
     const creds = await demoCredentials(ds, auth.hsSecret);
     if (creds.length) {

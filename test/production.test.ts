@@ -1,0 +1,150 @@
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+import { freePort } from '../server/db/embedded';
+import { databaseUrl } from './support/global-setup';
+
+/**
+ * The production path as an operator meets it: the compiled server (`npm run build`, then
+ * `node dist/server/main.js`, as README "Deploy" says), its configuration checked before
+ * anything starts, secrets required in production, the demo loaded only where asked, and the
+ * PII key checked against the database.
+ */
+const root = path.join(__dirname, '..');
+const adminUrl = () => process.env.HUB_TEST_ADMIN_URL!;
+const key32 = () => crypto.randomBytes(32).toString('base64');
+
+interface Run {
+  child: ChildProcess;
+  out: () => string;
+  /** Resolves with the URL once it serves, or rejects with its exit code and output. */
+  ready: Promise<string>;
+  exited: Promise<number | null>;
+}
+
+/** The compiled server with exactly `env` (plus PATH), from the project folder. */
+function runCompiled(env: Record<string, string>): Run {
+  const child = spawn(process.execPath, ['dist/server/main.js'], { cwd: root, env: { PATH: process.env.PATH!, ...env } });
+  let out = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const ready = new Promise<string>((resolve, reject) => {
+    const onData = (b: Buffer) => {
+      out += b.toString();
+      const m = /GraphQL at (http:\/\/\S+)\/graphql/.exec(out);
+      if (m) resolve(m[1].replace('localhost', '127.0.0.1'));
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    void exited.then((code) => reject(Object.assign(new Error(`exited ${code}: ${out}`), { code })));
+  });
+  ready.catch(() => undefined);
+  return { child, out: () => out, ready, exited };
+}
+
+async function stop(run: Run): Promise<number | null> {
+  if (run.child.exitCode !== null) return run.child.exitCode;
+  run.child.kill('SIGTERM');
+  return run.exited;
+}
+
+/** A new, empty database on the test server (no migrations, no demo). */
+async function emptyDatabase(): Promise<string> {
+  // Named after the run's template, so the run's teardown drops it.
+  const name = `${process.env.HUB_TEST_TEMPLATE!.replace(/_tpl$/, '')}_p${crypto.randomBytes(4).toString('hex')}`;
+  const admin = new Client({ connectionString: adminUrl() });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  return databaseUrl(adminUrl(), name);
+}
+
+async function count(url: string, sql: string): Promise<number> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    return Number((await c.query(sql)).rows[0].n);
+  } finally {
+    await c.end();
+  }
+}
+
+let scratch: string;
+beforeAll(() => {
+  // The build README "Deploy" runs; every test below starts what it produced.
+  execFileSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'pipe' });
+  scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'hub-prod-'));
+}, 180_000);
+
+describe('configuration is checked before anything starts', () => {
+  test('production without secrets: exit 78, one line per missing setting, nothing generated, no database touched', async () => {
+    const jwtFile = path.join(scratch, 'jwt.secret');
+    const piiFile = path.join(scratch, 'pii.key');
+    const run = runCompiled({ NODE_ENV: 'production', HUB_JWT_SECRET_FILE: jwtFile, HUB_PII_KEY_FILE: piiFile, HUB_DATA_DIR: path.join(scratch, 'pg') });
+    expect(await run.exited).toBe(78);
+    const lines = run.out().split('\n');
+    for (const name of ['AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY or AUTH_JWKS_URL', 'PII_ENCRYPTION_KEY', 'DATABASE_URL']) {
+      expect(lines.filter((l) => l.trim().startsWith(`${name}:`))).toHaveLength(1);
+    }
+    expect(run.out()).not.toMatch(/at .*\.js:\d+|Error: /); // no stack trace
+    expect(fs.existsSync(jwtFile)).toBe(false);
+    expect(fs.existsSync(piiFile)).toBe(false);
+    expect(fs.existsSync(path.join(scratch, 'pg'))).toBe(false);
+  });
+
+  test('a bad value is named before PostgreSQL is asked: PORT=abc, DATABASE_URL=notaurl, a short secret', async () => {
+    const run = runCompiled({ PORT: 'abc', DATABASE_URL: 'notaurl', AUTH_JWT_SECRET: 'short', PII_ENCRYPTION_KEY: key32(), HUB_DATA_DIR: path.join(scratch, 'pg2') });
+    expect(await run.exited).toBe(78);
+    expect(run.out()).toMatch(/^\s*PORT: must be a TCP port between 0 and 65535 \(got "abc"\)$/m);
+    expect(run.out()).toMatch(/^\s*DATABASE_URL: is not a PostgreSQL URL .*\(got "notaurl"\)$/m);
+    expect(run.out()).toMatch(/^\s*AUTH_JWT_SECRET: must be at least 32 characters/m);
+    expect(run.out()).not.toMatch(/ENOTFOUND|getaddrinfo|RangeError|embedded PostgreSQL/);
+    expect(run.out()).not.toContain('short'); // a secret's value is never echoed
+  });
+
+  test('production with its secrets serves the compiled build and never loads the demo or prints a credential', async () => {
+    const url = await emptyDatabase();
+    const run = runCompiled({ NODE_ENV: 'production', DATABASE_URL: url, AUTH_JWT_SECRET: key32(), PII_ENCRYPTION_KEY: key32(), PORT: String(await freePort()) });
+    try {
+      const base = await run.ready;
+      expect((await fetch(`${base}/health`)).status).toBe(200);
+      expect(await count(url, `SELECT count(*) AS n FROM education_group`)).toBe(0);
+      expect(run.out()).not.toMatch(/Bearer |X-Api-Key: hub_|demo credentials/i);
+      // No ts-node in the process: it runs what `npm run build` compiled.
+      const cmdline = fs.readFileSync(`/proc/${run.child.pid}/cmdline`, 'utf8');
+      expect(cmdline).toContain('dist/server/main.js');
+      expect(cmdline).not.toContain('ts-node');
+    } finally {
+      expect(await stop(run)).toBe(0);
+    }
+  }, 60_000);
+});
+
+describe('the demo goes into a DATABASE_URL database only when asked', () => {
+  test('DATABASE_URL without HUB_LOAD_DEMO=1: no demo, no demo credentials; with it: the demo', async () => {
+    const common = { AUTH_JWT_SECRET: key32(), PII_ENCRYPTION_KEY: key32() };
+    const plain = await emptyDatabase();
+    let run = runCompiled({ ...common, DATABASE_URL: plain, PORT: String(await freePort()) });
+    try {
+      await run.ready;
+      expect(await count(plain, `SELECT count(*) AS n FROM education_group`)).toBe(0);
+      expect(await count(plain, `SELECT count(*) AS n FROM jurisdiction`)).toBeGreaterThan(3000); // reference data still loaded
+      expect(run.out()).not.toMatch(/demo/i);
+    } finally {
+      await stop(run);
+    }
+    const asked = await emptyDatabase();
+    run = runCompiled({ ...common, DATABASE_URL: asked, HUB_LOAD_DEMO: '1', PORT: String(await freePort()) });
+    try {
+      await run.ready;
+      expect(await count(asked, `SELECT count(*) AS n FROM education_group`)).toBeGreaterThan(0);
+      expect(run.out()).toMatch(/demo loaded/);
+      // A configured secret is not the development one: still no printed credentials.
+      expect(run.out()).not.toMatch(/Bearer /);
+    } finally {
+      await stop(run);
+    }
+  }, 120_000);
+});
