@@ -341,6 +341,8 @@ async function main() {
   const db = new Pool({ connectionString: o.databaseUrl, max: 2 });
   const secret = crypto.randomBytes(32).toString('hex');
   const hubEnv = {
+    // As it runs in production (README "Deploy"): JSON request logs included.
+    NODE_ENV: 'production',
     DATABASE_URL: o.databaseUrl,
     HUB_LOAD_DEMO: '0',
     AUTH_JWT_SECRET: secret,

@@ -120,7 +120,7 @@ export const ENV = z.object({
   HUB_PERSISTED_DOCUMENTS: text(),
   HUB_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be one of fatal, error, warn, info, debug, trace, silent' }).optional(),
   HUB_LOG_FORMAT: z.enum(['json', 'pretty'], { error: 'must be json or pretty' }).optional(),
-  HUB_METRICS: flag('serve /metrics'),
+  HUB_METRICS: z.enum(['0', '1', 'on', 'off', 'true', 'false', 'yes', 'no'], { error: 'must be 1 or 0 (serve /metrics)' }).optional(),
   HUB_SHUTDOWN_TIMEOUT_MS: whole(0, 3600000),
 });
 

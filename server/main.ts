@@ -7,6 +7,7 @@ import { readAuthConfig } from './access/authenticate';
 import { demoCredentials } from './access/tokens';
 import { schedulePruning } from './feed/retention';
 import { startHttpServer } from './http/app';
+import { describeError, processLogger } from './http/logging';
 import { checkPiiKey } from './staff/pii-key-check';
 import { processPiiKey } from './staff/pii-key';
 
@@ -18,15 +19,18 @@ import { processPiiKey } from './staff/pii-key';
  * everything down cleanly on Ctrl-C / SIGTERM.
  */
 async function main() {
-  const log = (m: string) => console.log(`[hub] ${m}`);
   let config;
   try {
     config = readConfig(process.env, 'server');
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
+    // Before the logger: its own settings may be what is wrong. Plain lines, one per problem.
     console.error(`[hub] cannot start: ${e.message}`);
     process.exit(EXIT_CONFIG);
   }
+  // JSON lines in production, readable ones in development (http/logging.ts).
+  const logger = processLogger();
+  const log = (m: string) => logger.info(m);
   for (const name of config.unknown) log(`warning: ${name} is not a setting of the hub (ignored; see README "Configuration")`);
   let embedded: EmbeddedDatabase | undefined;
   let url = config.databaseUrl;
@@ -48,7 +52,7 @@ async function main() {
   }
   // A wrong key is not fatal to the rest of the hub: it is said now, and /ready answers 503 naming it.
   const pii = await checkPiiKey(ds, processPiiKey());
-  if (!pii.ok) console.error(`[hub] ${pii.reason}; /ready answers 503 until the right key is configured`);
+  if (!pii.ok) logger.error({ check: 'piiKey' }, `${pii.reason}; /ready answers 503 until the right key is configured`);
   else if (pii.recorded) log('PII key check recorded in the database (hub_meta)');
   const stopPruning = schedulePruning(ds, log);
   const auth = readAuthConfig();
@@ -58,7 +62,7 @@ async function main() {
     exposeStatementCount: config.exposeStatementCount,
     fixedNow: config.fixedNow,
     readiness: [{ name: 'piiKey', check: async () => (pii.ok ? null : pii.reason) }],
-  } as Parameters<typeof startHttpServer>[1]);
+  });
   // Demo credentials only where the demo was loaded, with the generated development secret.
   if (auth.devSecret && auth.hsSecret && config.loadDemo) {
     // Only with the generated development secret: production tokens come from its identity provider.
@@ -87,7 +91,7 @@ async function main() {
       log('stopped');
       process.exit(0);
     } catch (e) {
-      console.error(e);
+      logger.error({ err: describeError(e) }, 'shutdown failed');
       process.exit(1);
     }
   };
@@ -100,6 +104,6 @@ async function main() {
 }
 
 main().catch((e) => {
-  console.error('[hub] failed to start:', e);
+  processLogger().fatal({ err: describeError(e) }, 'failed to start');
   process.exit(1);
 });

@@ -148,9 +148,13 @@ test('the database stops under load: 503 and Retry-After meanwhile, full service
   await stopPostgres();
   const stopped = Date.now();
   await new Promise((r) => setTimeout(r, 1500));
+  // Liveness stays 200 (the process is fine); readiness says 503, naming the database.
   const health = await fetch(`${new URL(hub.url).origin}/health`);
-  expect(health.status).toBe(503);
-  expect(health.headers.get('retry-after')).toBeTruthy();
+  expect(health.status).toBe(200);
+  const ready = await fetch(`${new URL(hub.url).origin}/ready`);
+  expect(ready.status).toBe(503);
+  expect(ready.headers.get('retry-after')).toBeTruthy();
+  expect(((await ready.json()) as { checks: Record<string, string> }).checks.database).toMatch(/cannot be reached/);
 
   const restarting = Date.now();
   server = startPostgres();
@@ -167,6 +171,10 @@ test('the database stops under load: 503 and Retry-After meanwhile, full service
   await new Promise((r) => setTimeout(r, 700));
   running = false;
   await Promise.all(workers);
+  // Ready again, without a restart.
+  const readyAfter = await fetch(`${new URL(hub.url).origin}/ready`);
+  expect(readyAfter.status).toBe(200);
+  expect(((await readyAfter.json()) as { checks: Record<string, string> }).checks.database).toBe('ok');
 
   const during = outcomes.filter((o) => o.started >= stopped && o.ended <= restarting);
   const after = outcomes.filter((o) => o.started >= restarting + recovery + 100);

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { freePort } from '../server/db/embedded';
+import { signToken } from '../server/access/tokens';
 import { databaseUrl } from './support/global-setup';
 
 /**
@@ -104,22 +105,88 @@ describe('configuration is checked before anything starts', () => {
     expect(run.out()).not.toContain('short'); // a secret's value is never echoed
   });
 
-  test('production with its secrets serves the compiled build and never loads the demo or prints a credential', async () => {
+  test('production with its secrets: the compiled build serves, logs a JSON line per request with its id, /metrics counts it; no demo, no credential', async () => {
     const url = await emptyDatabase();
-    const run = runCompiled({ NODE_ENV: 'production', DATABASE_URL: url, AUTH_JWT_SECRET: key32(), PII_ENCRYPTION_KEY: key32(), PORT: String(await freePort()) });
+    const secret = key32();
+    const run = runCompiled({ NODE_ENV: 'production', DATABASE_URL: url, AUTH_JWT_SECRET: secret, PII_ENCRYPTION_KEY: key32(), PORT: String(await freePort()) });
     try {
       const base = await run.ready;
       expect((await fetch(`${base}/health`)).status).toBe(200);
+      expect((await fetch(`${base}/ready`)).status).toBe(200);
       expect(await count(url, `SELECT count(*) AS n FROM education_group`)).toBe(0);
       expect(run.out()).not.toMatch(/Bearer |X-Api-Key: hub_|demo credentials/i);
       // No ts-node in the process: it runs what `npm run build` compiled.
       const cmdline = fs.readFileSync(`/proc/${run.child.pid}/cmdline`, 'utf8');
       expect(cmdline).toContain('dist/server/main.js');
       expect(cmdline).not.toContain('ts-node');
+
+      const metric = async (name: string, labels: RegExp) => {
+        const text = await (await fetch(`${base}/metrics`)).text();
+        return text.split('\n').filter((l) => l.startsWith(`${name}{`) && labels.test(l)).reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+      };
+      const before = await metric('hub_graphql_requests_total', /status="200"/);
+      const token = await signToken(Buffer.from(secret, 'utf8'), { sub: 'ops:probe', role: 'BUREAU_ADMIN', jurisdiction: '000000' });
+      const requestId = `probe-${crypto.randomBytes(6).toString('hex')}`;
+      const res = await fetch(`${base}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-request-id': requestId },
+        body: JSON.stringify({ query: 'query Probe { groups(first: 5) { totalCount } }' }),
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-request-id')).toBe(requestId);
+      expect(((await res.json()) as any).data.groups.totalCount).toBe(0);
+      // A refused request is logged too, with the id the hub made for it.
+      const refused = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ groups { totalCount } }"}' });
+      expect(refused.status).toBe(401);
+      const refusedId = refused.headers.get('x-request-id')!;
+      expect(refusedId).toMatch(/^[\w-]{8,}$/);
+
+      await new Promise((r) => setTimeout(r, 300)); // the lines are written when each response ends
+      const lines = run.out().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+      const line = lines.find((l) => l.requestId === requestId);
+      expect(line).toMatchObject({ msg: 'request', method: 'POST', path: '/graphql', status: 200, operation: 'Probe', caller: { role: 'BUREAU_ADMIN', subject: 'ops:probe' } });
+      expect(typeof line.ms).toBe('number');
+      expect(lines.find((l) => l.requestId === refusedId)).toMatchObject({ status: 401, errors: ['UNAUTHENTICATED'] });
+      // Every line of the process is JSON in production (pino), none carries the token.
+      expect(run.out().split('\n').filter((l) => l.trim() && !l.startsWith('{'))).toEqual([]);
+      expect(run.out()).not.toContain(token);
+      expect(await metric('hub_graphql_requests_total', /operation="Probe".*status="200"|status="200".*operation="Probe"/)).toBe(1);
+      expect(await metric('hub_graphql_requests_total', /status="200"/)).toBe(before + 1);
+      expect(await metric('hub_errors_total', /code="UNAUTHENTICATED"/)).toBeGreaterThanOrEqual(1);
     } finally {
       expect(await stop(run)).toBe(0);
     }
   }, 60_000);
+
+  test('a wrong PII key: the hub says so at start and /ready answers 503 naming it; the right key: ready', async () => {
+    const url = await emptyDatabase();
+    const right = key32();
+    const env = (key: string) => ({ NODE_ENV: 'production', DATABASE_URL: url, AUTH_JWT_SECRET: key32(), PII_ENCRYPTION_KEY: key, PORT: '0' });
+    // The first start records the key check.
+    let run = runCompiled(env(right));
+    await run.ready;
+    expect((await fetch(`${await run.ready}/ready`)).status).toBe(200);
+    await stop(run);
+    run = runCompiled(env(key32()));
+    try {
+      const base = await run.ready;
+      const ready = await fetch(`${base}/ready`);
+      expect(ready.status).toBe(503);
+      const body = (await ready.json()) as { status: string; checks: Record<string, string> };
+      expect(body.checks.piiKey).toMatch(/^PII_ENCRYPTION_KEY .*not the key/);
+      expect(body.checks.database).toBe('ok');
+      expect(run.out()).toMatch(/"level":"error".*PII_ENCRYPTION_KEY/);
+      expect((await fetch(`${base}/health`)).status).toBe(200); // alive, just not ready
+    } finally {
+      await stop(run);
+    }
+    run = runCompiled(env(right));
+    try {
+      expect((await fetch(`${await run.ready}/ready`)).status).toBe(200);
+    } finally {
+      await stop(run);
+    }
+  }, 90_000);
 });
 
 describe('the demo goes into a DATABASE_URL database only when asked', () => {

@@ -20,6 +20,9 @@ function start(dataDir: string, port: number): { child: ChildProcess; output: ()
     HUB_JWT_SECRET_FILE: path.join(dataDir, '..', 'jwt.secret'),
   };
   delete env.DATABASE_URL;
+  // As a newcomer runs it: start-up lines shown (the suite's HUB_QUIET would silence them).
+  delete env.HUB_QUIET;
+  delete env.HUB_LOG_LEVEL;
   delete env.PII_ENCRYPTION_KEY;
   delete env.AUTH_JWT_SECRET;
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'server/main.ts'], { cwd: root, env });

@@ -753,6 +753,32 @@ const CASES: Case[] = [
     allowed: [bureau(SP)],
     refused: [bureau(ZW), bureau(NATION), bureau(GZ), analyst(SP), groupAdmin(SIZHONG), schoolAdmin(SZ_LEAD), vendor(SP, ALL_WRITES), evaluator('spOpen')],
   },
+  {
+    name: 'issues another key to a 沙坡头区 API client (rotation): 沙坡头区 only',
+    mutation: 'issueApiKey', actions: ['issueApiKey'],
+    build: async (fx) => {
+      const id = newId();
+      await fx.q(`INSERT INTO api_client (id, name, role, jurisdiction_id, scopes, key_hash) VALUES ($1, $2, 'VENDOR', $3, '{campus:read}', $4)`,
+        [id, `待轮换${fx.next()}`, await fx.jurisdiction(SP), hashApiKey(newApiKey())]);
+      return { query: m('issueApiKey', '$clientId: ID!', '{ apiKey }'), variables: { clientId: encodeId('ApiClient', id) } };
+    },
+    allowed: [bureau(SP)],
+    refused: [bureau(ZW), bureau(NX), bureau(NATION), bureau(GZ), analyst(SP), groupAdmin(SIZHONG), schoolAdmin(SZ_LEAD), vendor(SP, ALL_WRITES), evaluator('spOpen')],
+  },
+  {
+    name: 'revokes one key of a 沙坡头区 API client: 沙坡头区 only',
+    mutation: 'revokeApiKey', actions: ['revokeApiKey'],
+    build: async (fx) => {
+      const id = newId();
+      const hash = hashApiKey(newApiKey());
+      await fx.q(`INSERT INTO api_client (id, name, role, jurisdiction_id, scopes, key_hash) VALUES ($1, $2, 'VENDOR', $3, '{campus:read}', $4)`,
+        [id, `待撤销密钥${fx.next()}`, await fx.jurisdiction(SP), hash]);
+      const [key] = await fx.q(`SELECT id FROM api_client_key WHERE key_hash = $1`, [hash]);
+      return { query: m('revokeApiKey', '$id: ID!'), variables: { id: encodeId('ApiKey', key.id) } };
+    },
+    allowed: [bureau(SP)],
+    refused: [bureau(ZW), bureau(NX), bureau(NATION), bureau(GZ), analyst(SP), groupAdmin(SIZHONG), schoolAdmin(SZ_LEAD), vendor(SP, ALL_WRITES), evaluator('spOpen')],
+  },
 ];
 
 /**

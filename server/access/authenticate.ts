@@ -53,6 +53,9 @@ export const hashApiKey = (key: string) => crypto.createHash('sha256').update(ke
 /** A new API key: 256 random bits, prefixed so leaked keys are recognisable. */
 export const newApiKey = () => `hub_${crypto.randomBytes(32).toString('base64url')}`;
 
+/** How precisely lastUsedAt is kept: it is written at most once per this interval per key. */
+const LAST_USE_PRECISION_MS = 60_000;
+
 const unauthenticated = (message: string) => hubError('UNAUTHENTICATED', message, { http: { status: 401 } });
 
 const ROLES = new Set<string>(Object.keys(Role));
@@ -179,18 +182,26 @@ export class Authenticator {
     return caller;
   }
 
+  /**
+   * Keys whose last use this process recorded within the minute: an optimisation only (it
+   * spares concurrent requests of one key the same UPDATE); the database's own condition
+   * decides, so replicas share nothing and a restart forgets nothing that matters.
+   */
+  private readonly recentlyUsed = new LRUCache<string, true>({ max: 10_000, ttl: LAST_USE_PRECISION_MS });
+
   private async fromApiKey(key: string, stats: RequestStats): Promise<Caller> {
-    if (key.length > 200) throw unauthenticated('invalid API key');
-    const [client] = await this.query(stats, 
-      `SELECT a.id, a.name, a.role, a.jurisdiction_id, j.code, a.school_ids, a.scopes, a.persisted_only,
-              a.last_used_at IS NULL OR a.last_used_at < now() - interval '1 minute' AS stale
-       FROM api_client a JOIN jurisdiction j ON j.id = a.jurisdiction_id
-       WHERE a.key_hash = $1 AND a.revoked_at IS NULL AND (a.expires_at IS NULL OR a.expires_at > now())`,
+    // One answer for every refusal: it never tells a key that once existed from one that never did.
+    if (key.length > 200) throw unauthenticated('invalid, revoked or expired API key');
+    const [client] = await this.query(stats,
+      `SELECT a.id, a.name, a.role, a.jurisdiction_id, j.code, a.school_ids, a.scopes, a.persisted_only, k.id AS key_id,
+              k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute' AS stale
+       FROM api_client_key k JOIN api_client a ON a.id = k.api_client_id JOIN jurisdiction j ON j.id = a.jurisdiction_id
+       WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND a.revoked_at IS NULL
+         AND (k.expires_at IS NULL OR k.expires_at > now()) AND (a.expires_at IS NULL OR a.expires_at > now())`,
       [hashApiKey(key)],
     );
     if (!client) throw unauthenticated('invalid, revoked or expired API key');
-    // lastUsedAt at minute precision: one small write a minute, not one per request.
-    if (client.stale) await this.query(stats, `UPDATE api_client SET last_used_at = now() WHERE id = $1`, [client.id]);
+    if (client.stale) this.recordUse(client.key_id, stats);
     return {
       // Names need not be unique: the id makes the audit trail's actor unambiguous.
       subject: `api-client:${client.name} (${encodeId('ApiClient', client.id)})`,
@@ -205,5 +216,30 @@ export class Authenticator {
       apiClientId: client.id,
       persistedOnly: client.persisted_only,
     };
+  }
+
+  /**
+   * lastUsedAt of the key (and of its client) to the minute: at most one write a minute per key,
+   * decided by the database (the condition holds for one writer only, even across replicas).
+   * Not awaited: the request never waits for it, and a failure is logged, never thrown.
+   */
+  private recordUse(keyId: string, stats: RequestStats): void {
+    if (this.recentlyUsed.has(keyId)) return;
+    this.recentlyUsed.set(keyId, true);
+    stats.statements++;
+    this.ds
+      .query(
+        `WITH k AS (
+           UPDATE api_client_key SET last_used_at = now()
+           WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
+           RETURNING api_client_id)
+         UPDATE api_client a SET last_used_at = now() FROM k
+         WHERE a.id = k.api_client_id AND (a.last_used_at IS NULL OR a.last_used_at < now() - interval '1 minute')`,
+        [keyId],
+      )
+      .catch((e: unknown) => {
+        this.recentlyUsed.delete(keyId);
+        console.error(`[auth] could not record the last use of API key ${encodeId('ApiKey', keyId)}: ${(e as Error)?.message ?? e}`);
+      });
   }
 }

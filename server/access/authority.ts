@@ -29,7 +29,7 @@ export type Place =
   | 'supervising'   // the bureau that approved and supervises the target's group
   | 'commonParent'  // the nearest bureau above the group's lead and an applying campus
   | 'newPlace'      // where a relocation moves a school or campus to
-  | 'own';          // the jurisdiction the write is about (a policy, a cycle, an API client)
+  | 'own';          // the jurisdiction the write is about (a policy, a cycle, an API client and its keys)
 
 export interface Target {
   places?: Partial<Record<Place, string>>;
@@ -92,6 +92,9 @@ export const WRITE_RULES = {
   confirmEvaluation: [bureau('own')],
   createApiClient: [bureau('own')],
   revokeApiClient: [bureau('own')],
+  // Keys of an API client (rotation): the bureau of the client's own jurisdiction, as for the client.
+  issueApiKey: [bureau('own')],
+  revokeApiKey: [bureau('own')],
   // Evaluations by evaluator kind.
   recordBureauEvaluation: [bureau('own')],
   recordLeadSchoolEvaluation: [groupAdmin, schoolAdmin('leadSchool')],

@@ -1,26 +1,23 @@
-import { Arg, Ctx, Field, ID, InputType, Mutation, ObjectType, Resolver } from 'type-graphql';
-import { hashApiKey, newApiKey } from '../access/authenticate';
+import { Arg, Ctx, Field, FieldResolver, ID, InputType, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
 import { authorize, grantableScopes, requireWriter } from '../access/authority';
-import { newId } from '../db/ids';
-import { raw, sql } from '../db/sql';
+import { sql } from '../db/sql';
 import type { Context } from '../graphql/context';
 import { Role } from '../graphql/enums';
 import { DateTime } from '../graphql/scalars';
 import { badInput, hubError, notFound, requireText } from '../graphql/errors';
 import { uuidOf } from '../graphql/ids';
+import { RequestLoader } from '../graphql/loader';
 import { write } from '../writes/transaction';
-import { ApiClient } from './entity';
+import { ApiClient, ApiKey, apiKeyOf } from './entity';
+import { insertClient, issueKey, KEY_COLUMNS, KEY_ROLES, lockClient, lockKey, revokeClient, revokeKey } from './keys';
 
-/** Roles an API key may carry: integrations read (and later write) like a bureau-scoped vendor or analyst. */
-const KEY_ROLES: Role[] = ['VENDOR', 'ANALYST'];
+export { KEY_ROLES } from './keys';
+
 /** Scopes the hub knows; anything else is a typo that would silently grant nothing. */
 export const KNOWN_SCOPES = [
   'campus:read', 'campus:write', 'group:read', 'staff:read', 'staff:write', 'posting:read', 'resource:read', 'resource:write',
   'evaluation:read', 'pii:read',
 ];
-
-/** What a mutation returns of a client: never its key hash. */
-const CLIENT_COLUMNS = raw('id, name, role, jurisdiction_id, school_ids, scopes, created_by, created_at, revoked_at, last_used_at, expires_at, persisted_only');
 
 @InputType()
 export class CreateApiClientInput {
@@ -40,8 +37,35 @@ export class ApiClientCreated {
   @Field({ description: 'The API key, shown once; only its hash is stored.' }) apiKey: string;
 }
 
+@ObjectType({ description: 'A key issued to an API client: the key itself is shown here once; only its hash is stored.' })
+export class ApiKeyIssued {
+  @Field(() => ApiClient) client: ApiClient;
+  @Field(() => ApiKey, { description: 'The new key as lists show it (never the key).' }) key: ApiKey;
+  @Field({ description: 'The API key (X-Api-Key), shown once; only its hash is stored.' }) apiKey: string;
+}
+
+/** The scopes of a key never exceed those of whoever issues it (a key carries its client's scopes). */
+function assertGrantable(ctx: Context, scopes: string[], field: string, what: string) {
+  const c = ctx.scope.caller;
+  const grantable = grantableScopes(c.role, c.scopes);
+  const beyond = scopes.filter((s) => !grantable.has(s));
+  if (beyond.length) throw hubError('FORBIDDEN', `${what} never exceed its creator's: you do not hold ${beyond.join(', ')}`, { field });
+}
+
 @Resolver(() => ApiClient)
 export class ApiClientMutations {
+  @FieldResolver(() => [ApiKey], { description: 'Its keys, oldest first, revoked and expired ones included (never a key or its hash).' })
+  keys(@Root() a: ApiClient, @Ctx() ctx: Context): Promise<ApiKey[]> {
+    ctx.scope.assertReadable('ApiClient');
+    return ctx.loader('ApiClient.keys', () => new RequestLoader<string, ApiKey[]>(async (ids) => {
+      const rows = await ctx.db.query(sql`SELECT ${KEY_COLUMNS} FROM api_client_key k JOIN api_client a ON a.id = k.api_client_id
+        WHERE k.api_client_id = ANY(${[...ids]}::uuid[]) ORDER BY k.created_at, k.id`);
+      const byClient = new Map<string, ApiKey[]>(ids.map((id) => [id, []]));
+      for (const r of rows) byClient.get(r.api_client_id)?.push(apiKeyOf(r));
+      return ids.map((id) => byClient.get(id)!);
+    })).load(a.uuid);
+  }
+
   @Mutation(() => ApiClientCreated)
   createApiClient(@Arg('input', () => CreateApiClientInput) input: CreateApiClientInput, @Ctx() ctx: Context): Promise<ApiClientCreated> {
     requireWriter(ctx);
@@ -55,24 +79,17 @@ export class ApiClientMutations {
       if (!j) throw badInput('input.jurisdictionCode', `unknown jurisdiction ${input.jurisdictionCode}`);
       await authorize(w.ctx, 'createApiClient', { places: { own: j.id } });
       // A key never carries more than its creator holds (pii:read only from a creator holding it).
-      const c = ctx.scope.caller;
-      const grantable = grantableScopes(c.role, c.scopes);
-      const beyond = input.scopes.filter((s) => !grantable.has(s));
-      if (beyond.length) {
-        throw hubError('FORBIDDEN', `an API client's scopes never exceed its creator's: you do not hold ${beyond.join(', ')}`, { field: 'input.scopes' });
-      }
+      assertGrantable(ctx, input.scopes, 'input.scopes', "an API client's scopes");
       const codes = [...new Set(input.schoolCodes ?? [])];
       const schools = await w.query(sql`SELECT s.id, s.code FROM school s JOIN jurisdiction_ancestor x ON x.jurisdiction_id = s.jurisdiction_id
         WHERE x.ancestor_id = ${j.id}::uuid AND s.code = ANY(${codes}::text[])`);
       const missing = codes.filter((c) => !schools.some((s) => s.code === c));
       if (missing.length) throw badInput('input.schoolCodes', `no school ${missing.join(', ')} within ${j.name} (${j.code})`);
-      const apiKey = newApiKey();
-      const row = await w.one(sql`INSERT INTO api_client (id, name, role, jurisdiction_id, school_ids, scopes, key_hash, created_by, expires_at, persisted_only)
-        VALUES (${newId()}, ${name}, ${input.role}, ${j.id}, ${schools.map((s) => s.id)}::uuid[], ${[...new Set(input.scopes)]}::text[], ${hashApiKey(apiKey)},
-          ${ctx.scope.caller.subject}, ${input.expiresAt ?? null}, ${input.persistedOnly ?? false})
-        RETURNING ${CLIENT_COLUMNS}`);
-      await w.record({ action: 'createApiClient', entityType: 'ApiClient', entityId: row.id, after: row, jurisdictionIds: [j.id] });
-      return { client: w.row(ApiClient, row), apiKey };
+      const made = await insertClient(w, {
+        name, role: input.role, jurisdictionId: j.id, schoolIds: schools.map((s) => s.id), scopes: input.scopes,
+        expiresAt: input.expiresAt ?? null, persistedOnly: input.persistedOnly ?? false, createdBy: ctx.scope.caller.subject,
+      });
+      return { client: w.row(ApiClient, made.row), apiKey: made.apiKey };
     });
   }
 
@@ -80,14 +97,42 @@ export class ApiClientMutations {
   revokeApiClient(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
     requireWriter(ctx);
     return write(ctx, async (w) => {
-      const uuid = uuidOf(id, 'ApiClient');
-      const before = uuid ? await w.one(sql`SELECT a.id, a.jurisdiction_id, a.revoked_at FROM api_client a WHERE a.id = ${uuid}::uuid FOR UPDATE`) : undefined;
+      const before = await lockClient(w, uuidOf(id, 'ApiClient'));
       if (!before) throw notFound('API client');
       await authorize(w.ctx, 'revokeApiClient', { places: { own: before.jurisdiction_id } });
-      if (before.revoked_at) throw hubError('CONFLICT', 'the API client is already revoked', { field: 'id' });
-      const after = await w.one(sql`UPDATE api_client SET revoked_at = now() WHERE id = ${before.id}::uuid RETURNING ${CLIENT_COLUMNS}`);
-      await w.record({ action: 'revokeApiClient', entityType: 'ApiClient', entityId: after.id, before: { revoked_at: null }, after: { revoked_at: after.revoked_at }, jurisdictionIds: [after.jurisdiction_id] });
-      return w.row(ApiClient, after);
+      return w.row(ApiClient, await revokeClient(w, before));
+    });
+  }
+
+  @Mutation(() => ApiKeyIssued, {
+    description: "Issues another key to an API client, shown once: rotate by issuing a second key, moving the integration over, then revoking the first (revokeApiKey). The key carries the client's role, scopes and schools.",
+  })
+  issueApiKey(
+    @Arg('clientId', () => ID) clientId: string,
+    @Arg('expiresAt', () => DateTime, { nullable: true, description: "When this key stops working; null: not before the client's own expiry." }) expiresAt: Date | null | undefined,
+    @Ctx() ctx: Context,
+  ): Promise<ApiKeyIssued> {
+    requireWriter(ctx);
+    if (expiresAt && expiresAt.getTime() <= Date.now()) throw badInput('expiresAt', 'expiresAt must lie in the future');
+    return write(ctx, async (w) => {
+      const client = await lockClient(w, uuidOf(clientId, 'ApiClient'));
+      if (!client) throw hubError('NOT_FOUND', 'API client not found', { field: 'clientId' });
+      await authorize(w.ctx, 'issueApiKey', { places: { own: client.jurisdiction_id } });
+      // Whoever receives the key acts with the client's scopes: the issuer must hold them, as a creator must.
+      assertGrantable(ctx, client.scopes, 'clientId', "the scopes of a key (its client's)");
+      const { key, apiKey } = await issueKey(w, client, { expiresAt: expiresAt ?? null, createdBy: ctx.scope.caller.subject, field: 'clientId' });
+      return Object.assign(new ApiKeyIssued(), { client: w.row(ApiClient, client), key, apiKey });
+    });
+  }
+
+  @Mutation(() => ApiKey, { description: "Revokes one key of an API client at once; its other keys keep working (revokeApiClient stops them all)." })
+  revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<ApiKey> {
+    requireWriter(ctx);
+    return write(ctx, async (w) => {
+      const before = await lockKey(w, uuidOf(id, 'ApiKey'));
+      if (!before) throw hubError('NOT_FOUND', 'API key not found', { field: 'id' });
+      await authorize(w.ctx, 'revokeApiKey', { places: { own: before.jurisdiction_id } });
+      return revokeKey(w, before);
     });
   }
 }

@@ -2,7 +2,9 @@ import 'reflect-metadata';
 import crypto from 'node:crypto';
 import pg from 'pg';
 import { DataSource, EntityManager, Logger, QueryRunner } from 'typeorm';
+import { ErrorLog, markLogged, processLogger } from '../http/logging';
 import { entities } from './entities';
+import { classifyDbError } from './failures';
 import { migrations } from './migrations';
 import { Sql } from './sql';
 import { parseTimestamptz } from './timestamps';
@@ -21,6 +23,10 @@ pg.types.setTypeParser(pg.types.builtins.TIMESTAMPTZ, (v) => parseTimestamptz(v,
  */
 export class RequestStats {
   statements = 0;
+  /** The HTTP request's id (X-Request-Id), for the server's logs. */
+  requestId?: string;
+  /** Where the request's statement errors are logged (its request id bound); else the process's logger. */
+  log?: ErrorLog;
 }
 
 /** Attaches a request's stats to a query runner: the logger counts the statements run on it. */
@@ -31,12 +37,25 @@ export function countOn(qr: QueryRunner | undefined, stats: RequestStats): void 
 /**
  * Integrity violations (23xxx) become CONFLICT / POLICY_VIOLATION answers and serialization
  * failures (40xxx) are retried (writes/transaction.ts): expected, not logged. Anything else
- * is logged here, server-side only: SQL text never reaches a client (graphql/errors.ts).
+ * is logged here once, under the request's id when the statement ran for a request (`stats`),
+ * server-side only: SQL text never reaches a client (graphql/errors.ts). Never the statement's
+ * parameters (personal data). Statement timeouts and input PostgreSQL refuses are the client's
+ * (warn); the rest is error, and not logged again as an internal error on its way out.
  */
-function logStatementError(error: unknown, query: string): void {
-  const code = String((error as { code?: string }).code ?? '');
+function logStatementError(error: unknown, query: string, stats?: RequestStats): void {
+  const code = String((error as { code?: string })?.code ?? '');
   if (code.startsWith('23') || code.startsWith('40')) return;
-  console.error('[sql error]', String(error), query.slice(0, 500));
+  const log: ErrorLog = stats?.log ?? processLogger();
+  const kind = classifyDbError(error);
+  const fields = {
+    ...(stats?.requestId && !stats.log ? { requestId: stats.requestId } : {}),
+    ...(code ? { sqlState: code } : {}),
+    err: (error as Error)?.message ?? String(error),
+    sql: query.replace(/\s+/g, ' ').trim().slice(0, 2000),
+  };
+  if (kind === 'timeout' || kind === 'bad-input') log.warn(fields, 'sql error');
+  else log.error(fields, 'sql error');
+  markLogged(error);
 }
 
 class StatementCountingLogger implements Logger {
@@ -45,8 +64,8 @@ class StatementCountingLogger implements Logger {
     if (stats) stats.statements++;
     if (process.env.HUB_LOG_SQL === '1') console.log('[sql]', _query.replace(/\s+/g, ' ').slice(0, 160));
   }
-  logQueryError(error: string | Error, query: string) {
-    logStatementError(error, query);
+  logQueryError(error: string | Error, query: string, _params?: unknown[], qr?: QueryRunner) {
+    logStatementError(error, query, (qr?.data as { stats?: RequestStats } | undefined)?.stats);
   }
   logQuerySlow() {}
   logSchemaBuild() {}
@@ -112,11 +131,11 @@ const preparedOn = new WeakMap<pg.PoolClient, Set<string>>();
  * Reads straight on the data source's pg pool: TypeORM's `ds.query` made and released a query
  * runner for every statement (bench/). Errors are logged as StatementCountingLogger does.
  */
-function pooled(ds: DataSource): (text: string, values: unknown[]) => Promise<any[]> {
+function pooled(ds: DataSource): Run {
   const pool = (ds.driver as unknown as { master: pg.Pool }).master;
   const prepare = process.env.HUB_PREPARE !== '0';
   const maxPrepared = Number(process.env.HUB_DB_MAX_PREPARED || DEFAULT_MAX_PREPARED);
-  return async (text, values) => {
+  return async (text, values, stats) => {
     if (process.env.HUB_LOG_SQL === '1') console.log('[sql]', text.replace(/\s+/g, ' ').slice(0, 160));
     const client = await pool.connect();
     let failed: Error | undefined;
@@ -130,7 +149,7 @@ function pooled(ds: DataSource): (text: string, values: unknown[]) => Promise<an
       }
       return (await client.query(text, values)).rows;
     } catch (e) {
-      logStatementError(e, text);
+      logStatementError(e, text, stats);
       // As pg's pool.query does: a connection that failed a statement is not reused.
       failed = e as Error;
       throw e;
@@ -140,16 +159,20 @@ function pooled(ds: DataSource): (text: string, values: unknown[]) => Promise<an
   };
 }
 
+/** Runs one statement; `stats` (the request's) names the request in the log should it fail. */
+type Run = (text: string, values: unknown[], stats?: RequestStats) => Promise<any[]>;
+
 export class Db {
   constructor(
     readonly ds: DataSource,
-    private readonly run: (text: string, values: unknown[]) => Promise<any[]> = pooled(ds),
+    private readonly run: Run = pooled(ds),
     private readonly wrap: <T>(run: () => Promise<T>) => Promise<T> = (run) => run(),
+    private readonly stats?: RequestStats,
   ) {}
 
-  /** The same database, each statement run through `wrap` (a request's bookkeeping). */
-  tracked(wrap: <T>(run: () => Promise<T>) => Promise<T>): Db {
-    return new Db(this.ds, this.run, wrap);
+  /** The same database, each statement run through `wrap` (a request's bookkeeping), errors logged under `stats`' request. */
+  tracked(wrap: <T>(run: () => Promise<T>) => Promise<T>, stats?: RequestStats): Db {
+    return new Db(this.ds, this.run, wrap, stats ?? this.stats);
   }
 
   /** Statements on one transaction's connection (see writes/transaction.ts). */
@@ -159,7 +182,7 @@ export class Db {
 
   async query<T = any>(q: Sql): Promise<T[]> {
     const { text, values } = q.render();
-    return this.wrap(() => this.run(text, values));
+    return this.wrap(() => this.run(text, values, this.stats));
   }
 
   async one<T = any>(q: Sql): Promise<T | undefined> {

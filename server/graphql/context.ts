@@ -30,10 +30,11 @@ export class Context {
     readonly stats: RequestStats = new RequestStats(),
     countStatements = true,
   ) {
+    // The stats also name the request in the log should a statement fail (datasource.ts).
     this.db = db.tracked((run) => {
       if (countStatements) stats.statements++;
       return this.waves.track(run);
-    });
+    }, stats);
   }
 
   /** A context for work inside one transaction: same caller and day, statements on its connection, fresh loaders. */

@@ -1,5 +1,6 @@
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { classifyDbError } from '../db/failures';
+import { describeError, logFor, loggedBefore } from '../http/logging';
 
 /** The contract's error codes (extensions.code). */
 export type ErrorCode =
@@ -97,7 +98,7 @@ function clientForm(formatted: GraphQLFormattedError, error: unknown): GraphQLFo
 /**
  * What a client sees of an error: our coded errors as they are (without stack traces);
  * anything unexpected (a driver error with SQL text, a bug) as a bare INTERNAL_SERVER_ERROR,
- * logged here with its detail for the operator.
+ * logged here with its detail for the operator (in the server's log only).
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const code = String(formatted.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
@@ -112,7 +113,9 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     const variable = code === 'BAD_USER_INPUT' && !extensions.field && /^Variable "\$(\w+)"/.exec(formatted.message);
     return { ...formatted, extensions: { ...extensions, code, ...(variable ? { field: variable[1] } : {}) } };
   }
-  console.error('[internal error]', (error as { originalError?: unknown })?.originalError ?? error);
+  // Logged once, at error level, under the request's id (http/logging.ts ties the error to its
+  // request); a SQL error was logged with its statement already (db/datasource.ts).
+  if (!loggedBefore(error)) logFor(error).error({ err: describeError((error as { originalError?: unknown })?.originalError ?? error) }, 'internal error');
   return {
     message: 'Internal server error',
     path: formatted.path,

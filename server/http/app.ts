@@ -1,6 +1,5 @@
 import http from 'node:http';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
@@ -22,18 +21,30 @@ import { withStatus } from './input';
 import { Limits, limitProtections, limitsPlugin, precheckMiddleware, readLimits } from './limits';
 import { loadPersistedDocuments, PersistedDocumentCache, PersistedDocuments, persistedOnlyRefusal, runsPersistedDocument } from './persisted-documents';
 import { createRateLimiter, RateLimitConfig } from './rate-limit';
+import { drain, readShutdownTimeout } from './drain';
+import { attachLog, bindRecord, Logger, processLogger, recordOf, requestLogging, requestRecordPlugin } from './logging';
+import { createMetrics, metricsEnabled } from './metrics';
+import { readiness, ReadinessCheck } from './readiness';
 
 export interface HubServer {
   url: string;
   port: number;
   /** The persisted documents this server accepts by hash (loaded at start). */
   persistedDocuments: PersistedDocuments;
+  /** The server's logger (HttpOptions.logger, else one configured from the environment). */
+  logger: Logger;
+  /**
+   * Graceful: /ready answers 503 at once, new connections are refused, idle keep-alive
+   * connections close, requests already received get their complete answer (with
+   * `Connection: close`), then Apollo and the rate limiter stop. Bounded by the shutdown
+   * timeout, after which remaining connections are destroyed. Idempotent.
+   */
   stop(): Promise<void>;
 }
 
 /**
  * The HTTP face of the hub: POST/GET /graphql (Apollo Server on Express 5), GET /graphiql
- * (bundled, works offline) and GET /health.
+ * (bundled, works offline), GET /health (liveness), GET /ready (readiness) and GET /metrics.
  * Stateless: everything a request needs comes from the database, so replicas can be added.
  */
 export interface HttpOptions {
@@ -46,6 +57,18 @@ export interface HttpOptions {
   limits?: Partial<Omit<Limits, 'rate'>> & { rate?: Partial<RateLimitConfig> };
   /** The persisted-documents manifest (default: HUB_PERSISTED_DOCUMENTS, else sdk/persisted-documents.json). */
   persistedDocuments?: string;
+  /** Where request lines and errors are logged (default: processLogger(), configured by HUB_LOG_LEVEL / HUB_LOG_FORMAT). */
+  logger?: Logger;
+  /**
+   * Extra readiness checks of GET /ready, beside the database and migrations: null when ready,
+   * else a human-readable reason (e.g. "PII_ENCRYPTION_KEY does not decrypt ..."). Each is
+   * bounded by a timeout; a check that throws fails with its message.
+   */
+  readiness?: ReadinessCheck[];
+  /** GET /metrics (default: HUB_METRICS, on unless 0). */
+  metrics?: boolean;
+  /** How long stop() lets requests in flight finish (default: HUB_SHUTDOWN_TIMEOUT_MS, else 10000). */
+  shutdownTimeoutMs?: number;
 }
 
 /**
@@ -72,6 +95,9 @@ async function authenticate(authenticator: Authenticator, headers: http.Incoming
 export async function startHttpServer(ds: DataSource, opts: HttpOptions): Promise<HubServer> {
   const app = express();
   const httpServer = http.createServer(app);
+  const logger = opts.logger ?? processLogger();
+  const shutdownTimeoutMs = opts.shutdownTimeoutMs ?? readShutdownTimeout();
+  const drainer = drain(httpServer);
   const db = new Db(ds);
   const authenticator = new Authenticator(ds, opts.auth);
   const env = readLimits();
@@ -83,7 +109,10 @@ export async function startHttpServer(ds: DataSource, opts: HttpOptions): Promis
   const protections = limitProtections(limits);
   const schema = await hubSchema();
   const persisted = loadPersistedDocuments(opts.persistedDocuments);
+  const metrics = (opts.metrics ?? metricsEnabled()) ? createMetrics({ ds, limiter, persisted, logger }) : undefined;
+  const ready = readiness({ ds, checks: opts.readiness, stopping: () => drainer.stopping, logger });
   const apollo = new ApolloServer<Context>({
+    logger,
     // The schema, executed by compiled operations (graphql/executor.ts); HUB_JIT=0: by graphql-js, for comparison.
     ...(process.env.HUB_JIT === '0' ? { schema } : { gateway: compiledExecutor(schema) }),
     formatError,
@@ -94,14 +123,15 @@ export async function startHttpServer(ds: DataSource, opts: HttpOptions): Promis
     // The SDK's documents by hash (the manifest), then automatic persisted queries (http/persisted-documents.ts).
     persistedQueries: { cache: new PersistedDocumentCache(persisted.byHash) },
     validationRules: protections.validationRules,
-    // Apollo's landing pages load from a CDN; bureau networks are often offline.
+    // No drain plugin: stop() drains the HTTP server itself (http/drain.ts), before Apollo stops.
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // Apollo's landing pages load from a CDN; bureau networks are often offline.
       ApolloServerPluginLandingPageDisabled(),
       // Nothing uses cache hints; the plugin's per-field hook wrapped every resolver (bench/).
       ApolloServerPluginCacheControlDisabled(),
       ...protections.plugins,
       limitsPlugin(limits, limiter),
+      requestRecordPlugin(),
       {
         async requestDidStart() {
           return {
@@ -118,14 +148,16 @@ export async function startHttpServer(ds: DataSource, opts: HttpOptions): Promis
   await apollo.start();
 
   app.disable('x-powered-by');
-  app.get('/health', async (_req, res) => {
-    try {
-      await ds.query('SELECT 1');
-      res.json({ status: 'ok' });
-    } catch {
-      res.set('retry-after', String(RETRY_AFTER_SECONDS)).status(503).json({ status: 'unavailable' });
-    }
+  // Request id and the request's log line first; then `Connection: close` once stopping.
+  app.use(requestLogging(logger, metrics?.observe));
+  app.use(drainer.middleware());
+  // Liveness: the process serves HTTP; nothing else (a database outage must not get a healthy
+  // process restarted). Whether to send this replica traffic is /ready's question.
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
   });
+  app.get('/ready', ready.handler());
+  if (metrics) app.get('/metrics', metrics.handler());
   app.use(graphiqlRouter());
   app.use(
     '/graphql',
@@ -135,10 +167,26 @@ export async function startHttpServer(ds: DataSource, opts: HttpOptions): Promis
     expressMiddleware(apollo, {
       // Every GraphQL request needs a caller; the access module turns it into a SQL scope.
       context: async ({ req }) => {
+        const record = recordOf(req);
         const stats = new RequestStats();
-        const caller = await authenticate(authenticator, req.headers, stats);
-        if (caller.persistedOnly && !runsPersistedDocument(persisted, req)) throw persistedOnlyRefusal();
-        return new Context(db, Scope.forCaller(caller, await JurisdictionDirectory.of(ds)), opts.fixedNow ?? new Date(), stats);
+        // The request's id and log travel with its stats down to the database layer (statement errors).
+        if (record) {
+          stats.requestId = record.id;
+          stats.log = record;
+          record.stats = stats;
+        }
+        try {
+          const caller = await authenticate(authenticator, req.headers, stats);
+          if (record) record.caller = { role: caller.role, subject: caller.subject, apiClientId: caller.apiClientId };
+          if (caller.persistedOnly && !runsPersistedDocument(persisted, req)) throw persistedOnlyRefusal();
+          const context = new Context(db, Scope.forCaller(caller, await JurisdictionDirectory.of(ds)), opts.fixedNow ?? new Date(), stats);
+          if (record) bindRecord(context, record);
+          return context;
+        } catch (e) {
+          // An unexpected failure here becomes an internal error: logged under this request's id.
+          if (record) attachLog(e, record);
+          throw e;
+        }
       },
     }),
   );
@@ -147,13 +195,16 @@ export async function startHttpServer(ds: DataSource, opts: HttpOptions): Promis
 
   await new Promise<void>((resolve) => httpServer.listen(opts.port, opts.host ?? '0.0.0.0', resolve));
   const port = (httpServer.address() as { port: number }).port;
+  let stopped: Promise<void> | undefined;
   return {
     url: `http://localhost:${port}/graphql`,
     port,
     persistedDocuments: persisted,
-    stop: async () => {
+    logger,
+    stop: () => (stopped ??= (async () => {
+      await drainer.stop(shutdownTimeoutMs);
       await apollo.stop();
       await limiter.close();
-    },
+    })()),
   };
 }

@@ -1,5 +1,6 @@
 import express from 'express';
 import { classifyDbError, RETRY_AFTER_SECONDS } from '../db/failures';
+import { describeError, loggedBefore, processLogger, recordOf } from './logging';
 
 /**
  * Everything outside GraphQL answers JSON too, in the GraphQL error shape: a client (or an
@@ -12,7 +13,7 @@ export function errorBody(code: string, message: string, extra: Record<string, u
 /** Unknown paths (and unknown GraphiQL assets). */
 export function notFound(): express.RequestHandler {
   return (_req, res) => {
-    res.status(404).json(errorBody('NOT_FOUND', 'Not found: the hub serves POST/GET /graphql, GET /graphiql and GET /health'));
+    res.status(404).json(errorBody('NOT_FOUND', 'Not found: the hub serves POST/GET /graphql, GET /graphiql, GET /health and GET /ready'));
   };
 }
 
@@ -31,7 +32,7 @@ const BODY_ERRORS: Record<string, string> = {
 
 /** The last middleware: JSON for every error, 4xx for the client's, 503 while the database is away. */
 export function jsonErrorHandler(): express.ErrorRequestHandler {
-  return (err, _req, res, next) => {
+  return (err, req, res, next) => {
     if (res.headersSent) return next(err);
     const e = err as { status?: number; statusCode?: number; type?: string; expose?: boolean; message?: string };
     const status = Number(e.status ?? e.statusCode);
@@ -43,7 +44,8 @@ export function jsonErrorHandler(): express.ErrorRequestHandler {
       res.set('retry-after', String(RETRY_AFTER_SECONDS));
       return void res.status(503).json(errorBody('SERVICE_UNAVAILABLE', 'The database is unavailable; retry shortly', { retryable: true }));
     }
-    console.error('[http error]', err);
+    // Once, at error level, under the request's id; SQL text stays in the server's log.
+    if (!loggedBefore(err)) (recordOf(req) ?? processLogger()).error({ err: describeError(err) }, 'internal error');
     res.status(500).json(errorBody('INTERNAL_SERVER_ERROR', 'Internal server error'));
   };
 }

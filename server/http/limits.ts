@@ -8,6 +8,7 @@ import { Context } from '../graphql/context';
 import { badInput, formatError, hubError, serviceUnavailable } from '../graphql/errors';
 import { queryCost, roundTripError } from './cost';
 import { assertNoNulVariables, noNulLiteralsRule, withStatus } from './input';
+import { recordOfContext } from './logging';
 import { callerKey, RateDecision, RateLimitConfig, RateLimiter } from './rate-limit';
 
 /**
@@ -218,6 +219,9 @@ export function limitsPlugin(limits: Limits, limiter: RateLimiter | undefined): 
           }
           assertNoNulVariables(ctx.request.variables);
           cost = costOf(ctx);
+          // The request's log line and metrics report the estimate, refused or not (http/logging.ts).
+          const record = recordOfContext(ctx.contextValue);
+          if (record) record.cost = cost;
           if (cost > limits.maxCost) {
             throw tooComplex(`The query costs ${cost}, over the limit of ${limits.maxCost}: ask for smaller pages or fewer nested lists`, {
               rule: 'cost',

@@ -32,6 +32,8 @@ export interface RateLimiter {
   /** Spends `points` of the caller's budget. Store failures are thrown (the request answers 503). */
   consume(key: string, points: number): Promise<RateDecision>;
   close(): Promise<void>;
+  /** The PostgreSQL store's own pool (for /metrics); undefined with Redis. */
+  poolStats?(): { total: number; idle: number; waiting: number } | undefined;
 }
 
 /** API clients are limited per client (all their keys' callers share it); everyone else per role and subject. */
@@ -98,6 +100,9 @@ export function createRateLimiter(ds: DataSource, config: RateLimitConfig): Rate
     async close() {
       if (redis) redis.disconnect();
       await pool?.end();
+    },
+    poolStats() {
+      return pool ? { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount } : undefined;
     },
   };
 }

@@ -68,6 +68,8 @@ export interface HubOptions {
   /** Request limits of this server (e.g. a low rate limit), over the environment's. */
   limits?: HttpOptions['limits'];
   statementTimeoutMs?: number;
+  /** Further server options (a logger to capture, readiness checks, shutdown timeout...). */
+  http?: Partial<Omit<HttpOptions, 'port' | 'host' | 'auth' | 'limits'>>;
 }
 
 export async function startHub(opts: HubOptions = {}): Promise<TestHub> {
@@ -75,7 +77,7 @@ export async function startHub(opts: HubOptions = {}): Promise<TestHub> {
   if (!url) throw new Error('HUB_TEST_DATABASE_URL is not set: run the tests through jest (global setup)');
   const ds = createDataSource(url, { poolSize: 20, statementTimeoutMs: opts.statementTimeoutMs });
   await ds.initialize();
-  const server: HubServer = await startHttpServer(ds, { port: 0, host: '127.0.0.1', auth: readAuthConfig(), exposeStatementCount: true, fixedNow: TEST_NOW,
+  const server: HubServer = await startHttpServer(ds, { port: 0, host: '127.0.0.1', auth: readAuthConfig(), exposeStatementCount: true, fixedNow: TEST_NOW, ...opts.http,
     // Test files call as a few shared subjects, thousands of times: a budget of their own keeps one
     // file's spending from refusing another's. Tests of the rate limit set theirs.
     limits: { ...opts.limits, rate: { points: 1_000_000_000, ...opts.limits?.rate } } });

@@ -432,6 +432,8 @@ export type EvaluationFieldsFragment = { id: string, targetType: EvaluationTarge
 
 export type ApiClientFieldsFragment = { id: string, name: string, role: Role, scopes: Array<string>, persistedOnly: boolean, createdAt: string, expiresAt: string | null, lastUsedAt: string | null, revokedAt: string | null, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel }, schools: Array<{ id: string, code: string, name: string }> };
 
+export type ApiKeyFieldsFragment = { id: string, lastFour: string | null, active: boolean, createdAt: string, createdBy: string | null, expiresAt: string | null, revokedAt: string | null, lastUsedAt: string | null };
+
 export type AuditEntryFieldsFragment = { entityType: string, entityId: string, action: string, actor: string, at: string, diff: string };
 
 export type GroupPolicyFieldsFragment = { coverageTarget: number | null, coverageDeadline: string | null, minAnnualRotationRate: number | null, minBackboneShareOfPosted: number | null, maxMembers: Array<{ mode: GroupMode, maxMembers: number }>, leadershipBands: Array<{ kindergarten: boolean, minSize: number, vicePrincipals: number }>, funding: { baseAmount: number, campusBands: Array<{ minStudents: number, amount: number }> } | null, source: { id: string, code: string, name: string, level: JurisdictionLevel } | null };
@@ -647,6 +649,21 @@ export type RevokeApiClientMutationVariables = Exact<{
 
 
 export type RevokeApiClientMutation = { revokeApiClient: { id: string, name: string, role: Role, scopes: Array<string>, persistedOnly: boolean, createdAt: string, expiresAt: string | null, lastUsedAt: string | null, revokedAt: string | null, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel }, schools: Array<{ id: string, code: string, name: string }> } };
+
+export type IssueApiKeyMutationVariables = Exact<{
+  clientId: string;
+  expiresAt?: string | null | undefined;
+}>;
+
+
+export type IssueApiKeyMutation = { issueApiKey: { apiKey: string, key: { id: string, lastFour: string | null, active: boolean, createdAt: string, createdBy: string | null, expiresAt: string | null, revokedAt: string | null, lastUsedAt: string | null }, client: { id: string, name: string, role: Role, scopes: Array<string>, persistedOnly: boolean, createdAt: string, expiresAt: string | null, lastUsedAt: string | null, revokedAt: string | null, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel }, schools: Array<{ id: string, code: string, name: string }> } } };
+
+export type RevokeApiKeyMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type RevokeApiKeyMutation = { revokeApiKey: { id: string, lastFour: string | null, active: boolean, createdAt: string, createdBy: string | null, expiresAt: string | null, revokedAt: string | null, lastUsedAt: string | null } };
 
 export type ViewerQueryVariables = Exact<{ [key: string]: never; }>;
 

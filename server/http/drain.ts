@@ -1,0 +1,78 @@
+import http from 'node:http';
+import type express from 'express';
+
+/**
+ * Graceful shutdown of the HTTP server (README "Operations: logs, metrics, readiness").
+ *
+ * Node's server.close() stops listening and closes the connections that are idle at that
+ * moment, but a keep-alive connection busy with a request stays open after its answer (which
+ * still says `Connection: keep-alive`), so its client sends the next request on it, and so on,
+ * until a grace period destroys the socket mid-request: the ECONNRESETs seen during a drain.
+ *
+ * Here, once stop begins:
+ * - the listener closes: new connections are refused;
+ * - connections idle at that moment are closed at once (no request of theirs was received);
+ * - every request already received or being received (its first bytes have arrived) runs to
+ *   its complete answer, which carries `Connection: close` when its headers were not sent yet,
+ *   and the connection is closed after it, so its client opens no further request on it;
+ * - every response that starts afterwards carries `Connection: close` as well;
+ * - after `timeoutMs`, connections still open are destroyed (requests still running lose
+ *   their answer: the bound on how long a stop takes).
+ */
+export interface Drain {
+  /** The first middleware: tracks responses in progress; `Connection: close` once stopping. */
+  middleware(): express.RequestHandler;
+  readonly stopping: boolean;
+  /** Resolves once every connection is closed (or destroyed after timeoutMs). Idempotent. */
+  stop(timeoutMs: number): Promise<void>;
+}
+
+/** HUB_SHUTDOWN_TIMEOUT_MS: how long stop() waits for requests in flight (default 10 s). */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+export function readShutdownTimeout(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.HUB_SHUTDOWN_TIMEOUT_MS;
+  if (raw === undefined || raw.trim() === '') return DEFAULT_SHUTDOWN_TIMEOUT_MS;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`HUB_SHUTDOWN_TIMEOUT_MS must be a whole number of milliseconds, got ${raw}`);
+  return n;
+}
+
+export function drain(server: http.Server): Drain {
+  const inFlight = new Set<http.ServerResponse>();
+  let stopping = false;
+  let stopped: Promise<void> | undefined;
+
+  return {
+    get stopping() {
+      return stopping;
+    },
+    middleware() {
+      return (_req, res, next) => {
+        if (stopping) res.setHeader('connection', 'close');
+        inFlight.add(res);
+        res.once('close', () => {
+          inFlight.delete(res);
+          // A response that began before stop (headers already sent, so still keep-alive): its
+          // connection is idle now, close it rather than wait for its next request.
+          if (stopping) setImmediate(() => server.closeIdleConnections());
+        });
+        next();
+      };
+    },
+    stop(timeoutMs) {
+      stopped ??= new Promise<void>((resolve) => {
+        stopping = true;
+        for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
+        const force = setTimeout(() => server.closeAllConnections(), timeoutMs);
+        force.unref();
+        // Stops listening and closes idle connections; calls back once the last connection is gone.
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+      return stopped;
+    },
+  };
+}
