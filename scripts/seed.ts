@@ -4,7 +4,22 @@
  */
 import 'reflect-metadata';
 import { withConfiguredDatabase } from '../server/db/bootstrap';
-import { ConfigError, EXIT_CONFIG } from '../server/config';
+import { ConfigError, EXIT_CONFIG, readConfig } from '../server/config';
+
+// The demo is synthetic data: production databases never get it (README "Deploy").
+function production(): boolean {
+  try {
+    return readConfig().production;
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    console.error(e.message);
+    process.exit(EXIT_CONFIG);
+  }
+}
+if (production()) {
+  console.error('npm run seed loads the synthetic demo data: refused with NODE_ENV=production');
+  process.exit(EXIT_CONFIG);
+}
 import { demoLoaded, loadDemo } from '../server/demo/seed';
 
 withConfiguredDatabase(async (ds) => {

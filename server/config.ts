@@ -1,7 +1,7 @@
+import crypto from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
 import { projectPath } from './paths';
-import { decodeKey } from './secrets';
 
 /**
  * Every environment variable the hub reads, in one schema (zod), checked before anything
@@ -62,10 +62,24 @@ const httpUrl = (what: string) =>
     )
     .optional();
 
+/** 64 hex digits, or the canonical base64 of exactly 32 bytes: never text taken as bytes (a passphrase is not a key). */
 const key32 = z
   .string()
-  .refine((v) => decodeKey(v).length === 32, { error: 'must be a 32-byte key: 64 hex digits or base64 of 32 bytes (e.g. `openssl rand -base64 32`)' })
+  .refine(
+    (v) => /^[0-9a-fA-F]{64}$/.test(v) || (/^[A-Za-z0-9+/]{43}=$/.test(v) && Buffer.from(v, 'base64').length === 32 && Buffer.from(v, 'base64').toString('base64') === v),
+    { error: 'must be a 32-byte key: 64 hex digits or base64 of 32 bytes (e.g. `openssl rand -base64 32`)' },
+  )
   .optional();
+
+/** A PEM public key that the crypto module can load (a PEM header around nothing is not one). */
+function loadsAsPublicKey(v: string): boolean {
+  try {
+    crypto.createPublicKey(v.replace(/\\n/g, '\n'));
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const text = (max = 1000) => z.string().max(max, { error: `must be at most ${max} characters` }).optional();
 
@@ -78,11 +92,15 @@ export const ENV = z.object({
   EMBEDDED_PG_PORT: whole(0, 65535, 'a TCP port'),
   PII_ENCRYPTION_KEY: key32,
   HUB_PII_KEY_FILE: text(),
-  AUTH_JWT_SECRET: z.string().min(32, { error: 'must be at least 32 characters (an HS256 secret; e.g. `openssl rand -base64 48`)' }).optional(),
+  AUTH_JWT_SECRET: z
+    .string()
+    .min(32, { error: 'must be at least 32 characters (an HS256 secret; e.g. `openssl rand -base64 48`)' })
+    .refine((v) => v.trim() === v && new Set(v).size >= 8, { error: 'must be a random secret: no surrounding spaces, at least 8 distinct characters (e.g. `openssl rand -base64 48`)' })
+    .optional(),
   HUB_JWT_SECRET_FILE: text(),
   AUTH_JWT_PUBLIC_KEY: z
     .string()
-    .refine((v) => /-----BEGIN PUBLIC KEY-----/.test(v.replace(/\\n/g, '\n')), { error: 'must be a PEM public key (-----BEGIN PUBLIC KEY-----)' })
+    .refine(loadsAsPublicKey, { error: 'must be a PEM public key that loads (-----BEGIN PUBLIC KEY----- ... RSA or EC)' })
     .optional(),
   AUTH_JWKS_URL: httpUrl('the identity provider\'s JWKS'),
   AUTH_JWT_ISSUER: text(),
@@ -126,8 +144,10 @@ export const ENV = z.object({
 
 export type Env = z.infer<typeof ENV>;
 
-/** Variables of the hub's own prefix that are not settings (the test harness's). */
+/** Variables of the hub's prefixes that are not settings (the test harness's). */
 const NOT_SETTINGS = /^HUB_TEST_/;
+/** Prefixes whose unknown names are said at start (a typo such as AUTH_JWT_ISUER would silently drop a check). */
+const OURS = /^(HUB|AUTH|PII)_/;
 
 /** What the process is: the server (`npm start`) is held to production's requirements; scripts only to valid values. */
 export type Purpose = 'server' | 'script';
@@ -161,7 +181,9 @@ export interface Config {
  * (NODE_ENV=production) the server needs its secrets given, never generated: a JWT secret or
  * public key / JWKS URL, PII_ENCRYPTION_KEY and DATABASE_URL; it never loads the demo.
  */
-export function readConfig(env: NodeJS.ProcessEnv = process.env, purpose: Purpose = 'script'): Config {
+export function readConfig(rawEnv: NodeJS.ProcessEnv = process.env, purpose: Purpose = 'script'): Config {
+  // An empty value is unset (environment files write `X=` for that).
+  const env = Object.fromEntries(Object.entries(rawEnv).filter(([, v]) => v !== undefined && v !== '')) as NodeJS.ProcessEnv;
   const parsed = ENV.safeParse(env);
   const problems: string[] = [];
   if (!parsed.success) {
@@ -180,6 +202,11 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, purpose: Purpos
     if (!env.DATABASE_URL) problems.push('DATABASE_URL: production needs a PostgreSQL server (the embedded one is for trying the hub out)');
     if (env.HUB_LOAD_DEMO === '1') problems.push('HUB_LOAD_DEMO: the demo is never loaded in production');
     if (env.HUB_NOW) problems.push('HUB_NOW: a fixed clock is for tests and demos, not production');
+    if (env.PORT === '0') problems.push('PORT: production needs a fixed port (0 picks a random one)');
+  }
+  // Scripts (migrate, api-client, ...) in production act on the production database only.
+  if (production && purpose === 'script' && !env.DATABASE_URL) {
+    problems.push('DATABASE_URL: in production a command needs the production database (it never falls back to the embedded one)');
   }
   if (problems.length) throw new ConfigError(problems);
   const databaseUrl = e.DATABASE_URL || undefined;
@@ -192,7 +219,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, purpose: Purpos
     exposeStatementCount: e.HUB_EXPOSE_STATEMENT_COUNT === '1',
     loadDemo: !production && (e.HUB_LOAD_DEMO === '1' || (e.HUB_LOAD_DEMO === undefined && !databaseUrl)),
     fixedNow: e.HUB_NOW ? new Date(e.HUB_NOW) : undefined,
-    unknown: Object.keys(env).filter((k) => k.startsWith('HUB_') && !NOT_SETTINGS.test(k) && !(k in ENV.shape)).sort(),
+    unknown: Object.keys(env).filter((k) => OURS.test(k) && !NOT_SETTINGS.test(k) && !(k in ENV.shape)).sort(),
   };
 }
 

@@ -9,7 +9,7 @@ import { schedulePruning } from './feed/retention';
 import { startHttpServer } from './http/app';
 import { describeError, processLogger } from './http/logging';
 import { checkPiiKey } from './staff/pii-key-check';
-import { processPiiKey } from './staff/pii-key';
+import { configuredPiiKey, refusePiiKey } from './staff/pii-key';
 
 /**
  * `npm start`: with DATABASE_URL, that server; without, an embedded PostgreSQL whose data
@@ -51,7 +51,9 @@ async function main() {
     });
   }
   // A wrong key is not fatal to the rest of the hub: it is said now, and /ready answers 503 naming it.
-  const pii = await checkPiiKey(ds, processPiiKey());
+  const pii = await checkPiiKey(ds, configuredPiiKey());
+  // With the wrong key, nothing encrypts or decrypts ID numbers (503) until it is fixed.
+  refusePiiKey(pii.ok ? null : pii.reason);
   if (!pii.ok) logger.error({ check: 'piiKey' }, `${pii.reason}; /ready answers 503 until the right key is configured`);
   else if (pii.recorded) log('PII key check recorded in the database (hub_meta)');
   const stopPruning = schedulePruning(ds, log);

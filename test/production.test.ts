@@ -150,7 +150,9 @@ describe('configuration is checked before anything starts', () => {
       // Every line of the process is JSON in production (pino), none carries the token.
       expect(run.out().split('\n').filter((l) => l.trim() && !l.startsWith('{'))).toEqual([]);
       expect(run.out()).not.toContain(token);
-      expect(await metric('hub_graphql_requests_total', /operation="Probe".*status="200"|status="200".*operation="Probe"/)).toBe(1);
+      // An ad-hoc operation's series is "adhoc" (the log line above keeps its name).
+      expect(await metric('hub_graphql_requests_total', /operation="Probe"/)).toBe(0);
+      expect(await metric('hub_graphql_requests_total', /operation="adhoc".*status="200"|status="200".*operation="adhoc"/)).toBe(1);
       expect(await metric('hub_graphql_requests_total', /status="200"/)).toBe(before + 1);
       expect(await metric('hub_errors_total', /code="UNAUTHENTICATED"/)).toBeGreaterThanOrEqual(1);
     } finally {
@@ -158,15 +160,22 @@ describe('configuration is checked before anything starts', () => {
     }
   }, 60_000);
 
-  test('a wrong PII key: the hub says so at start and /ready answers 503 naming it; the right key: ready', async () => {
+  test('a wrong PII key: said at start, /ready 503 naming it, every ID-number read and write refused (nothing written); the right key: ready', async () => {
     const url = await emptyDatabase();
     const right = key32();
-    const env = (key: string) => ({ NODE_ENV: 'production', DATABASE_URL: url, AUTH_JWT_SECRET: key32(), PII_ENCRYPTION_KEY: key, PORT: '0' });
+    const secret = key32();
+    // Development mode with the demo, so there are ID numbers (encrypted with the right key) and a school to write to.
+    const env = (key: string) => ({ DATABASE_URL: url, HUB_LOAD_DEMO: '1', AUTH_JWT_SECRET: secret, PII_ENCRYPTION_KEY: key, PORT: '0', HUB_LOG_FORMAT: 'json' });
     // The first start records the key check.
     let run = runCompiled(env(right));
-    await run.ready;
     expect((await fetch(`${await run.ready}/ready`)).status).toBe(200);
     await stop(run);
+    const [campus] = (await new Promise<any[]>((resolve, reject) => {
+      const c = new Client({ connectionString: url });
+      c.connect().then(() => c.query(`SELECT c.id, sc.code FROM campus c JOIN school sc ON sc.id = c.school_id ORDER BY sc.code LIMIT 1`)).then((r) => (c.end(), resolve(r.rows)), reject);
+    }));
+    const staffBefore = await count(url, `SELECT count(*) AS n FROM staff`);
+
     run = runCompiled(env(key32()));
     try {
       const base = await run.ready;
@@ -177,6 +186,21 @@ describe('configuration is checked before anything starts', () => {
       expect(body.checks.database).toBe('ok');
       expect(run.out()).toMatch(/"level":"error".*PII_ENCRYPTION_KEY/);
       expect((await fetch(`${base}/health`)).status).toBe(200); // alive, just not ready
+
+      const token = await signToken(Buffer.from(secret, 'utf8'), { sub: 'ops:school', role: 'SCHOOL_ADMIN', school: campus.code, scopes: ['pii:read'] });
+      const gql = async (query: string, variables?: unknown) =>
+        (await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) }));
+      const write = await gql(`mutation($i: UpsertStaffInput!) { upsertStaff(input: $i) { id } }`, {
+        i: { externalId: 'PII-WRONG-KEY', homeCampusId: Buffer.from(`Campus:${campus.id}`).toString('base64url'), name: '李四', role: 'TEACHER', title: 'SECOND', subjects: [], backbone: false, fullTimeTeacher: true, nationalId: '11010519491231002X' },
+      });
+      expect(write.status).toBe(503);
+      expect(((await write.json()) as any).errors[0].extensions.code).toBe('SERVICE_UNAVAILABLE');
+      expect(await count(url, `SELECT count(*) AS n FROM staff`)).toBe(staffBefore);
+      const read = await gql(`{ staffMembers(first: 5) { edges { node { name nationalId } } } }`);
+      expect(((await read.json()) as any).errors.map((e: any) => e.extensions.code)).toContain('SERVICE_UNAVAILABLE');
+      // What needs no key still answers.
+      const names = (await (await gql(`{ staffMembers(first: 5) { edges { node { name } } } }`)).json()) as any;
+      expect(names.data.staffMembers.edges.length).toBe(5);
     } finally {
       await stop(run);
     }
@@ -186,7 +210,7 @@ describe('configuration is checked before anything starts', () => {
     } finally {
       await stop(run);
     }
-  }, 90_000);
+  }, 120_000);
 });
 
 describe('the demo goes into a DATABASE_URL database only when asked', () => {

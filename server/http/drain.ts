@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import type express from 'express';
 
 /**
@@ -10,8 +11,9 @@ import type express from 'express';
  * until a grace period destroys the socket mid-request: the ECONNRESETs seen during a drain.
  *
  * Here, once stop begins:
- * - the listener closes: new connections are refused;
- * - connections idle at that moment are closed at once (no request of theirs was received);
+ * - the listener closes: new connections are refused (before any byte, so a client may retry);
+ * - for a short grace (IDLE_GRACE_MS) a request on an already-open keep-alive connection is
+ *   still served, with `Connection: close`; then connections idle at that moment are closed;
  * - every request already received or being received (its first bytes have arrived) runs to
  *   its complete answer, which carries `Connection: close` when its headers were not sent yet,
  *   and the connection is closed after it, so its client opens no further request on it;
@@ -37,9 +39,21 @@ export function readShutdownTimeout(env: NodeJS.ProcessEnv = process.env): numbe
   return n;
 }
 
+/**
+ * How long, after stop begins, open keep-alive connections stay open (bounded by the shutdown
+ * timeout). A client that sends its next request on a kept-alive connection just as the server
+ * closes it gets a reset for a request the server never read (HTTP/1.1's race); under load
+ * that hit one busy connection in five. During the grace such a request is served with
+ * `Connection: close` instead, and its client's next request opens a new connection, which is
+ * refused cleanly.
+ */
+export const IDLE_GRACE_MS = 1000;
+
 export function drain(server: http.Server): Drain {
   const inFlight = new Set<http.ServerResponse>();
   let stopping = false;
+  /** After the grace: the listener is closed and idle connections are closed as they appear. */
+  let closing = false;
   let stopped: Promise<void> | undefined;
 
   return {
@@ -52,9 +66,9 @@ export function drain(server: http.Server): Drain {
         inFlight.add(res);
         res.once('close', () => {
           inFlight.delete(res);
-          // A response that began before stop (headers already sent, so still keep-alive): its
-          // connection is idle now, close it rather than wait for its next request.
-          if (stopping) setImmediate(() => server.closeIdleConnections());
+          // A response that began before stop (headers already sent, so still keep-alive): once
+          // the grace is over its connection is idle now, close it rather than wait for its next request.
+          if (closing) setImmediate(() => server.closeIdleConnections());
         });
         next();
       };
@@ -65,12 +79,17 @@ export function drain(server: http.Server): Drain {
         for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
         const force = setTimeout(() => server.closeAllConnections(), timeoutMs);
         force.unref();
-        // Stops listening and closes idle connections; calls back once the last connection is gone.
-        server.close(() => {
+        // Stop listening now (new connections are refused, cleanly), but leave the open
+        // connections alone: http.Server.close() would also close the idle ones at once.
+        net.Server.prototype.close.call(server, () => {
           clearTimeout(force);
           resolve();
         });
-        server.closeIdleConnections();
+        const grace = setTimeout(() => {
+          closing = true;
+          server.closeIdleConnections();
+        }, Math.min(IDLE_GRACE_MS, timeoutMs));
+        grace.unref();
       });
       return stopped;
     },

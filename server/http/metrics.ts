@@ -12,11 +12,11 @@ import type { RateLimiter } from './rate-limit';
  * Each server instance has a registry of its own (tests start many in one process); process
  * metrics (CPU, memory, event loop, GC) are the process's, collected once per process.
  *
- * Labels are bounded: an operation label is a persisted document's operation name, or one of
- * the first MAX_ADHOC_OPERATIONS other names seen on operations that ran; anything else is
- * "other", and an operation without a name "anonymous". Error codes likewise.
+ * Labels are bounded: an operation label is a persisted document's operation name (the SDK's
+ * operations); any other named operation is "adhoc", one without a name "anonymous", and a
+ * request refused before its operation was known "other". Error codes are bounded likewise.
+ * The version metric of the default set is left out: /metrics needs no credentials.
  */
-export const MAX_ADHOC_OPERATIONS = 100;
 const MAX_CODES = 50;
 
 /** HUB_METRICS: on unless 0/off/false/no. */
@@ -31,6 +31,7 @@ function processMetrics(): Registry {
   if (!processRegistry) {
     processRegistry = new Registry();
     collectDefaultMetrics({ register: processRegistry });
+    processRegistry.removeSingleMetric('nodejs_version_info');
   }
   return processRegistry;
 }
@@ -77,19 +78,16 @@ export interface MetricsOptions {
 export function createMetrics(opts: MetricsOptions): HubMetrics {
   const registry = new Registry();
   const known = persistedOperationNames(opts.persisted);
-  const adhoc = new Set<string>();
   const codeLabels = new Set<string>();
 
   const operationLabel = (done: FinishedRequest): string => {
     const { operation, operationType } = done.record;
     if (!operationType) return 'other'; // refused before the operation was known (401, 400 precheck, bad body)
     if (!operation) return 'anonymous';
-    if (known.has(operation) || adhoc.has(operation)) return operation;
-    if (adhoc.size < MAX_ADHOC_OPERATIONS && operation.length <= 100) {
-      adhoc.add(operation);
-      return operation;
-    }
-    return 'other';
+    // Only the hub's own documents name a series: any caller can send endless names, and the
+    // first ones seen would otherwise take every slot for the life of the process.
+    if (known.has(operation)) return operation;
+    return 'adhoc';
   };
   const codeLabel = (code: string): string => {
     if (codeLabels.has(code)) return code;
