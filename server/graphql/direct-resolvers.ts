@@ -107,13 +107,16 @@ function directGetter(schema: GraphQLSchema, fr: FieldResolverMeta, objectTypes:
   return n;
 }
 
-/** Installs direct calls on `schema`; returns how many fields got one. */
-export function directFieldResolvers(schema: GraphQLSchema, globalValidate: unknown = false): number {
-  if (globalValidate !== false) return 0;
+/**
+ * Installs direct calls on `schema`; returns how many fields got one. `build` is what the schema
+ * was built with: with validation on, or any global middleware, every call must go through
+ * type-graphql (a direct call would skip them), so nothing is installed.
+ */
+export function directFieldResolvers(schema: GraphQLSchema, build: { validate: unknown; globalMiddlewares?: unknown[] }): number {
+  if (build.validate !== false || build.globalMiddlewares?.length) return 0;
   const storage = getMetadataStorage() as unknown as {
     fieldResolvers: FieldResolverMeta[];
     objectTypes: Array<{ target: Function; name: string }>;
-    resolverClasses: Array<{ target: Function }>;
   };
   const typeNameOf = new Map(storage.objectTypes.map((o) => [o.target, o.name]));
   let n = 0;

@@ -45,10 +45,11 @@ export function hubSchema(): Promise<GraphQLSchema> {
       { type: Date, scalar: DateTime },
     ],
     validate: VALIDATE,
+    globalMiddlewares: GLOBAL_MIDDLEWARES,
   }).then((schema) => {
     // Per-row resolvers called directly (graphql/direct-resolvers.ts), then relations answered
     // from rows their parent's statement joined in (graphql/prefetch.ts), in that order.
-    directFieldResolvers(schema, VALIDATE);
+    directFieldResolvers(schema, { validate: VALIDATE, globalMiddlewares: GLOBAL_MIDDLEWARES });
     joinedRelations(schema);
     return schema;
   }));
@@ -56,6 +57,8 @@ export function hubSchema(): Promise<GraphQLSchema> {
 
 /** Arguments are checked by the schema's types and each mutation's own rules, not class-validator. */
 const VALIDATE = false;
+/** None: a middleware added here also turns off the direct resolver calls (graphql/direct-resolvers.ts). */
+const GLOBAL_MIDDLEWARES: NonNullable<Parameters<typeof buildSchema>[0]['globalMiddlewares']> = [];
 
 /**
  * A field that only reads its property (no resolver method, middleware or rename) needs no
