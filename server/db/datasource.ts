@@ -135,8 +135,10 @@ function pooled(ds: DataSource): Run {
   const pool = (ds.driver as unknown as { master: pg.Pool }).master;
   const prepare = process.env.HUB_PREPARE !== '0';
   const maxPrepared = Number(process.env.HUB_DB_MAX_PREPARED || DEFAULT_MAX_PREPARED);
+  // Read once: process.env is a lookup into the environment on every access, and this runs per statement.
+  const logSql = process.env.HUB_LOG_SQL === '1';
   return async (text, values, stats) => {
-    if (process.env.HUB_LOG_SQL === '1') console.log('[sql]', text.replace(/\s+/g, ' ').slice(0, 160));
+    if (logSql) console.log('[sql]', text.replace(/\s+/g, ' ').slice(0, 160));
     const client = await pool.connect();
     let failed: Error | undefined;
     try {
