@@ -85,51 +85,92 @@ SELECT json_build_object('changes', json_build_object(
   'endCursor', coalesce((SELECT txid::text || ':' || seq FROM served ORDER BY txid DESC, seq DESC LIMIT 1), $4::text || ':' || $5::text),
   'hasMore', (SELECT count(*) FROM page) > $6))::text`,
 
-  // (f): a group's dashboard ($1 group, $2/$3 the school year's first/last day, $4 snapshot day, $5 its label):
-  // server/groups/stats.ts groupFigures + policyAt (each setting from the nearest jurisdiction setting it).
+  // (f): a group's dashboard ($1 group, $2/$3 the school year's first/last day, $4 its label), as the hub answers it:
+  // server/groups/stats.ts groupFigures + rotationJudgement, groups/resolver.ts fundingEntitlement, policy/resolve.ts
+  // mergePolicy (each setting whole from the nearest jurisdiction setting any part of it) and countsTowardRotation.
+  // - Days are half-open [from, until): the group operates from established_on (else the year's start) until
+  //   dissolved_on (memberships/sql.ts groupSpan, operatingDays; 0 when PROPOSED); a membership (ACTIVE or EXITED)
+  //   covers joined_on until left_on within those days (membershipSpans). A year without a day of operation has no
+  //   figures (zeros, null rates, resources too).
+  // - Students: each campus's enrolment of the year, else of the nearest earlier year recorded, else its latest counts
+  //   (schools/enrolment.ts enrolmentIn).
+  // - Postings that took place are ACTIVE or COMPLETED, PLANNED apart (postings/counted.ts), overlapping the group's
+  //   days (counts) or the teacher's campus's membership days (rates); rates and the backbone share count only the
+  //   posting types of the rotation setting (all types when it lists none).
+  // - Funding: pro rata by days over the year's days, rounded to the yuan once each (Math.round): the base for the
+  //   days operated, each member campus's band (by its students that year) for its days as a member.
   groupDashboard: `
 WITH g AS (SELECT * FROM education_group WHERE id = $1::uuid),
-camp AS (SELECT m.role, c.id AS campus_id, c.student_count FROM group_membership m JOIN g ON g.id = m.group_id JOIN campus c ON c.id = m.campus_id
-  WHERE m.status IN ('ACTIVE','EXITED') AND m.joined_on <= $4::date AND (m.left_on IS NULL OR m.left_on > $4::date)
-    AND g.status <> 'PROPOSED' AND (g.dissolved_on IS NULL OR g.dissolved_on > $4::date)),
+yr AS (SELECT $2::date AS y0, ($3::date + 1) AS y1, ($3::date - $2::date + 1) AS ydays),
+gs AS (SELECT greatest(coalesce(g.established_on, yr.y0), yr.y0) AS g_from, least(coalesce(g.dissolved_on, yr.y1), yr.y1) AS g_until,
+    CASE WHEN g.status = 'PROPOSED' THEN 0
+      ELSE greatest(0, least(coalesce(g.dissolved_on, yr.y1), yr.y1) - greatest(coalesce(g.established_on, yr.y0), yr.y0)) END AS op_days
+  FROM g, yr),
+sp AS (SELECT m.campus_id, m.role, x.from_day, x.until_day, x.until_day - x.from_day AS days
+  FROM g JOIN group_membership m ON m.group_id = g.id CROSS JOIN gs CROSS JOIN yr
+  CROSS JOIN LATERAL (SELECT greatest(m.joined_on, gs.g_from) AS from_day, least(coalesce(m.left_on, yr.y1), gs.g_until) AS until_day) x
+  WHERE m.status IN ('ACTIVE','EXITED') AND g.status <> 'PROPOSED' AND x.until_day > x.from_day),
+camp AS (SELECT sp.campus_id, sp.role, sum(sp.days)::int AS days, coalesce(en.student_count, c.student_count) AS students
+  FROM sp JOIN campus c ON c.id = sp.campus_id
+  LEFT JOIN LATERAL (SELECT e.student_count FROM campus_enrolment e WHERE e.campus_id = c.id AND e.school_year <= $4::text
+    ORDER BY e.school_year DESC LIMIT 1) en ON true
+  GROUP BY 1, 2, 4),
 chain AS (SELECT p.*, ja.depth FROM g JOIN jurisdiction_ancestor ja ON ja.jurisdiction_id = g.jurisdiction_id JOIN group_policy p ON p.jurisdiction_id = ja.ancestor_id),
-pol AS (SELECT
-  (SELECT min_annual_rotation_rate FROM chain WHERE min_annual_rotation_rate IS NOT NULL ORDER BY depth LIMIT 1)::float8 AS min_rate,
-  (SELECT min_backbone_share_of_posted FROM chain WHERE min_backbone_share_of_posted IS NOT NULL ORDER BY depth LIMIT 1)::float8 AS min_backbone,
-  (SELECT funding_base_amount FROM chain WHERE funding_base_amount IS NOT NULL ORDER BY depth LIMIT 1) AS base,
-  (SELECT funding_bands FROM chain WHERE funding_bands IS NOT NULL ORDER BY depth LIMIT 1) AS bands),
-t AS (SELECT count(*)::int AS ft, count(*) FILTER (WHERE EXISTS (SELECT 1 FROM posting p WHERE p.staff_id = s.id AND p.group_id = $1::uuid
-    AND p.status <> 'CANCELLED' AND p.start_date <= $3::date AND (p.end_date IS NULL OR p.end_date >= $2::date)))::int AS ft_posted
-  FROM camp JOIN staff s ON s.home_campus_id = camp.campus_id AND s.full_time_teacher),
-po AS (SELECT count(*)::int AS postings, count(DISTINCT p.staff_id)::int AS staff, count(DISTINCT p.staff_id) FILTER (WHERE s.backbone)::int AS backbone
-  FROM posting p JOIN staff s ON s.id = p.staff_id
-  WHERE p.group_id = $1::uuid AND p.status <> 'CANCELLED' AND p.start_date <= $3::date AND (p.end_date IS NULL OR p.end_date >= $2::date)),
+rot AS (SELECT * FROM chain WHERE min_annual_rotation_rate IS NOT NULL OR min_backbone_share_of_posted IS NOT NULL OR rotation_posting_types IS NOT NULL
+  ORDER BY depth LIMIT 1),
+fund AS (SELECT * FROM chain WHERE funding_base_amount IS NOT NULL OR funding_bands IS NOT NULL ORDER BY depth LIMIT 1),
+pol AS (SELECT (SELECT min_annual_rotation_rate FROM rot)::float8 AS min_rate, (SELECT min_backbone_share_of_posted FROM rot)::float8 AS min_backbone,
+  coalesce((SELECT rotation_posting_types FROM rot), ARRAY['ROTATION','SECONDMENT','SHADOWING','TEACHING_SUPPORT']) AS types,
+  EXISTS (SELECT 1 FROM fund) AS funded, coalesce((SELECT funding_base_amount FROM fund), 0) AS base,
+  coalesce((SELECT funding_bands FROM fund), '[]'::jsonb) AS bands),
+t AS (SELECT count(*)::int AS ft, count(*) FILTER (WHERE posted)::int AS ft_posted, count(*) FILTER (WHERE planned)::int AS ft_planned
+  FROM (SELECT st.id,
+      bool_or(EXISTS (SELECT 1 FROM posting p WHERE p.staff_id = st.id AND p.group_id = $1::uuid AND p.status IN ('ACTIVE','COMPLETED')
+        AND p.start_date < sp.until_day AND (p.end_date IS NULL OR p.end_date >= sp.from_day) AND p.type = ANY(pol.types))) AS posted,
+      bool_or(EXISTS (SELECT 1 FROM posting p WHERE p.staff_id = st.id AND p.group_id = $1::uuid AND p.status = 'PLANNED'
+        AND p.start_date < sp.until_day AND (p.end_date IS NULL OR p.end_date >= sp.from_day) AND p.type = ANY(pol.types))) AS planned
+    FROM sp JOIN staff st ON st.home_campus_id = sp.campus_id AND st.full_time_teacher CROSS JOIN pol
+    GROUP BY st.id) x),
+po AS (SELECT count(*) FILTER (WHERE k.took)::int AS postings, count(*) FILTER (WHERE k.planned)::int AS planned,
+    count(DISTINCT p.staff_id) FILTER (WHERE k.took AND p.type = ANY(pol.types))::int AS staff,
+    count(DISTINCT p.staff_id) FILTER (WHERE k.took AND p.type = ANY(pol.types) AND s.backbone)::int AS backbone
+  FROM g CROSS JOIN gs CROSS JOIN pol JOIN posting p ON p.group_id = g.id AND g.status <> 'PROPOSED' LEFT JOIN staff s ON s.id = p.staff_id
+  CROSS JOIN LATERAL (SELECT gs.g_from < gs.g_until AND p.start_date < gs.g_until AND (p.end_date IS NULL OR p.end_date >= gs.g_from) AS overlaps) o
+  CROSS JOIN LATERAL (SELECT o.overlaps AND p.status IN ('ACTIVE','COMPLETED') AS took, o.overlaps AND p.status = 'PLANNED' AS planned) k),
 res AS (SELECT count(*)::int AS n FROM resource r JOIN resource_library l ON l.id = r.library_id
   WHERE l.group_id = $1::uuid AND r.deleted_at IS NULL AND r.created_at < ($3::date + 1)),
 u AS (SELECT count(*)::int AS n, count(*) FILTER (WHERE c.urban_rural = 'RURAL')::int AS rural
   FROM resource_use u JOIN resource r ON r.id = u.resource_id JOIN resource_library l ON l.id = r.library_id JOIN campus c ON c.id = u.campus_id
   WHERE l.group_id = $1::uuid AND r.deleted_at IS NULL AND u.used_at >= $2::date AND u.used_at < ($3::date + 1)),
-fig AS (SELECT t.ft, po.postings, po.staff, res.n AS resources, u.n AS uses, u.rural,
-    CASE WHEN t.ft > 0 THEN t.ft_posted::float8 / t.ft ELSE 0 END AS rotation,
-    CASE WHEN po.staff > 0 THEN po.backbone::float8 / po.staff END AS backbone_share,
-    (SELECT count(*) FILTER (WHERE role = 'MEMBER') FROM camp)::int AS members,
-    (SELECT coalesce(sum(student_count), 0) FROM camp)::int AS students,
-    -- Each member campus adds the amount of the highest band it reaches.
-    (SELECT coalesce(sum((SELECT (b->>'amount')::int FROM jsonb_array_elements(pol.bands) b WHERE camp.student_count >= (b->>'minStudents')::int
-      ORDER BY (b->>'minStudents')::int DESC LIMIT 1)), 0) FROM camp WHERE camp.role = 'MEMBER')::int AS campus_amount
-  FROM t, po, res, u, pol)
+fig AS (SELECT gs.op_days > 0 AS operated, gs.op_days, yr.ydays, t.ft, t.ft_posted, t.ft_planned, po.postings, po.planned, po.staff, po.backbone,
+    res.n AS resources, u.n AS uses, u.rural,
+    (SELECT count(DISTINCT campus_id) FROM camp WHERE role = 'MEMBER')::int AS members,
+    (SELECT coalesce(sum(students), 0) FROM (SELECT DISTINCT campus_id, students FROM camp) d)::int AS students,
+    -- Each member campus: the amount of the highest band it reaches that year, times its days.
+    (SELECT coalesce(sum(camp.days * coalesce((SELECT (b->>'amount')::bigint FROM jsonb_array_elements(pol.bands) b
+      WHERE camp.students >= (b->>'minStudents')::int ORDER BY (b->>'minStudents')::int DESC LIMIT 1), 0)), 0)
+      FROM camp WHERE camp.role = 'MEMBER') AS campus_money
+  FROM gs, yr, t, po, res, u, pol),
+f AS (SELECT fig.*, CASE WHEN operated AND ft > 0 THEN ft_posted::float8 / ft END AS rate,
+    CASE WHEN operated AND ft > 0 THEN ft_planned::float8 / ft END AS planned_rate,
+    CASE WHEN operated AND staff > 0 THEN backbone::float8 / staff END AS backbone_share
+  FROM fig)
 SELECT json_build_object('group', json_build_object('id', g.id, 'name', g.name,
-  'stats', json_build_object('schoolYear', $5::text, 'memberCount', fig.members, 'studentCount', fig.students, 'fullTimeTeacherCount', fig.ft,
-    'postingCount', fig.postings, 'rotationRate', fig.rotation, 'backboneShareOfPosted', fig.backbone_share,
+  'stats', json_build_object('schoolYear', $4::text, 'operatingDays', f.op_days,
+    'memberCount', CASE WHEN f.operated THEN f.members ELSE 0 END, 'studentCount', CASE WHEN f.operated THEN f.students ELSE 0 END,
+    'fullTimeTeacherCount', CASE WHEN f.operated THEN f.ft ELSE 0 END,
+    'postingCount', CASE WHEN f.operated THEN f.postings ELSE 0 END, 'plannedPostingCount', CASE WHEN f.operated THEN f.planned ELSE 0 END,
+    'rotationRate', coalesce(f.rate, 0), 'teacherRotationRate', f.rate, 'plannedRotationRate', f.planned_rate,
+    'backboneShareOfPosted', f.backbone_share,
+    -- rotationJudgement: each minimum set is met, missed or (null figure) not judged; three-valued AND; null when none is set.
     'meetsRotationTarget', CASE WHEN pol.min_rate IS NULL AND pol.min_backbone IS NULL THEN NULL
-      ELSE (pol.min_rate IS NULL OR fig.rotation >= pol.min_rate) AND (pol.min_backbone IS NULL OR coalesce(fig.backbone_share, 0) >= pol.min_backbone) END,
-    'resourceCount', fig.resources, 'resourceUseCount', fig.uses, 'ruralResourceUseCount', fig.rural),
-  'fundingEntitlement', CASE
-    WHEN (pol.base IS NULL AND pol.bands IS NULL) OR NOT (g.status <> 'PROPOSED' AND (g.established_on IS NULL OR g.established_on <= $4::date)
-      AND (g.dissolved_on IS NULL OR g.dissolved_on > $4::date))
-    THEN json_build_object('baseAmount', 0, 'campusAmount', 0, 'total', 0)
-    ELSE json_build_object('baseAmount', coalesce(pol.base, 0), 'campusAmount', fig.campus_amount, 'total', coalesce(pol.base, 0) + fig.campus_amount) END))::text
-FROM g, fig, pol`,
+      ELSE (pol.min_rate IS NULL OR f.rate >= pol.min_rate) AND (pol.min_backbone IS NULL OR f.backbone_share >= pol.min_backbone) END,
+    'resourceCount', CASE WHEN f.operated THEN f.resources ELSE 0 END, 'resourceUseCount', CASE WHEN f.operated THEN f.uses ELSE 0 END,
+    'ruralResourceUseCount', CASE WHEN f.operated THEN f.rural ELSE 0 END),
+  'fundingEntitlement', CASE WHEN NOT pol.funded OR NOT f.operated THEN json_build_object('baseAmount', 0, 'campusAmount', 0, 'total', 0)
+    ELSE (SELECT json_build_object('baseAmount', a.base, 'campusAmount', a.campus, 'total', a.base + a.campus)
+      FROM (SELECT floor(pol.base::numeric * f.op_days / f.ydays + 0.5)::bigint AS base, floor(f.campus_money::numeric / f.ydays + 0.5)::bigint AS campus) a) END))::text
+FROM g, f, pol`,
 
   // (g): the write mix, one INSERT each. A new staff member ($1 id, $2 home campus, $3 external id, $4 name).
   insertStaff: `

@@ -97,11 +97,18 @@ async function findSetup(db: Pool, secret: string, runId: string): Promise<Setup
   const group = await one(`SELECT g.id, g.name FROM education_group g JOIN group_membership m ON m.group_id = g.id AND m.status = 'ACTIVE'
     WHERE g.status = 'ACTIVE' GROUP BY g.id ORDER BY count(*) DESC, g.id LIMIT 1`);
 
-  // For the dashboard, preferably a running group whose policy chain sets funding bands (so the funding rule is exercised).
-  const dashboard = (await one(`SELECT g.id, g.name FROM education_group g JOIN group_membership m ON m.group_id = g.id AND m.status = 'ACTIVE'
-    WHERE g.status = 'ACTIVE' AND EXISTS (SELECT 1 FROM jurisdiction_ancestor ja JOIN group_policy p ON p.jurisdiction_id = ja.ancestor_id
-      WHERE ja.jurisdiction_id = g.jurisdiction_id AND p.funding_bands IS NOT NULL)
-    GROUP BY g.id ORDER BY count(*) DESC, g.id LIMIT 1`)) ?? group;
+  // For the dashboard, a running group exercising as many of the figures' rules as the data offers: a policy chain with
+  // funding bands, a rotation rule that leaves out posting types, a membership covering only part of the current
+  // school year (pro rata); then the most active members.
+  const year = currentSchoolYear();
+  const policyHas = (column: string) => `EXISTS (SELECT 1 FROM jurisdiction_ancestor ja JOIN group_policy p ON p.jurisdiction_id = ja.ancestor_id
+      WHERE ja.jurisdiction_id = g.jurisdiction_id AND p.${column} IS NOT NULL)`;
+  const dashboard = (await one(`SELECT g.id, g.name FROM education_group g JOIN group_membership m ON m.group_id = g.id AND m.status IN ('ACTIVE','EXITED')
+    WHERE g.status = 'ACTIVE'
+    GROUP BY g.id
+    ORDER BY ${policyHas('funding_bands')} DESC, ${policyHas('rotation_posting_types')} DESC,
+      bool_or(m.joined_on > $1::date AND m.joined_on <= $2::date OR m.left_on > $1::date AND m.left_on <= $2::date) DESC,
+      count(*) FILTER (WHERE m.status = 'ACTIVE') DESC, g.id LIMIT 1`, [`${year.slice(0, 4)}-09-01`, `${year.slice(5, 9)}-08-31`])) ?? group;
 
   // A vendor key of that county narrowed to its three schools with the most staff.
   const schools = (await db.query(`SELECT sc.id FROM school sc JOIN campus c ON c.school_id = sc.id JOIN staff s ON s.home_campus_id = c.id
@@ -140,7 +147,7 @@ async function findSetup(db: Pool, secret: string, runId: string): Promise<Setup
     middle: { id: middleId, position, pgCursor: '' },
     group,
     dashboard,
-    schoolYear: currentSchoolYear(),
+    schoolYear: year,
     vendor: { key, jurisdictionId: county.id, code: county.code, schoolIds: schools, types },
     feedCursor: { txid: feed.txid, seq: feed.seq, at: Number(feed.at) },
     writer: { token: await token(secret, { role: 'BUREAU_ADMIN', jurisdiction: w.code }), code: w.code, groupId: w.group_id,
@@ -543,7 +550,7 @@ async function machine(db: Pool) {
 }
 
 async function rowCounts(db: Pool) {
-  const tables = ['jurisdiction', 'school', 'campus', 'education_group', 'group_membership', 'staff', 'posting', 'resource', 'resource_use', 'change_event'];
+  const tables = ['jurisdiction', 'school', 'campus', 'campus_enrolment', 'education_group', 'group_membership', 'staff', 'posting', 'resource', 'resource_use', 'change_event'];
   const out: Record<string, number> = {};
   for (const t of tables) out[t] = Number((await db.query(`SELECT count(*) AS n FROM ${t}`)).rows[0].n);
   return out;

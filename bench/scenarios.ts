@@ -43,7 +43,7 @@ export interface Setup {
   /** Key of the row after which (a') starts, its 1-based position, and PostGraphile's cursor for it. */
   middle: { id: string; position: number; pgCursor: string };
   group: { id: string; name: string };
-  /** A group for (f), under a policy with funding bands when there is one. */
+  /** A group for (f): under a policy with funding bands and a rotation rule leaving out some posting types, when there is one. */
   dashboard: { id: string; name: string };
   schoolYear: string;
   vendor: { key: string; jurisdictionId: string; code: string; schoolIds: string[]; types: string[] };
@@ -174,9 +174,10 @@ export function scenarios(s: Setup): Scenario[] {
       key: 'f',
       title: `group dashboard: stats + fundingEntitlement (${s.schoolYear}, ${s.dashboard.name})`,
       calls: {
-        hub: gql(bearer(s.nationToken), `query F($id: ID!, $year: String!) { group(id: $id) { id name stats(schoolYear: $year) { schoolYear memberCount
-          studentCount fullTimeTeacherCount postingCount rotationRate backboneShareOfPosted meetsRotationTarget resourceCount resourceUseCount
-          ruralResourceUseCount } fundingEntitlement(schoolYear: $year) { baseAmount campusAmount total } } }`,
+        hub: gql(bearer(s.nationToken), `query F($id: ID!, $year: String!) { group(id: $id) { id name stats(schoolYear: $year) { schoolYear operatingDays
+          memberCount studentCount fullTimeTeacherCount postingCount plannedPostingCount rotationRate teacherRotationRate plannedRotationRate
+          backboneShareOfPosted meetsRotationTarget resourceCount resourceUseCount ruralResourceUseCount }
+          fundingEntitlement(schoolYear: $year) { baseAmount campusAmount total } } }`,
           { id: encodeGlobalId('EducationGroup', s.dashboard.id), year: s.schoolYear }),
         floor: floor('groupDashboard', [s.dashboard.id, ...schoolYearDays(s.schoolYear), s.schoolYear]),
       },
@@ -196,14 +197,11 @@ export function scenarios(s: Setup): Scenario[] {
 }
 
 /**
- * First and last day of a school year and the day its figures describe: today (in China,
- * UTC+8) while the year runs, else its first or last day (server/calendar.ts snapshotDay).
+ * First and last day of a school year (server/calendar.ts schoolYearOf). Its figures cover the
+ * whole year, each membership for its days in it (server/memberships/sql.ts), not one day's state.
  */
-export function schoolYearDays(label: string, now = new Date()): [string, string, string] {
-  const start = `${label.slice(0, 4)}-09-01`;
-  const end = `${label.slice(5, 9)}-08-31`;
-  const today = new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
-  return [start, end, today < end ? (today < start ? start : today) : end];
+export function schoolYearDays(label: string): [string, string] {
+  return [`${label.slice(0, 4)}-09-01`, `${label.slice(5, 9)}-08-31`];
 }
 
 /** Per-connection write cycles: step 1 creates a person, step 2 posts them (an open posting per person at most). */

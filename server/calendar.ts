@@ -29,6 +29,22 @@ export function schoolYearAt(now: Date): SchoolYear {
   return schoolYearOf(`${first}-${first + 1}`);
 }
 
+/**
+ * Days in a school year, counted inclusively from 1 September to 31 August: 366 when the
+ * year holds a 29 February, else 365. The denominator of every pro-rata figure.
+ */
+export function yearDays(year: SchoolYear): number {
+  return (Date.parse(`${year.end}T00:00:00Z`) - Date.parse(`${year.start}T00:00:00Z`)) / 86_400_000 + 1;
+}
+
+/**
+ * Whether `day` (YYYY-MM-DD) lies in a closed school year: one that ended before today (China
+ * time). A closed year's figures are final: nothing may start in it (postings/mutations.ts).
+ */
+export function inClosedSchoolYear(day: string, now: Date): boolean {
+  return day < schoolYearAt(now).start;
+}
+
 /** The school year before this one. */
 export function previousSchoolYear(year: SchoolYear): SchoolYear {
   const first = Number(year.label.slice(0, 4)) - 1;

@@ -6,6 +6,7 @@ import { demoLoaded, loadDemo } from './demo/seed';
 import { readAuthConfig } from './access/authenticate';
 import { demoCredentials } from './access/tokens';
 import { schedulePruning } from './feed/retention';
+import { scheduleDueExits } from './memberships/due-exits';
 import { startHttpServer } from './http/app';
 import { describeError, processLogger } from './http/logging';
 import { checkPiiKey } from './staff/pii-key-check';
@@ -57,6 +58,8 @@ async function main() {
   if (!pii.ok) logger.error({ check: 'piiKey' }, `${pii.reason}; /ready answers 503 until the right key is configured`);
   else if (pii.recorded) log('PII key check recorded in the database (hub_meta)');
   const stopPruning = schedulePruning(ds, log);
+  // Planned exits take effect on their day even when no write touches the group (memberships/due-exits.ts).
+  const stopExits = scheduleDueExits(ds, log, undefined, config.fixedNow ? () => config.fixedNow! : undefined);
   const auth = readAuthConfig();
   const server = await startHttpServer(ds, {
     port: config.port,
@@ -87,6 +90,7 @@ async function main() {
     log(`${signal}: draining requests and shutting down`);
     try {
       stopPruning();
+      stopExits();
       await server.stop();
       await ds.destroy();
       if (embedded) await embedded.stop();

@@ -36,7 +36,7 @@ test('members leaving a cross-county group: the group\'s admin loses their campu
   const [fromAdmin, fromCounty] = [await head(groupAdmin), await head(xundian)];
   // Before: the group's admin reads these campuses and their staff; 寻甸 reads the group.
   for (const m of members) {
-    await hub.as(bureauOf('530100')).data(`mutation($id: ID!) { exitMembership(id: $id, on: "2026-11-20", reason: "调整") { status } }`, { id: gid('GroupMembership', m.id) });
+    await hub.as(bureauOf('530100')).data(`mutation($id: ID!) { exitMembership(id: $id, on: "2026-11-23", reason: "调整") { status } }`, { id: gid('GroupMembership', m.id) });
   }
   const campusIds = members.map((m: any) => m.campus_id);
   const adminSaw = await follow(groupAdmin, fromAdmin);

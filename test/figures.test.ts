@@ -67,7 +67,7 @@ describe('jurisdiction stats', () => {
         (SELECT count(*) FROM staff s WHERE s.full_time_teacher AND s.home_campus_id IN (SELECT id FROM c))::int AS ft,
         (SELECT count(*) FROM staff s WHERE s.full_time_teacher AND s.home_campus_id IN (SELECT id FROM c WHERE grouped))::int AS ft_grouped,
         (SELECT count(DISTINCT s.id) FROM staff s JOIN posting p ON p.staff_id = s.id
-          WHERE s.full_time_teacher AND s.home_campus_id IN (SELECT id FROM c WHERE grouped) AND p.status <> 'CANCELLED'
+          WHERE s.full_time_teacher AND s.home_campus_id IN (SELECT id FROM c WHERE grouped) AND p.status IN ('ACTIVE','COMPLETED')
             AND p.start_date <= '2026-08-31' AND coalesce(p.end_date, 'infinity') >= '2025-09-01')::int AS ft_posted
       FROM c`);
     expect(s).toMatchObject({
@@ -129,7 +129,8 @@ describe('group figures', () => {
     const [{ group_id }] = await hub.ds.query(`SELECT id AS group_id FROM education_group WHERE name = '甘州区北街小学教育集团'`);
     const [x] = await hub.ds.query(`
       WITH gc AS (SELECT campus_id FROM group_membership WHERE group_id = $1 AND status = 'ACTIVE'),
-           posted AS (SELECT DISTINCT p.staff_id FROM posting p WHERE p.group_id = $1 AND p.status <> 'CANCELLED'
+           posted AS (SELECT DISTINCT p.staff_id FROM posting p WHERE p.group_id = $1 AND p.status IN ('ACTIVE','COMPLETED')
+                      AND p.type <> 'SHADOWING' -- 甘州区 does not count 跟岗学习 [004 §四(三)2]
                       AND p.start_date <= '2026-08-31' AND coalesce(p.end_date, 'infinity') >= '2025-09-01')
       SELECT (SELECT count(*) FROM staff WHERE full_time_teacher AND home_campus_id IN (SELECT campus_id FROM gc))::int AS ft,
              (SELECT count(*) FROM staff s JOIN posted ON posted.staff_id = s.id WHERE s.full_time_teacher
@@ -237,14 +238,21 @@ describe('bundled evaluation (捆绑考核)', () => {
     const cycles = d.evaluationCycles.edges.map((e: any) => e.node).filter((c: any) => c.jurisdiction.code === '640502');
     const y1 = cycles.find((c: any) => c.schoolYear === '2024-2025').evaluations.edges.map((e: any) => e.node);
     const y2 = cycles.find((c: any) => c.schoolYear === '2025-2026').evaluations.edges.map((e: any) => e.node);
-    const key = (e: any) => `${e.targetType}:${e.group?.id ?? e.campus?.id}:${e.evaluatorKind}`;
-    const before = new Map(y1.map((e: any) => [key(e), e.totalScore]));
+    // A target's score: the mean of its (here all CONFIRMED) evaluations' totals, any evaluator kind.
+    const key = (e: any) => `${e.targetType}:${e.group?.id ?? e.campus?.id}`;
+    const scores = (es: any[]) => {
+      const m = new Map<string, number[]>();
+      for (const e of es) m.set(key(e), [...(m.get(key(e)) ?? []), e.totalScore]);
+      return new Map([...m].map(([k, xs]) => [k, xs.reduce((a, b) => a + b, 0) / xs.length]));
+    };
+    const before = scores(y1);
+    const now = scores(y2);
     let compared = 0;
     for (const e of y2) {
       const prev = before.get(key(e));
       if (prev === undefined) expect(e.valueAdded).toBeNull();
       else {
-        expect(e.valueAdded).toBeCloseTo(e.totalScore - (prev as number), 2);
+        expect(e.valueAdded).toBeCloseTo(now.get(key(e))! - (prev as number), 2);
         compared++;
       }
     }

@@ -194,6 +194,46 @@ describe('rate limits per caller, in cost points, shared by every replica', () =
     }
   });
 
+  test('large budgets are leased to replicas in slices; together they never spend more than the budget', async () => {
+    // Cost 1 a request; a slice is min(32 requests' worth, 1/64 of the budget) = 10 points (http/rate-limit.ts).
+    const BUDGET = 640;
+    const SLICE = Math.min(1 * 32, Math.floor(BUDGET / 64));
+    const limits = { rate: { points: BUDGET, windowSeconds: 60 } };
+    const a = await startHub({ writes: true, limits });
+    const b = await startHub({ databaseUrl: a.databaseUrl, limits });
+    const caller = { sub: `test:lease-${Date.now()}`, role: 'BUREAU_ADMIN' as const, jurisdiction: '000000' };
+    const stored = async () => (await a.ds.query('SELECT coalesce(sum(points), 0)::int AS n FROM rate_limit'))[0].n as number;
+    const Q1 = '{ __typename }';
+    try {
+      // One request on each replica: each takes one slice from the store, nothing more.
+      const first = await a.as(caller).gql(Q1);
+      expect(first.status).toBe(200);
+      expect(first.headers.get("ratelimit-limit")).toBe(String(BUDGET));
+      await b.as(caller).gql(Q1);
+      expect(await stored()).toBe(2 * SLICE);
+      // Spending the rest of the first slice on A writes nothing to the store.
+      for (let i = 1; i < SLICE; i++) expect((await a.as(caller).gql(Q1)).status).toBe(200);
+      expect(await stored()).toBe(2 * SLICE);
+      // A runs the caller dry; B still spends what it holds; then both refuse. Served in all: the budget, exactly.
+      let served = 1 + 1 + (SLICE - 1);
+      for (;;) {
+        const r = await a.as(caller).gql(Q1);
+        if (r.status === 429) break;
+        served++;
+      }
+      for (;;) {
+        const r = await b.as(caller).gql(Q1);
+        if (r.status === 429) break;
+        served++;
+      }
+      expect(served).toBe(BUDGET);
+      expect((await a.as(caller).gql(Q1)).status).toBe(429);
+    } finally {
+      await b.stop();
+      await a.stop();
+    }
+  });
+
   (redisAnswers() ? test : test.skip)('Redis store (REDIS_URL): the same, when a Redis answers at 127.0.0.1:6379', async () => {
     const limits = { rate: { points: POINTS, windowSeconds: 60, redisUrl: 'redis://127.0.0.1:6379' } };
     const a = await startHub({ limits });

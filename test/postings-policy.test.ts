@@ -1,5 +1,5 @@
 import { encodeId } from '../server/graphql/ids';
-import { As, startHub, TestHub } from './support/hub';
+import { As, startHub, TEST_NOW, TestHub } from './support/hub';
 
 /** Postings, policy and API clients: writes over HTTP on a database of their own. */
 let hub: TestHub;
@@ -48,9 +48,16 @@ describe('postings', () => {
     expect(start.startPosting).toEqual({ status: 'ACTIVE', staff: { currentPosting: { id: p.id } } });
     const early = await admin.gql(`mutation($id: ID!) { completePosting(id: $id, endDate: "2027-01-01") { status } }`, { id: p.id });
     expect(early.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'endDate' });
-    const done = await admin.data(`mutation($id: ID!) { completePosting(id: $id, endDate: "2027-07-01") { status endDate } }`, { id: p.id });
-    expect(done.completePosting).toEqual({ status: 'COMPLETED', endDate: '2027-07-01' });
-    const cancel = await admin.gql(`mutation($id: ID!) { cancelPosting(id: $id, reason: "x") { status } }`, { id: p.id });
+    // COMPLETED means it took place: never with an end still ahead (it would count in years to come).
+    const ahead = await admin.gql(`mutation($id: ID!) { completePosting(id: $id, endDate: "2027-07-01") { status } }`, { id: p.id });
+    expect(ahead.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'endDate' });
+    // One that began this school year completes on (or after) the day it ended.
+    const running = (await admin.data(CREATE, { input: { ...input, staffId: f.staff[1], startDate: '2026-10-12', endDate: null } })).createPosting;
+    await admin.data(`mutation($id: ID!) { startPosting(id: $id) { status } }`, { id: running.id });
+    const today = new Date(TEST_NOW.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+    const done = await admin.data(`mutation($id: ID!, $d: Date!) { completePosting(id: $id, endDate: $d) { status endDate } }`, { id: running.id, d: today });
+    expect(done.completePosting).toEqual({ status: 'COMPLETED', endDate: today });
+    const cancel = await admin.gql(`mutation($id: ID!) { cancelPosting(id: $id, reason: "x") { status } }`, { id: running.id });
     expect(cancel.errors?.[0].extensions?.code).toBe('CONFLICT');
   });
 

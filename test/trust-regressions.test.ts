@@ -55,13 +55,14 @@ test('an application leaves no trace of the group in the applicant county\'s aud
   await hub.as(bureauOf('640502')).data(`mutation($g: ID!) { approveGroup(id: $g) { status } }`, { g });
 });
 
-test('exits are recorded when they happen, not in the future', async () => {
+test('exits take effect on their date: never back-dated; a future one is planned and the membership stays ACTIVE until then', async () => {
   const m = await one(`SELECT m.id, m.group_id FROM group_membership m JOIN education_group g ON g.id = m.group_id
     WHERE g.name = '中卫市第七小学教育集团' AND m.role = 'MEMBER' AND m.status = 'ACTIVE' LIMIT 1`);
-  const r = await hub.as({ sub: 't:ga', role: 'GROUP_ADMIN', group: gid('EducationGroup', m.group_id) })
-    .gql(`mutation($id: ID!) { exitMembership(id: $id, on: "2099-12-31", reason: "x") { status } }`, { id: gid('GroupMembership', m.id) });
-  expect(r.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'on' });
-  expect((await one(`SELECT status FROM group_membership WHERE id = $1`, [m.id])).status).toBe('ACTIVE');
+  const exit = (on: string) => hub.as({ sub: 't:ga', role: 'GROUP_ADMIN', group: gid('EducationGroup', m.group_id) })
+    .gql(`mutation($id: ID!, $on: Date!) { exitMembership(id: $id, on: $on, reason: "x") { status leftOn } }`, { id: gid('GroupMembership', m.id), on });
+  expect((await exit('2026-11-22')).errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'on' });
+  expect((await one(`SELECT status, left_on FROM group_membership WHERE id = $1`, [m.id]))).toEqual({ status: 'ACTIVE', left_on: null });
+  expect((await exit('2099-12-31')).data?.exitMembership).toEqual({ status: 'ACTIVE', leftOn: '2099-12-31' });
 });
 
 test('a group is supervised by the bureau its lead school answers to: a parent bureau cannot make itself supervisor', async () => {

@@ -313,6 +313,16 @@ const CASES: Case[] = [
     refused: [bureau(GZ), bureau(ZW), analyst(SP), schoolAdmin(ZHENLUO), vendor(SP, ALL_WRITES)],
   },
   {
+    name: 'makes a fresh 五华区 school answer to 昆明市 (市属, 主管/隶属): a bureau over the current and the new supervisor, not 五华区',
+    mutation: 'upsertSchool', actions: ['setSchoolSupervisor'],
+    build: async (fx) => {
+      const c = await fx.freshCampus(WH);
+      return { query: m('upsertSchool', '$input: UpsertSchoolInput!'), variables: { input: { code: c.schoolCode, name: c.name, type: 'PRIMARY', jurisdictionCode: WH, supervisingJurisdictionCode: KM } }, schoolCode: c.schoolCode };
+    },
+    allowed: [bureau(KM), bureau(YN), bureau(NATION)],
+    refused: [bureau(WH), bureau(LQ), analyst(KM), targetSchoolAdmin, vendor(WH, ALL_WRITES)],
+  },
+  {
     name: "updates a campus of 镇罗中学 (SP): its school admin, its county bureau, vendors of the area with campus:write",
     mutation: 'upsertCampus', actions: ['upsertCampus'],
     build: async (fx) => ({ query: m('upsertCampus', '$input: UpsertCampusInput!'), variables: { input: { schoolCode: ZHENLUO, name: ZHENLUO_CAMPUS_NAME, studentCount: 1000 + fx.next() } }, schoolCode: ZHENLUO }),
@@ -729,6 +739,43 @@ const CASES: Case[] = [
     },
     allowed: [bureau(SP)],
     refused: [bureau(ZW), bureau(NX), bureau(GZ), evaluator('spOpen'), groupAdmin(SIZHONG), schoolAdmin(SZ_LEAD), analyst(SP), vendor(SP, ALL_WRITES)],
+  },
+  // --- Ratifying grades (核定考核等次) and review cases ----------------------------------------
+  {
+    name: "overrides SIZHONG's grade in 沙坡头区's closed cycle: 沙坡头区 only",
+    mutation: 'ratifyGroupGrade', actions: ['ratifyGroupGrade'],
+    build: async (fx) => ({
+      query: m('ratifyGroupGrade', '$input: RatifyGroupGradeInput!'),
+      variables: { input: { cycleId: encodeId('EvaluationCycle', await fx.cycle('spClosed')), groupId: encodeId('EducationGroup', await fx.group(SIZHONG)), grade: 'EXCELLENT', reason: `领导小组决定${fx.next()}` } },
+    }),
+    allowed: [bureau(SP)],
+    refused: [bureau(ZW), bureau(NX), bureau(GZ), evaluator('spClosed'), groupAdmin(SIZHONG), schoolAdmin(SZ_LEAD), analyst(SP), vendor(SP, ALL_WRITES)],
+  },
+  {
+    name: "publishes a closed cycle of 沙坡头区 (a fresh one): 沙坡头区 only",
+    mutation: 'publishCycleResults', actions: ['publishCycleResults'],
+    build: async (fx) => {
+      const id = newId();
+      await fx.q(`INSERT INTO evaluation_cycle (id, jurisdiction_id, name, school_year, status, closed_at) VALUES ($1, $2, $3, '2019-2020', 'CLOSED', now())`,
+        [id, await fx.jurisdiction(SP), `权限测试考核${fx.next()}`]);
+      return { query: m('publishCycleResults', '$cycleId: ID!'), variables: { cycleId: encodeId('EvaluationCycle', id) } };
+    },
+    allowed: [bureau(SP)],
+    refused: [bureau(ZW), bureau(NX), bureau(GZ), evaluator('spClosed'), groupAdmin(SIZHONG), schoolAdmin(SZ_LEAD), analyst(SP), vendor(SP, ALL_WRITES)],
+  },
+  {
+    name: "decides SIZHONG's review case (整改): its supervising bureau 沙坡头区 only",
+    mutation: 'decideReviewCase', actions: ['decideReviewCase'],
+    build: async (fx) => {
+      const [y, id] = [newId(), newId()];
+      await fx.q(`INSERT INTO evaluation_cycle (id, jurisdiction_id, name, school_year, status, closed_at) VALUES ($1, $2, $3, '2020-2021', 'CLOSED', now())`,
+        [y, await fx.jurisdiction(SP), `权限测试考核${fx.next()}`]);
+      await fx.q(`INSERT INTO review_case (id, group_id, cycle_id, previous_cycle_id, rectification_deadline) VALUES ($1, $2, $3, $4, '2027-08-31')`,
+        [id, await fx.group(SIZHONG), y, await fx.cycle('spClosed')]);
+      return { query: m('decideReviewCase', '$input: DecideReviewCaseInput!'), variables: { input: { id: encodeId('ReviewCase', id), decision: 'RECTIFIED', reason: '整改到位' } } };
+    },
+    allowed: [bureau(SP)],
+    refused: [bureau(ZW), bureau(NX), bureau(GZ), bureau(NATION), evaluator('spClosed'), groupAdmin(SIZHONG), schoolAdmin(SZ_LEAD), analyst(SP), vendor(SP, ALL_WRITES)],
   },
   // --- API clients ---------------------------------------------------------------------------
   {

@@ -13,9 +13,11 @@ import { dropSecondaryIndexes, restoreIndexes } from './indexes';
 import { formatSeconds, Progress } from './progress';
 import { Scale, SCALES } from './scale';
 import { createWorkspace } from './steps/base';
+import { generateEnrolment } from './steps/enrolment';
 import { generateEvaluations } from './steps/evaluations';
 import { computeKeys, writeFeed } from './steps/feed';
 import { generateGroups } from './steps/groups';
+import { generatePolicies } from './steps/policies';
 import { generatePostings } from './steps/postings';
 import { generateResources } from './steps/resources';
 import { generateSchools } from './steps/schools';
@@ -44,6 +46,11 @@ function parseArgs(argv: string[]): { scale: Scale; force: boolean } {
 const STEPS: Array<[string, number, (g: Gen) => Promise<void>]> = [
   ['schools and campuses', 3, generateSchools],
   ['groups and memberships', 3, generateGroups],
+  ['enrolment per school year and policies', 1, async (g) => {
+    await generateEnrolment(g);
+    g.progress.update(0.9, 'policies');
+    await generatePolicies(g);
+  }],
   ['staff', 30, generateStaff],
   ['postings', 8, generatePostings],
   ['libraries and resources', 6, generateResources],
@@ -112,7 +119,8 @@ async function main() {
 
 /** Empties what the generator writes; reference data stays, and its feed entries are written again. */
 async function truncate(g: Gen): Promise<void> {
-  await g.q(`TRUNCATE ${[...GENERATED_TABLES, 'pii_access_log', 'audit_entry'].join(', ')} RESTART IDENTITY`);
+  // Ratified grades and review cases name groups and cycles: emptied with them (the generator writes none).
+  await g.q(`TRUNCATE ${[...GENERATED_TABLES, 'group_grade', 'review_case', 'pii_access_log', 'audit_entry'].join(', ')} RESTART IDENTITY`);
   const { text, values } = entityKeys('Jurisdiction', 'j').render();
   await g.q(`INSERT INTO change_event (entity_type, entity_id, natural_key, operation, audience)
     SELECT 'Jurisdiction', j.id, j.code, 'UPSERT', ${text} FROM jurisdiction j ORDER BY j.code`, values);

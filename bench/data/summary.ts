@@ -3,7 +3,7 @@ import { Gen } from './gen';
 
 /** The tables the generator writes, in load order (TRUNCATE, counts, VACUUM). */
 export const GENERATED_TABLES = [
-  'school', 'campus', 'education_group', 'group_membership', 'membership_approval', 'staff', 'posting',
+  'school', 'campus', 'education_group', 'group_membership', 'membership_approval', 'campus_enrolment', 'group_policy', 'staff', 'posting',
   'resource_library', 'resource', 'resource_use', 'evaluation_cycle', 'evaluation_indicator', 'evaluation',
   'evaluation_score', 'change_event',
 ];

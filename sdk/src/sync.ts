@@ -9,7 +9,7 @@ export type SyncEntityType = Exclude<keyof ChangeRow, 'cursor' | 'entityType' | 
 
 export const SYNC_ENTITY_TYPES: readonly SyncEntityType[] = [
   'Jurisdiction', 'School', 'Campus', 'Staff', 'EducationGroup', 'GroupMembership', 'Posting',
-  'ResourceLibrary', 'Resource', 'EvaluationCycle', 'Evaluation', 'ApiClient',
+  'ResourceLibrary', 'Resource', 'EvaluationCycle', 'Evaluation', 'ApiClient', 'GroupGrade', 'ReviewCase',
 ];
 
 /** The entity of a kind as the feed delivers it (the kind's fragment, e.g. StaffFields), with __typename. */

@@ -100,6 +100,11 @@ const KEYS: Record<EntityKind, (t: string) => Sql> = {
         OR EXISTS (SELECT 1 FROM group_membership em JOIN campus emc ON emc.id = em.campus_id WHERE em.group_id = ${R(e)}.group_id AND em.status = 'ACTIVE' AND emc.school_id = s.id))
       AND ${related(sql`s.jurisdiction_id`, sql`ey.jurisdiction_id`)}`,
   ApiClient: (a) => above('A:', sql`${R(a)}.jurisdiction_id`),
+  // The supervising bureau's line upwards (rules.ts: supervisedOf); the group admin once published.
+  GroupGrade: (r) => sql`SELECT k FROM education_group rg, LATERAL (${above('A:', sql`rg.jurisdiction_id`)}) gk(k) WHERE rg.id = ${R(r)}.group_id
+    UNION ALL SELECT 'G:' || ${R(r)}.group_id WHERE ${R(r)}.published_at IS NOT NULL`,
+  ReviewCase: (r) => sql`SELECT k FROM education_group rg, LATERAL (${above('A:', sql`rg.jurisdiction_id`)}) gk(k) WHERE rg.id = ${R(r)}.group_id
+    UNION ALL SELECT 'G:' || ${R(r)}.group_id`,
   AuditEntry: () => sql`SELECT NULL::text WHERE FALSE`,
 };
 

@@ -24,9 +24,11 @@ import { within } from './rules';
 
 /** Places a target may name: each a jurisdiction id. */
 export type Place =
-  | 'school'        // where the target's school is registered (its supervising county)
+  | 'school'        // where the target's school lies (school.jurisdiction_id)
+  | 'schoolSupervisor' // the bureau the target school answers to now (主管/隶属)
+  | 'newSupervisor' // the bureau a write makes the school answer to
   | 'campus'        // where the target campus lies (its county: HOME_BUREAU of an application)
-  | 'supervising'   // the bureau that approved and supervises the target's group
+  | 'supervising'   // the bureau that approved and supervises the target's group: its lead school's supervisor
   | 'commonParent'  // the nearest bureau above the group's lead and an applying campus
   | 'newPlace'      // where a relocation moves a school or campus to
   | 'own';          // the jurisdiction the write is about (a policy, a cycle, an API client and its keys)
@@ -63,10 +65,16 @@ export const WRITE_RULES = {
   // Schools and campuses: the school's own county bureau; relocation needs a bureau over both places.
   upsertSchool: [bureau('school')],
   relocateSchool: [bureauOverBoth('school', 'newPlace')],
+  // Whom a school answers to (主管/隶属关系): a bureau whose jurisdiction holds the school's
+  // current supervisor and the new one. Both lie on the line above the school (checked in
+  // upsertSchool), so that bureau holds the school too: a county cannot hand its school to the
+  // city, nor take a 市属 school from the city; the city (or above) can do either.
+  setSchoolSupervisor: [bureauOverBoth('schoolSupervisor', 'newSupervisor')],
   upsertCampus: [schoolAdmin(), bureau('school'), vendor('campus:write')],
   relocateCampus: [bureauOverBoth('campus', 'newPlace')],
   upsertStaff: [schoolAdmin(), bureau('school'), vendor('staff:write')],
-  // Groups: approved and supervised by the bureau over the lead school.
+  // Groups: approved and supervised by the bureau the lead school answers to (its supervisor,
+  // education_group.jurisdiction_id), exactly: no ancestor acts in its stead.
   createGroup: [bureau('supervising')],
   updateGroup: [bureau('supervising')],
   renameGroup: [bureau('supervising'), groupAdmin],
@@ -99,6 +107,11 @@ export const WRITE_RULES = {
   recordBureauEvaluation: [bureau('own')],
   recordLeadSchoolEvaluation: [groupAdmin, schoolAdmin('leadSchool')],
   recordThirdPartyEvaluation: [evaluator],
+  // Ratifying grades (核定考核等次 [002 §六(五), §八(二)]): the cycle's bureau overrides and
+  // publishes; a review case (整改) is decided by the group's supervising bureau [000 §四(二)].
+  ratifyGroupGrade: [bureau('own')],
+  publishCycleResults: [bureau('own')],
+  decideReviewCase: [bureau('supervising')],
   // Resources: libraries by the group; resources contributed and used by campuses of the group.
   createLibrary: [groupAdmin, bureau('supervising')],
   createResource: [schoolAdmin(), groupAdmin, vendor('resource:write')],

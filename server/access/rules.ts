@@ -139,6 +139,11 @@ export function areaRules(caller: Caller, tree: JurisdictionDirectory): Rules {
       and([cycleOf(col(e, 'cycle_id'), cycle), or(groupOf(col(e, 'group_id')), narrowed ? FALSE : cycleOf(col(e, 'cycle_id'), (y) => inArea(col(y, 'jurisdiction_id'))))]),
     ),
     ApiClient: (a) => inArea(col(a, 'jurisdiction_id')),
+    // Ratified grades (drafts included) and review cases: the bureaus over the group, i.e. the
+    // supervising bureau's line upwards (核定考核等次 is the bureau's act; member counties and
+    // narrowed vendors do not see it).
+    GroupGrade: (r) => supervisedOf(col(r, 'group_id')),
+    ReviewCase: (r) => supervisedOf(col(r, 'group_id')),
     // An entry names the jurisdictions it lies in; one naming none lies nowhere, for the nation too.
     AuditEntry: (a) => (everywhere ? sql`cardinality(${col(a, 'jurisdiction_ids')}) > 0` : sql`${col(a, 'jurisdiction_ids')} && ${area}::uuid[]`),
   };
@@ -167,6 +172,9 @@ export function groupRules(caller: Caller): Rules {
     // Evaluations of the group and of its current member campuses (a campus that left takes its record along).
     Evaluation: (e) => sql`(${A(e)}.group_id = ${G}::uuid OR EXISTS (SELECT 1 FROM campus ec WHERE ec.id = ${A(e)}.campus_id AND ${campus('ec')}))
       AND EXISTS (SELECT 1 FROM evaluation_cycle ey WHERE ey.id = ${A(e)}.cycle_id AND ${cycle('ey')})`,
+    // Its own grades once published (a draft override is the bureau's until it publishes), its review cases.
+    GroupGrade: (r) => sql`${A(r)}.group_id = ${G}::uuid AND ${A(r)}.published_at IS NOT NULL`,
+    ReviewCase: (r) => sql`${A(r)}.group_id = ${G}::uuid`,
   };
 }
 

@@ -8,7 +8,7 @@ import { areaRules, evaluatorRules, groupRules, Rules, schoolRules } from './rul
 export type EntityKind =
   | 'Jurisdiction' | 'School' | 'Campus' | 'EducationGroup' | 'GroupMembership' | 'Staff'
   | 'Posting' | 'ResourceLibrary' | 'Resource' | 'EvaluationCycle' | 'Evaluation' | 'ApiClient'
-  | 'AuditEntry';
+  | 'AuditEntry' | 'GroupGrade' | 'ReviewCase';
 
 /** Entity classes that are read under another kind's rules (parts of it). */
 const KIND_OF_CLASS: Record<string, EntityKind> = {
@@ -34,6 +34,8 @@ const VENDOR_READ_SCOPES: Partial<Record<EntityKind, string>> = {
   Resource: 'resource:read',
   EvaluationCycle: 'evaluation:read',
   Evaluation: 'evaluation:read',
+  GroupGrade: 'evaluation:read',
+  ReviewCase: 'evaluation:read',
 };
 
 /**

@@ -1,5 +1,5 @@
 import { ApiClient } from '../clients/entity';
-import { Evaluation, EvaluationCycle, EvaluationIndicator, EvaluationScore } from '../evaluations/entity';
+import { Evaluation, EvaluationCycle, EvaluationIndicator, EvaluationScore, GroupGrade, ReviewCase } from '../evaluations/entity';
 import { AuditEntryRow, ChangeEvent, HubMeta } from '../feed/entity';
 import { EducationGroup } from '../groups/entity';
 import { Jurisdiction, JurisdictionAncestor } from '../jurisdictions/entity';
@@ -13,6 +13,6 @@ import { Staff } from '../staff/entity';
 export const entities = [
   Jurisdiction, JurisdictionAncestor, School, Campus, EducationGroup, GroupMembership,
   MembershipApproval, GroupPolicyRow, Staff, Posting, ResourceLibrary, Resource, ResourceUse,
-  EvaluationCycle, EvaluationIndicator, Evaluation, EvaluationScore, ApiClient, AuditEntryRow,
+  EvaluationCycle, EvaluationIndicator, Evaluation, EvaluationScore, GroupGrade, ReviewCase, ApiClient, AuditEntryRow,
   ChangeEvent, HubMeta,
 ];

@@ -22,8 +22,9 @@ import { projectPath } from '../paths';
 
 /**
  * The demo data set. Real records come from the seed policy documents
- * (server/demo/groups.json: the groups, their modes, lead and member schools, and the
- * policies of DOMAIN.md); everything else is synthetic but plausible, generated from a
+ * (server/demo/groups.json: the groups, their modes, lead and member schools, 002's executive
+ * principals, and the policies of DOMAIN.md; each group's `provenance` says what is from the
+ * document and what is not; 004 is a draft loaded as if adopted); everything else is synthetic but plausible, generated from a
  * fixed random seed so every load is the same: school codes, campus sizes, staff (with
  * valid GB 11643 ID numbers), postings, libraries, resources and uses, evaluation cycles and
  * scores, and one cross-county group in 昆明.
@@ -39,6 +40,8 @@ interface SeedSchool {
   /** The bureau a 市属 (city-run) school answers to, when not the county it lies in. */
   authorityJurisdictionCode?: string;
   synthetic?: boolean;
+  /** 002 附件 校长属性: the member campus is headed by an executive principal (执行校长/执行园长). */
+  executiveHead?: { title: string; source: string; person: string | null };
 }
 interface SeedGroup {
   name: string;
@@ -125,7 +128,12 @@ function demoPolicies(): Array<Partial<GroupPolicyRow> & { code: string }> {
       coverageDeadline: '2025-12-31',
     },
     // 甘州区 [004]; the backbone share is the national balanced-development review's figure.
-    { code: '620702', minAnnualRotationRate: 0.05, minBackboneShareOfPosted: 0.2, coverageTarget: 1.0, coverageDeadline: '2024-12-31' },
+    // Rotation counts 骨干教师柔性流动 and 普通教师交流轮岗 (ROTATION, SECONDMENT) and 急缺教师送教走教
+    // (TEACHING_SUPPORT), not 跟岗学习 [004 §四(三)2]; coverage is of 义务教育 and 高中阶段 schools [004 §一].
+    {
+      code: '620702', minAnnualRotationRate: 0.05, minBackboneShareOfPosted: 0.2, rotationPostingTypes: ['ROTATION', 'SECONDMENT', 'TEACHING_SUPPORT'],
+      coverageTarget: 1.0, coverageDeadline: '2024-12-31', coverageStages: ['PRIMARY', 'JUNIOR', 'SENIOR', 'VOCATIONAL'],
+    },
   ];
 }
 
@@ -173,7 +181,9 @@ export async function loadDemo(ds: DataSource): Promise<string> {
       const code = `21${s.jurisdictionCode.slice(0, 2)}${s.jurisdictionCode.slice(2)}${String(seq).padStart(2, '0')}`;
       school = {
         uuid: newId(), code, name: s.school, type: schoolTypeOf(s.typeCode), typeCode: s.typeCode,
-        jurisdictionId: jurisdictionId(s.authorityJurisdictionCode ?? s.jurisdictionCode),
+        // Where it lies; a 市属 school answers to its city (主管/隶属), which supervises its groups.
+        jurisdictionId: jurisdictionId(s.jurisdictionCode),
+        supervisingJurisdictionId: jurisdictionId(s.authorityJurisdictionCode ?? s.jurisdictionCode),
       };
       schools.push(school);
       schoolByKey.set(sKey, school);
@@ -195,7 +205,7 @@ export async function loadDemo(ds: DataSource): Promise<string> {
         jurisdictionId: jurisdictionId(s.jurisdictionCode),
         address: `${s.school}${s.campus ?? ''}`,
         studentCount: students,
-        classCount: kindergarten ? Math.max(3, Math.round(students / 28)) : Math.max(1, Math.ceil(students / 42)),
+        classCount: classesFor(kindergarten, students),
       };
       campuses.push(campus);
       campusByKey.set(cKey, campus);
@@ -238,6 +248,25 @@ export async function loadDemo(ds: DataSource): Promise<string> {
     groupCampuses.set(group.uuid, { lead: lead.uuid, members: members.map((m) => m.uuid) });
   }
   for (const list of Object.values(UNGROUPED)) list.forEach(ensureCampus);
+  // Every document makes the lead the strong school others are attached to (001 §三(三)1 龙头学校;
+  // 002 §二(一) 优质学校+潜力学校/新校/村校; 004 §四(六)2 牵头学校 helping 农村学校): the synthetic
+  // sizes make each lead at least a tenth larger than its largest member.
+  for (const { lead, members } of groupCampuses.values()) {
+    const leadCampus = campuses.find((c) => c.uuid === lead)!;
+    const largest = Math.max(0, ...members.map((id) => campuses.find((c) => c.uuid === id)!.studentCount!));
+    if (leadCampus.studentCount! < largest) {
+      leadCampus.studentCount = Math.round(largest * 1.1);
+      leadCampus.classCount = classesFor(campusType.get(lead) === 'KINDERGARTEN', leadCampus.studentCount);
+    }
+  }
+  // 002 附件: each member campus is headed by an executive principal (执行校长/执行园长), posted
+  // from the lead below; such a campus has no principal of its own.
+  const executiveHeaded = new Map<string, string>(); // member campus → lead campus
+  for (const g of data.groups) {
+    for (const m of g.members.filter((x) => x.executiveHead)) {
+      executiveHeaded.set(ensureCampus(m).uuid, ensureCampus(g.lead).uuid);
+    }
+  }
 
   // A pending cross-county application: 禄劝 campus → the 昆明 group supervised by the city,
   // so the common parent is the supervising bureau and that step is skipped.
@@ -266,14 +295,20 @@ export async function loadDemo(ds: DataSource): Promise<string> {
     const school = schools.find((s) => s.uuid === c.schoolId)!;
     const county = campusCounty.get(c.uuid)!;
     const kindergarten = campusType.get(c.uuid) === 'KINDERGARTEN';
-    const teachers = Math.min(140, Math.max(6, Math.round(c.studentCount! / (kindergarten ? 12 : 14))));
+    const teachers = campusType.get(c.uuid) === 'SPECIAL_EDUCATION'
+      ? Math.max(2, Math.round(c.studentCount! / 3)) // small classes, several teachers each (synthetic)
+      : fullTimeTeachersFor(kindergarten, c.stages!, c.studentCount!, c.classCount!);
+    const executives = [...executiveHeaded.values()].filter((lead) => lead === c.uuid).length;
     const vps = kindergarten ? (c.classCount! >= 15 ? 2 : c.classCount! >= 9 ? 1 : 0) : vpBand(c.studentCount!);
     // One 沙坡头区 campus carries an extra vice-principal, so leadershipQuota shows overQuota.
     const extraVp = c.name === '中卫市第四中学' ? 1 : 0;
+    // Full-time teachers (专任教师) are the middle managers and the teachers; a lead of 002 has one
+    // more vice-principal per executive-headed member, posted there as its executive principal.
+    const managers = Math.min(4, 1 + Math.floor(teachers / 20), teachers - 1);
     const roles: StaffRole[] = [
-      'PRINCIPAL', ...Array(vps + extraVp).fill('VICE_PRINCIPAL'),
-      ...Array(Math.min(4, 1 + Math.floor(teachers / 20))).fill('MIDDLE_MANAGER'),
-      ...Array(teachers).fill('TEACHER'), ...Array(r.int(1, 3)).fill('OTHER'),
+      ...(executiveHeaded.has(c.uuid) ? [] : ['PRINCIPAL' as const]), ...Array(vps + extraVp + executives).fill('VICE_PRINCIPAL'),
+      ...Array(managers).fill('MIDDLE_MANAGER'),
+      ...Array(teachers - managers).fill('TEACHER'), ...Array(r.int(1, 3)).fill('OTHER'),
     ];
     const subjects = kindergarten ? ['保教'] : c.stages!.includes('JUNIOR') || c.stages!.includes('SENIOR') ? JUNIOR_SUBJECTS : PRIMARY_SUBJECTS;
     const list: Array<Partial<Staff> & { uuid: string }> = [];
@@ -358,6 +393,23 @@ export async function loadDemo(ds: DataSource): Promise<string> {
     }
   }
 
+  // 002 附件 执行校长: a vice-principal of the lead campus heads each member campus from the pilot's
+  // start (002 §七(二), May 2023), open-ended; who it is is synthetic (the annex names no one).
+  for (const g of groups) {
+    const { lead } = groupCampuses.get(g.uuid)!;
+    const headed = [...executiveHeaded].filter(([, l]) => l === lead).map(([m]) => m);
+    if (headed.length === 0) continue;
+    // The extra vice-principals added to the lead's staff above.
+    const cadres = (staffByCampus.get(lead) ?? []).filter((s) => s.role === 'VICE_PRINCIPAL').slice(-headed.length);
+    headed.forEach((member, k) => {
+      postings.push({
+        uuid: newId(), staffId: cadres[k].uuid, groupId: g.uuid, fromCampusId: lead, toCampusId: member, type: 'SECONDMENT',
+        status: 'ACTIVE', hostRole: 'PRINCIPAL', startDate: g.establishedOn!, endDate: null, countsAsRuralService: true,
+      });
+      openPosting.add(cadres[k].uuid);
+    });
+  }
+
   // Libraries, resources and their uses.
   const libraries: Partial<ResourceLibrary>[] = [];
   const resources: Array<Partial<Resource> & { uuid: string }> = [];
@@ -367,7 +419,10 @@ export async function loadDemo(ds: DataSource): Promise<string> {
     const libs: Array<{ name: string; visibility: ResourceVisibility }> = [{ name: `${g.name}课程资源库`, visibility: 'GROUP' }];
     if (gi % 3 === 0) libs.push({ name: `${g.name}名师课堂`, visibility: gi % 2 === 0 ? 'PUBLIC' : 'JURISDICTION' });
     for (const lib of libs) {
-      const library = { uuid: newId(), groupId: g.uuid, name: lib.name, description: `${g.name}共建共享的教学资源`, visibility: lib.visibility };
+      const library = {
+        uuid: newId(), groupId: g.uuid, name: lib.name, description: `${g.name}共建共享的教学资源`, visibility: lib.visibility,
+        createdAt: at(g.establishedOn!), updatedAt: at(g.establishedOn!),
+      };
       libraries.push(library);
       const n = r.int(5, 10);
       for (let i = 0; i < n; i++) {
@@ -377,7 +432,11 @@ export async function loadDemo(ds: DataSource): Promise<string> {
         const kind = r.pick(Object.keys(KIND_LABEL) as ResourceKind[]);
         const subject = author?.subjects?.[0] ?? '语文';
         const topic = r.pick(TOPICS);
-        const created = `20${r.pick(['24', '25', '26'])}-${String(r.int(1, 10)).padStart(2, '0')}-${String(r.int(1, 28)).padStart(2, '0')}`;
+        // Nothing before its group exists, nothing used before it exists: a resource is created
+        // between the group's establishment and the demo's last day, its uses after that (and the
+        // one withdrawn below, resources[0], before its withdrawal on 2026-06-30).
+        const last = resources.length === 0 ? WITHDRAWN_ON : LAST_DAY;
+        const created = dayBetween(r, g.establishedOn!, last);
         const resource = {
           uuid: newId(), libraryId: library.uuid, title: `${subject}${KIND_LABEL[kind]}：${topic}`, kind, subject,
           stages: campus.stages!, description: `${campus.name}提供的${topic}${KIND_LABEL[kind]}`, // no names in free text: analysts see contributors pseudonymised
@@ -388,7 +447,7 @@ export async function loadDemo(ds: DataSource): Promise<string> {
         for (const user of [lead, ...members]) {
           const times = r.int(0, user === campusId ? 2 : 5);
           for (let k = 0; k < times; k++) {
-            const usedOn = `20${r.pick(['24', '25', '26'])}-${String(r.int(1, 10)).padStart(2, '0')}-${String(r.int(1, 28)).padStart(2, '0')}`;
+            const usedOn = dayBetween(r, created, last);
             uses.push({ id: newId(), resourceId: resource.uuid, campusId: user, kind: r.pick(['VIEW', 'VIEW', 'DOWNLOAD', 'TEACH'] as const), usedAt: at(usedOn) });
           }
         }
@@ -396,15 +455,17 @@ export async function loadDemo(ds: DataSource): Promise<string> {
     }
   });
   // One withdrawn resource: soft-deleted, announced on the change feed as a DELETE.
-  resources[0].deletedAt = at('2026-06-30');
+  resources[0].deletedAt = at(WITHDRAWN_ON);
 
   // Evaluation cycles: 2025-2026 for each supervising bureau, plus 沙坡头区's 2024-2025 (for
-  // 增值评价 and the two-year FAIL review flag) and its open 2026-2027 cycle.
+  // 增值评价 and the two-year FAIL review flag) and its open 2026-2027 cycle. Scores come from a
+  // stream of their own, so changing how staff, postings or resources are generated leaves them be.
+  const re = rng(20241102);
   const cycles: Array<Partial<EvaluationCycle> & { uuid: string }> = [];
   const indicators: Partial<EvaluationIndicator>[] = [];
   const evaluations: Array<Partial<Evaluation> & { uuid: string }> = [];
   const scores: Partial<EvaluationScore>[] = [];
-  const quality = new Map(groups.map((g) => [g.uuid, g.name === '中卫市第七小学教育集团' ? 0.5 : 0.68 + r.next() * 0.28]));
+  const quality = new Map(groups.map((g) => [g.uuid, g.name === '中卫市第七小学教育集团' ? 0.5 : 0.68 + re.next() * 0.28]));
   const cyclePlan = [
     { code: '640502', year: '2024-2025', closed: true },
     { code: '640502', year: '2025-2026', closed: true },
@@ -431,7 +492,7 @@ export async function loadDemo(ds: DataSource): Promise<string> {
           campusId: targetType === 'CAMPUS' ? target : null, evaluatorKind: kind, evaluatorName: name, status, totalScore: 0,
         };
         for (const ind of INDICATORS.filter((i) => i.targetType === targetType)) {
-          const score = Math.round(Math.min(1, Math.max(0, qq + (r.next() - 0.5) * 0.12)) * ind.maxScore * 2) / 2;
+          const score = Math.round(Math.min(1, Math.max(0, qq + (re.next() - 0.5) * 0.12)) * ind.maxScore * 2) / 2;
           scores.push({ evaluationId: e.uuid, indicatorKey: ind.key, score });
           e.totalScore += score;
         }
@@ -442,7 +503,7 @@ export async function loadDemo(ds: DataSource): Promise<string> {
       record('CAMPUS', lead, 'BUREAU', bureau, q + 0.04);
       for (const m of members) {
         record('CAMPUS', m, 'LEAD_SCHOOL', `${g.name}龙头校`, q - 0.02);
-        if (r.chance(0.3)) record('CAMPUS', m, 'THIRD_PARTY', '宁夏教育评估监测中心', q - 0.04);
+        if (re.chance(0.3)) record('CAMPUS', m, 'THIRD_PARTY', '宁夏教育评估监测中心', q - 0.04);
       }
     }
   }
@@ -452,6 +513,13 @@ export async function loadDemo(ds: DataSource): Promise<string> {
     await insertAll(m, Campus, campuses);
     await insertAll(m, EducationGroup, groups);
     await insertAll(m, GroupMembership, memberships);
+    // Enrolment per school year (schools/enrolment.ts): each campus's counts for every year from its
+    // first membership (or 2024-2025) to 2026-2027, the years the demo covers.
+    await m.query(`
+      INSERT INTO campus_enrolment (campus_id, school_year, student_count, class_count)
+      SELECT c.id, y || '-' || (y + 1), c.student_count, c.class_count
+      FROM campus c CROSS JOIN LATERAL generate_series(
+        least(2024, (SELECT min(extract(year FROM m.joined_on - interval '8 months'))::int FROM group_membership m WHERE m.campus_id = c.id)), 2026) y`);
     await insertAll(m, MembershipApproval, approvals);
     await insertAll(m, GroupPolicyRow, demoPolicies().map(({ code, ...p }) => ({ jurisdictionId: jurisdictionId(code), ...p })));
     await insertAll(m, Staff, staff);
@@ -473,8 +541,43 @@ export async function loadDemo(ds: DataSource): Promise<string> {
     `${cycles.length} evaluation cycles, ${evaluations.length} evaluations`;
 }
 
+/** The demo's last day of activity (resources, uses), and the day its one withdrawn resource went. */
+const LAST_DAY = '2026-10-28';
+const WITHDRAWN_ON = '2026-06-30';
+
+/** A day from `from` to `to` (ISO dates, both included). */
+function dayBetween(r: ReturnType<typeof rng>, from: string, to: string): string {
+  const a = Date.parse(`${from}T00:00:00Z`);
+  const days = Math.max(0, Math.round((Date.parse(`${to}T00:00:00Z`) - a) / 86_400_000));
+  return new Date(a + r.int(0, days) * 86_400_000).toISOString().slice(0, 10);
+}
+
+function classesFor(kindergarten: boolean, students: number): number {
+  return kindergarten ? Math.max(3, Math.round(students / 28)) : Math.max(1, Math.ceil(students / 42));
+}
+
+/**
+ * Full-time teachers (专任教师) of a synthetic campus, from its students by the national staffing
+ * norms (中央编办发〔2014〕72号, one standard for town and country: 小学 1:19, 初中 1:13.5, 高中 1:12.5;
+ * 中职 1:20 by 中等职业学校设置标准), the students split over the campus's stages by years of
+ * schooling (6 primary, 3 each after), and never fewer than 1.5 per class (班师比: 002 §六(四)3
+ * 师生比和班师比相结合). Kindergartens: two teachers per class, 在编 and 临聘 together (每班两教一保, 002 §六(四)3).
+ */
+function fullTimeTeachersFor(kindergarten: boolean, stages: SchoolStage[], students: number, classes: number): number {
+  if (kindergarten) return 2 * classes;
+  const norm: Partial<Record<SchoolStage, { years: number; ratio: number }>> = {
+    PRIMARY: { years: 6, ratio: 19 }, JUNIOR: { years: 3, ratio: 13.5 }, SENIOR: { years: 3, ratio: 12.5 }, VOCATIONAL: { years: 3, ratio: 20 },
+  };
+  const parts = stages.map((st) => norm[st]).filter((x) => x !== undefined);
+  const years = parts.reduce((a, x) => a + x.years, 0);
+  const byStudents = years === 0 ? students / 19 : parts.reduce((a, x) => a + (students * x.years) / years / x.ratio, 0);
+  return Math.max(2, Math.round(byStudents), Math.ceil(classes * 1.5));
+}
+
 function studentsFor(type: SchoolType, stages: SchoolStage[], ur: UrbanRural, r: ReturnType<typeof rng>): number {
   if (type === 'KINDERGARTEN') return r.int(150, 480);
+  // A special-education school is small (classes of about ten).
+  if (type === 'SPECIAL_EDUCATION') return r.int(80, 260);
   const range: Record<UrbanRural, [number, number]> = { URBAN: [700, 2400], TOWN: [260, 900], RURAL: [40, 320] };
   const [lo, hi] = range[ur];
   const n = r.int(lo, hi);

@@ -24,9 +24,18 @@ export class GroupEvaluationResult {
   @Field(() => Float, { nullable: true }) partyBuilding: number | null;
   @Field(() => Float, { nullable: true }) comprehensive: number | null;
   @Field(() => Float, { nullable: true }) composite: number | null;
-  @Field(() => EvaluationGrade, { nullable: true }) grade: EvaluationGrade | null;
+  @Field(() => EvaluationGrade, { nullable: true, description: "The composite's grade by the cycle's thresholds (computed; see publishedGrade for the official one)." })
+  grade: EvaluationGrade | null;
+  @Field(() => EvaluationGrade, {
+    nullable: true,
+    description: "The official grade (核定考核等次) once the cycle's bureau has published the results: the computed grade or the bureau's override; null before publication.",
+  })
+  publishedGrade: EvaluationGrade | null;
   @Field(() => [Evaluation]) memberEvaluations: Evaluation[];
-  @Field({ description: 'FAIL in this cycle and the one before: due for exit or dissolution review (退出或解散).' })
+  @Field({
+    description: 'FAIL in this cycle and in the same bureau\'s previous one: due for exit or dissolution review (退出或解散). ' +
+      'A published cycle counts its published grade, an unpublished one its computed grade; two published FAILs open a reviewCase.',
+  })
   flaggedForReview: boolean;
 }
 
@@ -50,34 +59,105 @@ export function previousCycle(ctx: Context, cycleId: string): Promise<string | n
  * cycle's snapshot day, each campus's score being the mean of its SUBMITTED/CONFIRMED totals;
  * partyBuilding / comprehensive from the group's own evaluations, scaled to 100;
  * composite = weighted sum; grades by the cycle's thresholds. Without the review flag.
+ * Once the cycle's results are published they are the published record (group_grade, frozen
+ * at publication: published results are immutable), with publishedGrade the official grade.
  * Figures are facts: computed over every evaluation, whoever asks (the resolver decides which
- * groups' results and which evaluations a caller is shown).
+ * groups' results and which evaluations a caller is shown). Batched: one set of statements per
+ * snapshot day (school year), however many cycles are asked for.
  */
 export function bundledResults(ctx: Context, cycle: EvaluationCycle): Promise<GroupEvaluationResult[]> {
   return ctx.loader('Cycle.bundled', () => new RequestLoader<EvaluationCycle, GroupEvaluationResult[], string>(
-    (cycles) => Promise.all(cycles.map((c) => computeBundled(ctx, c))),
+    (cycles) => computeBundled(ctx, cycles),
     { cacheKeyFn: (c) => c.uuid },
   )).load(cycle);
 }
 
-async function computeBundled(ctx: Context, cycle: EvaluationCycle): Promise<GroupEvaluationResult[]> {
-  const day = snapshotDay(schoolYearOf(cycle.schoolYear), ctx.now);
-  const [groupScores, indicators, members, campusEvals] = await Promise.all([
-    ctx.db.query(sql`
-      SELECT e.id, e.group_id, s.indicator_key, s.score FROM evaluation e
-      JOIN evaluation_score s ON s.evaluation_id = e.id
-      WHERE e.cycle_id = ${cycle.uuid} AND e.target_type = 'GROUP' AND e.status IN ('SUBMITTED','CONFIRMED')`),
-    ctx.db.query(sql`SELECT key, max_score FROM evaluation_indicator WHERE cycle_id = ${cycle.uuid} AND target_type = 'GROUP'`),
-    ctx.db.query(sql`
-      SELECT m.group_id, m.campus_id FROM group_membership m JOIN education_group g ON g.id = m.group_id
-      JOIN jurisdiction_ancestor ja ON ja.jurisdiction_id = g.jurisdiction_id AND ja.ancestor_id = ${cycle.jurisdictionId}
-      WHERE ${memberOn('m', 'g', day)}`),
-    ctx.db.query(sql`
-      SELECT e.* FROM evaluation e WHERE e.cycle_id = ${cycle.uuid} AND e.target_type = 'CAMPUS'
-        AND e.status IN ('SUBMITTED','CONFIRMED')
-      ORDER BY e.id`),
-  ]);
-  const evals = campusEvals.map((r) => hydrate(ctx.db.ds, Evaluation, r));
+/** Rows of `rows` by their `key` column. */
+function byKey<T extends Record<string, any>>(rows: T[], key: string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const r of rows) {
+    const k = String(r[key]);
+    let list = out.get(k);
+    if (!list) out.set(k, (list = []));
+    list.push(r);
+  }
+  return out;
+}
+
+/**
+ * The same, inside a write (ratification, publication): statements one at a time, as a
+ * transaction's single connection runs them; no request loader (a write reads fresh rows).
+ */
+export async function bundledResultsInWrite(ctx: Context, cycle: EvaluationCycle): Promise<GroupEvaluationResult[]> {
+  return (await computeBundled(ctx, [cycle], true))[0];
+}
+
+/** Runs the statements at once (a request's pool), or one after another (one transaction's connection). */
+async function all<T>(serial: boolean, runs: Array<() => Promise<T>>): Promise<T[]> {
+  if (!serial) return Promise.all(runs.map((r) => r()));
+  const out: T[] = [];
+  for (const r of runs) out.push(await r());
+  return out;
+}
+
+async function computeBundled(ctx: Context, cycles: readonly EvaluationCycle[], serial = false): Promise<GroupEvaluationResult[][]> {
+  const byDay = new Map<string, EvaluationCycle[]>();
+  for (const c of cycles) {
+    const day = snapshotDay(schoolYearOf(c.schoolYear), ctx.now);
+    byDay.set(day, [...(byDay.get(day) ?? []), c]);
+  }
+  const out = new Map<string, GroupEvaluationResult[]>();
+  await all(serial, [...byDay].map(([day, cs]) => async () => {
+    const ids = [...new Set(cs.map((c) => c.uuid))];
+    const published = cs.filter((c) => c.publishedAt).map((c) => c.uuid);
+    const [groupScores, indicators, members, campusEvals, publishedRows] = await all<any[]>(serial, [
+      () => ctx.db.query(sql`
+        SELECT e.id, e.cycle_id, e.group_id, s.indicator_key, s.score FROM evaluation e
+        JOIN evaluation_score s ON s.evaluation_id = e.id
+        WHERE e.cycle_id = ANY(${ids}::uuid[]) AND e.target_type = 'GROUP' AND e.status IN ('SUBMITTED','CONFIRMED')`),
+      () => ctx.db.query(sql`SELECT cycle_id, key, max_score FROM evaluation_indicator WHERE cycle_id = ANY(${ids}::uuid[]) AND target_type = 'GROUP'`),
+      () => ctx.db.query(sql`
+        SELECT y.id AS cycle_id, m.group_id, m.campus_id FROM evaluation_cycle y
+        JOIN jurisdiction_ancestor ja ON ja.ancestor_id = y.jurisdiction_id
+        JOIN education_group g ON g.jurisdiction_id = ja.jurisdiction_id
+        JOIN group_membership m ON m.group_id = g.id
+        WHERE y.id = ANY(${ids}::uuid[]) AND ${memberOn('m', 'g', day)}`),
+      () => ctx.db.query(sql`
+        SELECT e.* FROM evaluation e WHERE e.cycle_id = ANY(${ids}::uuid[]) AND e.target_type = 'CAMPUS'
+          AND e.status IN ('SUBMITTED','CONFIRMED')
+        ORDER BY e.id`),
+      () => published.length
+        ? ctx.db.query(sql`SELECT * FROM group_grade WHERE cycle_id = ANY(${published}::uuid[]) AND published_at IS NOT NULL`)
+        : Promise.resolve([]),
+    ]);
+    const [scoresOf, indicatorsOf, membersOf, publishedOf] = [byKey(groupScores, 'cycle_id'), byKey(indicators, 'cycle_id'), byKey(members, 'cycle_id'), byKey(publishedRows, 'cycle_id')];
+    const evalsOf = byKey(campusEvals.map((r) => hydrate(ctx.db.ds, Evaluation, r)), 'cycleId');
+    for (const cycle of cs) {
+      const live = bundledOf(cycle, scoresOf.get(cycle.uuid) ?? [], indicatorsOf.get(cycle.uuid) ?? [], membersOf.get(cycle.uuid) ?? [], evalsOf.get(cycle.uuid) ?? []);
+      out.set(cycle.uuid, cycle.publishedAt ? asPublished(cycle, live, publishedOf.get(cycle.uuid) ?? []) : live);
+    }
+  }));
+  return cycles.map((c) => out.get(c.uuid)!);
+}
+
+/** A published cycle's results are what was published: the figures and grades frozen then. */
+function asPublished(cycle: EvaluationCycle, live: GroupEvaluationResult[], rows: any[]): GroupEvaluationResult[] {
+  const liveOf = new Map(live.map((r) => [r.groupId, r]));
+  return rows.sort((a, b) => (a.group_id < b.group_id ? -1 : 1)).map((g) => Object.assign(new GroupEvaluationResult(), {
+    groupId: g.group_id,
+    cycleRow: cycle,
+    memberAverage: g.member_average,
+    partyBuilding: g.party_building,
+    comprehensive: g.comprehensive,
+    composite: g.composite,
+    grade: g.computed_grade,
+    publishedGrade: g.grade,
+    memberEvaluations: liveOf.get(g.group_id)?.memberEvaluations ?? [],
+    flaggedForReview: false,
+  }));
+}
+
+function bundledOf(cycle: EvaluationCycle, groupScores: any[], indicators: any[], members: any[], evals: Evaluation[]): GroupEvaluationResult[] {
   const partyMax = indicators.find((i) => i.key === PARTY_BUILDING_KEY)?.max_score ?? null;
   const otherMax = indicators.filter((i) => i.key !== PARTY_BUILDING_KEY).reduce((n, i) => n + i.max_score, 0);
 
@@ -124,6 +204,7 @@ async function computeBundled(ctx: Context, cycle: EvaluationCycle): Promise<Gro
       comprehensive: round(comprehensive),
       composite: round(composite),
       grade: composite === null ? null : cycle.gradeOf(round(composite)!),
+      publishedGrade: null,
       memberEvaluations,
       flaggedForReview: false,
     });

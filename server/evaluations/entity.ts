@@ -1,8 +1,8 @@
 import { Field, Float, ObjectType } from 'type-graphql';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { CycleStatus, EvaluationGrade, EvaluationStatus, EvaluationTargetType, EvaluatorKind } from '../graphql/enums';
+import { CycleStatus, EvaluationGrade, EvaluationStatus, EvaluationTargetType, EvaluatorKind, ReviewCaseStatus } from '../graphql/enums';
 import { Node, NodeRow } from '../graphql/node';
-import { DateTime } from '../graphql/scalars';
+import { DateTime, LocalDate } from '../graphql/scalars';
 
 @ObjectType({ description: "双线考核 weights: a group's composite = memberAverage × w1 + partyBuilding × w2 + comprehensive × w3." })
 export class EvaluationWeights {
@@ -55,6 +55,16 @@ export class EvaluationCycle extends NodeRow {
 
   @Column('timestamptz', { name: 'closed_at', nullable: true })
   closedAt: Date | null;
+
+  @Field(() => DateTime, {
+    nullable: true,
+    description: "When the cycle's bureau published its group results (核定考核等次): from then on they are official and immutable.",
+  })
+  @Column('timestamptz', { name: 'published_at', nullable: true })
+  publishedAt: Date | null;
+
+  @Column('text', { name: 'published_by', nullable: true })
+  publishedBy: string | null;
 
   @Column('timestamptz', { name: 'created_at' })
   createdAt: Date;
@@ -169,4 +179,124 @@ export class EvaluationScore {
   @Field(() => Float)
   @Column('numeric')
   score: number;
+}
+
+/**
+ * A group's grade in one cycle as the bureau ratifies it (核定考核等次 [002 §六(五), §八(二)]):
+ * before publication, the bureau's override of the computed grade with its reason; at
+ * publication, the published result itself (figures as computed then, computed and official
+ * grade). A published grade never changes.
+ */
+@Entity('group_grade')
+@ObjectType({ implements: Node, description: "A group's ratified grade in a cycle (核定考核等次): an override before publication, the official result after." })
+export class GroupGrade extends NodeRow {
+  @Column('uuid', { name: 'cycle_id' })
+  cycleId: string;
+
+  @Column('uuid', { name: 'group_id' })
+  groupId: string;
+
+  @Field(() => Float, { nullable: true })
+  @Column('numeric', { name: 'member_average', nullable: true })
+  memberAverage: number | null;
+
+  @Field(() => Float, { nullable: true })
+  @Column('numeric', { name: 'party_building', nullable: true })
+  partyBuilding: number | null;
+
+  @Field(() => Float, { nullable: true })
+  @Column('numeric', { nullable: true })
+  comprehensive: number | null;
+
+  @Field(() => Float, { nullable: true })
+  @Column('numeric', { nullable: true })
+  composite: number | null;
+
+  @Field(() => EvaluationGrade, { nullable: true, description: "The grade of the composite by the cycle's thresholds (null: no composite)." })
+  @Column('text', { name: 'computed_grade', nullable: true })
+  computedGrade: EvaluationGrade | null;
+
+  @Field(() => EvaluationGrade, { nullable: true, description: 'The ratified grade: the override when there is one, else the computed grade.' })
+  @Column('text', { nullable: true })
+  grade: EvaluationGrade | null;
+
+  @Field(() => String, { nullable: true, description: 'Why the bureau overrode the computed grade; null when it did not.' })
+  @Column('text', { name: 'override_reason', nullable: true })
+  overrideReason: string | null;
+
+  @Field(() => String, { nullable: true })
+  @Column('text', { name: 'overridden_by', nullable: true })
+  overriddenBy: string | null;
+
+  @Field(() => DateTime, { nullable: true })
+  @Column('timestamptz', { name: 'overridden_at', nullable: true })
+  overriddenAt: Date | null;
+
+  @Field(() => DateTime, { nullable: true, description: 'When the grade was published (official and immutable); null while it is a draft.' })
+  @Column('timestamptz', { name: 'published_at', nullable: true })
+  publishedAt: Date | null;
+
+  @Column('timestamptz', { name: 'created_at' })
+  createdAt: Date;
+
+  @Field(() => DateTime)
+  @Column('timestamptz', { name: 'updated_at' })
+  updatedAt: Date;
+
+  @Field({ description: 'Whether the bureau overrode the computed grade.' })
+  get overridden(): boolean {
+    return this.overrideReason !== null;
+  }
+}
+
+/**
+ * Two consecutive published FAILs of a group open a review case [000 §四(二), 001 §三(六)]:
+ * rectification (整改) by a deadline, then the supervising bureau decides: rectified, members
+ * exit, or the group is dissolved.
+ */
+@Entity('review_case')
+@ObjectType({ implements: Node, description: 'A review case (整改): opened by two consecutive published FAIL grades, decided by the supervising bureau.' })
+export class ReviewCase extends NodeRow {
+  @Column('uuid', { name: 'group_id' })
+  groupId: string;
+
+  @Column('uuid', { name: 'cycle_id' })
+  cycleId: string;
+
+  @Column('uuid', { name: 'previous_cycle_id' })
+  previousCycleId: string;
+
+  @Field(() => ReviewCaseStatus)
+  @Column('text')
+  status: ReviewCaseStatus;
+
+  @Field(() => LocalDate, { description: 'The date by which the group is to rectify (整改期限).' })
+  @Column('date', { name: 'rectification_deadline' })
+  rectificationDeadline: string;
+
+  @Field(() => DateTime)
+  @Column('timestamptz', { name: 'opened_at' })
+  openedAt: Date;
+
+  @Field(() => String, { nullable: true })
+  @Column('text', { name: 'decision_reason', nullable: true })
+  decisionReason: string | null;
+
+  @Field(() => String, { nullable: true })
+  @Column('text', { name: 'decided_by', nullable: true })
+  decidedBy: string | null;
+
+  @Field(() => DateTime, { nullable: true })
+  @Column('timestamptz', { name: 'decided_at', nullable: true })
+  decidedAt: Date | null;
+
+  @Column('uuid', { name: 'exited_campus_ids', array: true })
+  exitedCampusIds: string[];
+
+  @Column('timestamptz', { name: 'created_at' })
+  createdAt: Date;
+
+  @Field(() => DateTime)
+  @Column('timestamptz', { name: 'updated_at' })
+  updatedAt: Date;
 }

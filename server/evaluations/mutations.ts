@@ -69,6 +69,11 @@ async function lockCycleRow(w: Writer, uuid: string | null) {
   return y;
 }
 
+/** Published results are immutable (核定考核等次): no score of a published cycle changes. */
+function refusePublished(y: { published_at: Date | null }, field: string) {
+  if (y.published_at) throw hubError('CONFLICT', "the cycle's results are published: its scores can no longer change", { field });
+}
+
 @Resolver(() => Evaluation)
 export class EvaluationMutations {
   @Mutation(() => EvaluationCycle)
@@ -114,6 +119,7 @@ export class EvaluationMutations {
     requireWriter(ctx);
     return write(ctx, async (w) => {
       const y = await lockCycle(w, input.cycleId);
+      refusePublished(y, 'input.cycleId');
       if (y.status !== 'OPEN') throw hubError('CONFLICT', 'the cycle is closed: no more scores', { field: 'input.cycleId' });
       const target = uuidOf(input.targetId, input.targetType === 'GROUP' ? 'EducationGroup' : 'Campus');
       // The target must be covered by the cycle: a group supervised within its jurisdiction, or such a group's campus.
@@ -192,6 +198,7 @@ export class EvaluationMutations {
       if (!e) throw notFound('evaluation');
       const y = await lockCycleRow(w, e.cycle_id);
       await authorize(w.ctx, 'confirmEvaluation', { places: { own: y.jurisdiction_id } });
+      refusePublished(y, 'id');
       if (y.status !== 'OPEN') throw hubError('CONFLICT', 'the cycle is closed', { field: 'id' });
       if (e.status !== 'SUBMITTED') throw hubError('CONFLICT', `only a SUBMITTED evaluation can be confirmed; this one is ${e.status}`, { field: 'id' });
       const after = await w.one(sql`UPDATE evaluation SET status = 'CONFIRMED', updated_at = now() WHERE id = ${e.id}::uuid RETURNING *`);

@@ -1,7 +1,7 @@
 import { RequestLoader } from './loader';
 import { ClassType, Field, Int, ObjectType } from 'type-graphql';
 import { kindOf } from '../access/scope';
-import { and, raw, sql, Sql, TRUE } from '../db/sql';
+import { and, oneOf, raw, sql, Sql, TRUE } from '../db/sql';
 import { columnsOf } from '../db/rows';
 import { GraphQLResolveInfo } from 'graphql';
 import { joinClauses, joinedColumns, planJoins, selectedColumns, withJoined } from './prefetch';
@@ -231,7 +231,14 @@ export function nestedConnection<T>(
     return new RequestLoader<string, T[]>(async (ids) => {
       if (size === 0) return ids.map(() => []);
       const where = and([s.where, after !== null && sql`${raw(s.sortKey)} > ${after}`]);
-      const rows = await ctx.db.query(sql`
+      // One parent (a lookup by id): a plain ordered page, which PostgreSQL plans once (db/sql.ts oneOf).
+      const rows = await ctx.db.query(ids.length === 1
+        ? sql`
+          SELECT ${columns}${joinedSql}, ${raw(s.parentKey)} AS __parent
+          FROM ${s.from}${joinSql}
+          WHERE ${raw(s.parentKey)} = ${ids[0]} AND ${where}
+          ORDER BY ${raw(s.sortKey)} LIMIT ${size + 1}`
+        : sql`
         SELECT * FROM (
           SELECT ${columns}${joinedSql}, ${raw(s.parentKey)} AS __parent,
                  row_number() OVER (PARTITION BY ${raw(s.parentKey)} ORDER BY ${raw(s.sortKey)}) AS __rn
@@ -245,7 +252,7 @@ export function nestedConnection<T>(
     return new RequestLoader<string, number>(async (ids) => {
       const rows = await ctx.db.query(sql`
         SELECT ${raw(s.parentKey)} AS __parent, count(*)::int AS n FROM ${s.from}
-        WHERE ${raw(s.parentKey)} = ANY(${[...ids]}) AND ${s.where} GROUP BY 1`);
+        WHERE ${oneOf(raw(s.parentKey), ids)} AND ${s.where} GROUP BY 1`);
       const byParent = new Map(rows.map((r) => [String(r.__parent), r.n as number]));
       return ids.map((id) => byParent.get(id) ?? 0);
     });
@@ -261,7 +268,7 @@ export function nestedList<T>(ctx: Context, loaderKey: string, parentId: string,
     return new RequestLoader<string, T[]>(async (ids) => {
       const rows = await ctx.db.query(sql`
         SELECT ${columnsOf(ctx.db.ds, s.entity, s.alias)}${joinedColumns(ctx, joins)}, ${raw(s.parentKey)} AS __parent FROM ${s.from}${joinClauses(ctx, joins)}
-        WHERE ${raw(s.parentKey)} = ANY(${[...ids]}) AND ${s.where}
+        WHERE ${oneOf(raw(s.parentKey), ids)} AND ${s.where}
         ORDER BY ${raw(s.sortKey)}`);
       return groupBy(ids, rows, (r) => withJoined(ctx, joins, r, ctx.listed(s.entity, r)));
     });

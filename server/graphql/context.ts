@@ -3,7 +3,7 @@ import { kindOf, Scope } from '../access/scope';
 import { hubError } from './errors';
 import { Db, RequestStats } from '../db/datasource';
 import { columnsOf, hydrate, tableOf } from '../db/rows';
-import { and, raw, sql } from '../db/sql';
+import { and, oneOf, raw, sql } from '../db/sql';
 import type { GraphQLResolveInfo } from 'graphql';
 import { joinClauses, joinedColumns, planJoins, withJoined } from './prefetch';
 
@@ -110,7 +110,7 @@ export class Context {
     const uuid = row.uuid;
     return this.loader(`inScope:${kind}`, () => new RequestLoader<string, boolean>(async (ids) => {
       const table = tableOf(this.db.ds, entity);
-      const rows = await this.db.query(sql`SELECT t.id FROM ${raw(table)} t WHERE ${and([sql`t.id = ANY(${[...ids]}::uuid[])`, this.scope.visible(kind, 't')])}`);
+      const rows = await this.db.query(sql`SELECT t.id FROM ${raw(table)} t WHERE ${and([oneOf(sql`t.id`, ids, '::uuid'), this.scope.visible(kind, 't')])}`);
       const found = new Set(rows.map((r) => String(r.id)));
       return ids.map((id) => found.has(id));
     })).load(uuid);
@@ -157,7 +157,7 @@ export class Context {
         const table = tableOf(this.db.ds, entity);
         const rows = await this.db.query(
           sql`SELECT ${columnsOf(this.db.ds, entity, 't')}${joinedColumns(this, joins)} FROM ${raw(table)} t${joinClauses(this, joins)}
-            WHERE ${and([sql`t.id = ANY(${[...ids]}::uuid[])`, how === 'reachable' && this.scope.reachable(kind, 't')])}`,
+            WHERE ${and([oneOf(sql`t.id`, ids, '::uuid'), how === 'reachable' && this.scope.reachable(kind, 't')])}`,
         );
         const byId = new Map(rows.map((r) => [String(r.id), withJoined(this, joins, r, hydrate(this.db.ds, entity, r))]));
         return ids.map((id) => byId.get(id) ?? null);

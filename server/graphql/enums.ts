@@ -173,6 +173,19 @@ export const CycleStatus = enumOf('OPEN', 'CLOSED');
 export type CycleStatus = keyof typeof CycleStatus;
 registerEnumType(CycleStatus, { name: 'CycleStatus' });
 
+export const ReviewCaseStatus = enumOf('OPEN', 'RECTIFIED', 'EXITED', 'DISSOLVED');
+export type ReviewCaseStatus = keyof typeof ReviewCaseStatus;
+registerEnumType(ReviewCaseStatus, {
+  name: 'ReviewCaseStatus',
+  description: 'A review case after two consecutive FAIL grades [000 §四(二), 001 §三(六)].',
+  valuesConfig: {
+    OPEN: { description: 'Under rectification (整改) until its deadline; the supervising bureau has not decided.' },
+    RECTIFIED: { description: 'The supervising bureau found the group rectified (整改到位).' },
+    EXITED: { description: 'The supervising bureau decided that member campuses leave the group (成员学校退出).' },
+    DISSOLVED: { description: 'The supervising bureau dissolved the group (集团撤销/解散).' },
+  },
+});
+
 export const Role = enumOf('BUREAU_ADMIN', 'GROUP_ADMIN', 'SCHOOL_ADMIN', 'EVALUATOR', 'VENDOR', 'ANALYST');
 export type Role = keyof typeof Role;
 registerEnumType(Role, {

@@ -1,6 +1,6 @@
 import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { ApiClient } from '../clients/entity';
-import { Evaluation, EvaluationCycle } from '../evaluations/entity';
+import { Evaluation, EvaluationCycle, GroupGrade, ReviewCase } from '../evaluations/entity';
 import { EducationGroup } from '../groups/entity';
 import { Jurisdiction } from '../jurisdictions/entity';
 import { GroupMembership } from '../memberships/entity';
@@ -15,7 +15,7 @@ import { Node } from './node';
 /** Every Node type, by GraphQL name (= class name, the prefix of its global ids). */
 export const NODE_TYPES: Record<string, new () => unknown> = Object.fromEntries(
   [Jurisdiction, School, Campus, EducationGroup, GroupMembership, Staff, Posting, ResourceLibrary, Resource,
-    EvaluationCycle, Evaluation, ApiClient].map((t) => [t.name, t]),
+    EvaluationCycle, Evaluation, GroupGrade, ReviewCase, ApiClient].map((t) => [t.name, t]),
 );
 
 /** Loads any visible entity by global id; unknown, malformed and out-of-scope ids read as null. */

@@ -3,7 +3,8 @@ import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { buildSchema, getMetadataStorage } from 'type-graphql';
 import { ApiClientResolver, ViewerResolver } from '../access/viewer';
 import { EvaluationMutations } from '../evaluations/mutations';
-import { EvaluationCycleResolver, EvaluationResolver } from '../evaluations/resolver';
+import { EvaluationCycleResolver, EvaluationResolver, GroupEvaluationResultResolver } from '../evaluations/resolver';
+import { GroupGradeResolver, RatificationMutations, ReviewCaseResolver } from '../evaluations/ratification';
 import { ApiClientMutations } from '../clients/mutations';
 import { ChangeResolver } from '../feed/resolver';
 import { GroupMutations } from '../groups/mutations';
@@ -12,7 +13,7 @@ import { JurisdictionResolver } from '../jurisdictions/resolver';
 import { MembershipMutations } from '../memberships/mutations';
 import { ApprovalResolver, GroupMembershipResolver } from '../memberships/resolver';
 import { PolicyMutations } from '../policy/mutations';
-import { GroupPolicyResolver } from '../policy/resolver';
+import { GroupPolicyResolver, ModeLimitResolver } from '../policy/resolver';
 import { PostingMutations } from '../postings/mutations';
 import { PostingResolver } from '../postings/resolver';
 import { ResourceMutations } from '../resources/mutations';
@@ -27,10 +28,10 @@ import { joinedRelations } from './prefetch';
 
 export const resolvers = [
   NodeResolver, ViewerResolver, ApiClientResolver, JurisdictionResolver, SchoolResolver, CampusResolver,
-  EducationGroupResolver, GroupMembershipResolver, ApprovalResolver, GroupPolicyResolver, StaffResolver,
+  EducationGroupResolver, GroupMembershipResolver, ApprovalResolver, GroupPolicyResolver, ModeLimitResolver, StaffResolver,
   PostingResolver, ResourceLibraryResolver, ResourceResolver, EvaluationCycleResolver, EvaluationResolver,
   ChangeResolver, GroupMutations, MembershipMutations, PostingMutations, PolicyMutations, ApiClientMutations,
-  SchoolMutations, ResourceMutations, EvaluationMutations,
+  SchoolMutations, ResourceMutations, EvaluationMutations, GroupEvaluationResultResolver, GroupGradeResolver, ReviewCaseResolver, RatificationMutations,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;

@@ -10,6 +10,7 @@ import { uuidOf } from '../graphql/ids';
 import { LocalDate } from '../graphql/scalars';
 import { policyAt } from '../policy/resolve';
 import { write, Writer } from '../writes/transaction';
+import { endPostings, settleDueExits } from '../memberships/exits';
 import { EducationGroup } from './entity';
 
 @InputType()
@@ -74,17 +75,20 @@ export class GroupMutations {
     return write(ctx, async (w) => {
       const campusId = uuidOf(input.leadCampusId, 'Campus');
       const lead = campusId
-        ? await w.one(sql`SELECT c.*, s.jurisdiction_id AS school_jurisdiction, j.code AS j_code, j.name AS j_name
-            FROM campus c JOIN school s ON s.id = c.school_id JOIN jurisdiction j ON j.id = s.jurisdiction_id WHERE c.id = ${campusId}::uuid`)
+        ? await w.one(sql`SELECT c.*, s.supervising_jurisdiction_id AS school_supervisor, j.code AS j_code, j.name AS j_name
+            FROM campus c JOIN school s ON s.id = c.school_id JOIN jurisdiction j ON j.id = s.supervising_jurisdiction_id WHERE c.id = ${campusId}::uuid`)
         : undefined;
       if (!lead) throw badInput('input.leadCampusId', 'no such campus');
       // A group is approved, and then supervised, by the bureau its lead school answers to
-      // (按管辖权限, [000 §三(四)]): the school's registered jurisdiction, never one the caller names.
-      const j = { id: lead.school_jurisdiction as string };
+      // (根据龙头校隶属关系，按管辖权限批准 [000 §三(四)]): the school's supervising bureau
+      // (school.supervising_jurisdiction_id), never one the caller names nor an ancestor of it.
+      // education_group.jurisdiction_id keeps it; it cannot change under a live group (upsertSchool).
+      const j = { id: lead.school_supervisor as string };
       await authorize(w.ctx, 'createGroup', { places: { supervising: j.id } });
       if (input.jurisdictionCode != null && input.jurisdictionCode !== lead.j_code) {
         throw badInput('input.jurisdictionCode', `the lead school answers to ${lead.j_name} (${lead.j_code}), which supervises the group`);
       }
+      await settleDueExits(w, { campus: lead.id });
       const elsewhere = await w.one(sql`SELECT g.name FROM group_membership m JOIN education_group g ON g.id = m.group_id
         WHERE m.campus_id = ${lead.id}::uuid AND m.status = 'ACTIVE' FOR UPDATE OF m`);
       if (elsewhere) throw hubError('POLICY_VIOLATION', `the lead campus is already an active member of ${elsewhere.name}`, { field: 'input.leadCampusId' });
@@ -159,6 +163,13 @@ export class GroupMutations {
       const g = await lockGroup(w, id);
       await authorize(w.ctx, action, { places: { supervising: g.jurisdiction_id }, group: g.id });
       if (!from.includes(g.status)) throw hubError('CONFLICT', `a ${g.status} group cannot be moved to ${to}`, { field: 'id' });
+      if (to === 'ACTIVE') {
+        // Only the bureau the lead school answers to approves (按管辖权限): a group recorded under
+        // another bureau (data from before supervision was kept) is not approved by either.
+        const lead = await w.one(sql`SELECT s.supervising_jurisdiction_id AS id, j.name, j.code FROM campus c JOIN school s ON s.id = c.school_id
+          JOIN jurisdiction j ON j.id = s.supervising_jurisdiction_id WHERE c.id = ${g.lead_campus_id}::uuid`);
+        if (lead.id !== g.jurisdiction_id) throw hubError('CONFLICT', `the lead school answers to ${lead.name} (${lead.code}), not to the bureau recorded as the group's supervisor`, { field: 'id' });
+      }
       const day = today(ctx.now);
       const jurisdictions = await groupJurisdictions(w, g.id);
       if (to === 'DISSOLVED') await this.endEverything(w, g.id, day, reason!, jurisdictions);
@@ -175,17 +186,18 @@ export class GroupMutations {
     });
   }
 
-  /** Dissolution: active memberships end today, applications close, postings end or are cancelled. */
+  /**
+   * Dissolution: active memberships end today (planned exits included: the group ends first),
+   * applications close, and postings end as on an exit that takes effect today (endPostings:
+   * the day before at the latest, or cancelled).
+   */
   private async endEverything(w: Writer, groupId: string, day: string, reason: string, jurisdictions: string[]) {
     const changes = [
-      ...(await w.query(sql`UPDATE group_membership SET status = 'EXITED', left_on = greatest(${day}::date, joined_on), updated_at = now()
+      ...(await w.query(sql`UPDATE group_membership SET status = 'EXITED', left_on = least(coalesce(left_on, 'infinity'), greatest(${day}::date, joined_on)), updated_at = now()
         WHERE group_id = ${groupId}::uuid AND status = 'ACTIVE' RETURNING *, 'GroupMembership' AS kind`)),
       ...(await w.query(sql`UPDATE group_membership SET status = 'REJECTED', updated_at = now()
         WHERE group_id = ${groupId}::uuid AND status = 'APPLIED' RETURNING *, 'GroupMembership' AS kind`)),
-      ...(await w.query(sql`UPDATE posting SET status = 'CANCELLED', cancel_reason = ${`group dissolved: ${reason}`}, updated_at = now()
-        WHERE group_id = ${groupId}::uuid AND status = 'PLANNED' RETURNING *, 'Posting' AS kind`)),
-      ...(await w.query(sql`UPDATE posting SET status = 'COMPLETED', end_date = greatest(${day}::date, start_date), updated_at = now()
-        WHERE group_id = ${groupId}::uuid AND status = 'ACTIVE' RETURNING *, 'Posting' AS kind`)),
+      ...(await endPostings(w, groupId, null, day, true, `group dissolved: ${reason}`)).map((p) => ({ ...p, kind: 'Posting' })),
     ];
     for (const row of changes) {
       const { kind, ...after } = row;

@@ -1,7 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { RequestLoader } from '../graphql/loader';
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root, Info } from 'type-graphql';
-import { previousSchoolYear, schoolYearAt, schoolYearOf, snapshotDay } from '../calendar';
+import { previousSchoolYear, schoolYearAt, schoolYearOf } from '../calendar';
 import { hydrate } from '../db/rows';
 import { and, sql } from '../db/sql';
 import { argsKey, connectionTypes, nestedConnection, nestedList, paginate, tableSpec } from '../graphql/connection';
@@ -18,16 +18,11 @@ import { ResourceLibrary } from '../resources/entity';
 import { Campus } from '../schools/entity';
 import { Charter, EducationGroup } from './entity';
 import { GroupFilter, groupWhere } from './filters';
-import { groupFigures, GroupStats } from './stats';
+import { groupFigures, GroupStats, rotationJudgement } from './stats';
 
 export const { Connection: EducationGroupConnection } = connectionTypes(EducationGroup);
 export const { Connection: GroupMembershipConnection } = connectionTypes(GroupMembership);
 export const { Connection: PostingConnection } = connectionTypes(Posting);
-
-/** Whether the group was approved and not yet dissolved on `day`. */
-function operatingOn(g: EducationGroup, day: string): boolean {
-  return g.status !== 'PROPOSED' && (!g.establishedOn || g.establishedOn <= day) && (!g.dissolvedOn || g.dissolvedOn > day);
-}
 
 @Resolver(() => EducationGroup)
 export class EducationGroupResolver {
@@ -118,14 +113,8 @@ export class EducationGroupResolver {
   ): Promise<GroupStats> {
     const year = schoolYear ? schoolYearOf(schoolYear) : schoolYearAt(ctx.now);
     await ctx.assertInScope(EducationGroup, g, 'Figures');
-    const [{ memberStudentCounts: _m, ...figures }, policy] = await Promise.all([groupFigures(ctx, g.uuid, year), policyAt(ctx, g.jurisdictionId)]);
-    const { minAnnualRotationRate: minRate, minBackboneShareOfPosted: minBackbone } = policy;
-    const meets =
-      minRate === null && minBackbone === null
-        ? null
-        : (minRate === null || figures.rotationRate >= minRate) &&
-          (minBackbone === null || (figures.backboneShareOfPosted ?? 0) >= minBackbone);
-    return { ...figures, meetsRotationTarget: meets };
+    const [{ memberCampuses: _m, yearDays: _d, ...figures }, policy] = await Promise.all([groupFigures(ctx, g.uuid, year), policyAt(ctx, g.jurisdictionId)]);
+    return { ...figures, meetsRotationTarget: rotationJudgement(policy, figures).meets };
   }
 
   @FieldResolver(() => FundingEntitlement, {
@@ -140,11 +129,15 @@ export class EducationGroupResolver {
     const year = schoolYearOf(schoolYear);
     await ctx.assertInScope(EducationGroup, g, 'Figures');
     const [figures, policy] = await Promise.all([groupFigures(ctx, g.uuid, year), policyAt(ctx, g.jurisdictionId)]);
-    if (!policy.funding || !operatingOn(g, snapshotDay(year, ctx.now))) {
-      return { schoolYear, baseAmount: 0, campusAmount: 0, total: 0 };
-    }
-    const campusAmount = figures.memberStudentCounts.reduce((sum, n) => sum + campusFunding(policy, n), 0);
-    return { schoolYear, baseAmount: policy.funding.baseAmount, campusAmount, total: policy.funding.baseAmount + campusAmount };
+    if (!policy.funding) return { schoolYear, baseAmount: 0, campusAmount: 0, total: 0 };
+    // Pro rata by days (memberships/sql.ts): the base amount for the days of the year the group
+    // operated, each member campus's band (by its enrolment that year) for its days as a member;
+    // each amount rounded to the yuan once: round(amount × days ÷ yearDays).
+    const baseAmount = Math.round((policy.funding.baseAmount * figures.operatingDays) / figures.yearDays);
+    const campusAmount = Math.round(
+      figures.memberCampuses.reduce((sum, c) => sum + campusFunding(policy, c.students) * c.days, 0) / figures.yearDays,
+    );
+    return { schoolYear, baseAmount, campusAmount, total: baseAmount + campusAmount };
   }
 
   @FieldResolver(() => [PolicyViolation], {
@@ -167,17 +160,20 @@ export class EducationGroupResolver {
     if (cap !== undefined && members > cap) {
       out.push({ rule: 'maxMembers', message: `${members} active member campuses; a ${g.mode} group may have at most ${cap} (the lead not counted)` });
     }
-    if (g.status === 'ACTIVE' && operatingOn(g, last.start)) {
-      if (policy.minAnnualRotationRate !== null && lastYear.rotationRate < policy.minAnnualRotationRate) {
+    // Judged only for a year the group operated (lastYear has no figures otherwise) and on
+    // figures it has: no teachers, no rate, no violation (rotationJudgement).
+    if (g.status === 'ACTIVE') {
+      const judged = rotationJudgement(policy, lastYear);
+      if (judged.rate === false) {
         out.push({
           rule: 'minAnnualRotationRate',
-          message: `posted ${pct(lastYear.rotationRate)} of full-time teachers in ${last.label}; the policy asks for at least ${pct(policy.minAnnualRotationRate)}`,
+          message: `posted ${pct(lastYear.teacherRotationRate!)} of full-time teachers in ${last.label}; the policy asks for at least ${pct(policy.minAnnualRotationRate!)}`,
         });
       }
-      if (policy.minBackboneShareOfPosted !== null && (lastYear.backboneShareOfPosted ?? 0) < policy.minBackboneShareOfPosted) {
+      if (judged.backbone === false) {
         out.push({
           rule: 'minBackboneShareOfPosted',
-          message: `backbone teachers were ${pct(lastYear.backboneShareOfPosted ?? 0)} of those posted in ${last.label}; the policy asks for at least ${pct(policy.minBackboneShareOfPosted)}`,
+          message: `backbone teachers were ${pct(lastYear.backboneShareOfPosted!)} of those posted in ${last.label}; the policy asks for at least ${pct(policy.minBackboneShareOfPosted!)}`,
         });
       }
     }

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import Redis from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import pg from 'pg';
 import { RateLimiterAbstract, RateLimiterPostgres, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { DataSource } from 'typeorm';
@@ -89,14 +90,19 @@ export function createRateLimiter(ds: DataSource, config: RateLimitConfig): Rate
         });
       });
     },
-    async consume(key, points) {
-      try {
-        return decision(await limiter.consume(key, Math.max(1, Math.ceil(points))), true);
-      } catch (e) {
-        if (e instanceof RateLimiterRes) return decision(e, false);
-        throw e;
-      }
-    },
+    consume: leased(config.points, {
+      async take(key, points) {
+        try {
+          return decision(await limiter.consume(key, points), true);
+        } catch (e) {
+          if (e instanceof RateLimiterRes) return decision(e, false);
+          throw e;
+        }
+      },
+      async giveBack(key, points) {
+        await limiter.reward(key, points);
+      },
+    }),
     async close() {
       if (redis) redis.disconnect();
       await pool?.end();
@@ -104,5 +110,67 @@ export function createRateLimiter(ds: DataSource, config: RateLimitConfig): Rate
     poolStats() {
       return pool ? { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount } : undefined;
     },
+  };
+}
+
+/** Points of a budget a replica takes from the shared store at once: at most 1/64 of it, 32 requests' worth. */
+const SLICE_OF_BUDGET = 64;
+const REQUESTS_PER_SLICE = 32;
+
+interface Lease {
+  /** Points taken from the store and not yet spent here. */
+  points: number;
+  /** When the store's window ends (the lease ends with it). */
+  expiresAt: number;
+  /** What the store had left after the last slice was taken. */
+  storeRemaining: number;
+}
+
+/**
+ * Budget leases (the way distributed rate limiters spare their store): a replica takes a
+ * caller's points from the shared store a slice at a time and spends the slice itself, so the
+ * store sees one write per slice instead of one per request. On a single caller's busy
+ * connection that write was a row every request had to lock in turn (bench/).
+ *
+ * The store stays the only budget: a replica spends only points it has taken, so all replicas
+ * together never exceed the limit. What a lease costs is a caller refused slightly early while
+ * another replica holds unspent points (at most a slice per replica, 1/64 of the budget), and
+ * those points are lost when the window ends. Budgets too small to slice (a slice would not
+ * exceed the request's cost) and callers near their limit are charged exactly, per request,
+ * as before; a slice the store refuses is given back and the request charged alone.
+ */
+function leased(
+  limit: number,
+  store: { take(key: string, points: number): Promise<RateDecision>; giveBack(key: string, points: number): Promise<void> },
+): (key: string, points: number) => Promise<RateDecision> {
+  // Bounded: a forgotten lease only means the next request of that caller takes a new slice.
+  const leases = new LRUCache<string, Lease>({ max: 10_000 });
+  return async (key, cost) => {
+    const points = Math.max(1, Math.ceil(cost));
+    const now = Date.now();
+    let lease = leases.get(key);
+    if (lease && lease.expiresAt <= now) {
+      leases.delete(key);
+      lease = undefined;
+    }
+    if (lease && lease.points >= points) {
+      lease.points -= points;
+      return { allowed: true, limit, remaining: lease.storeRemaining + lease.points, resetSeconds: Math.max(Math.ceil((lease.expiresAt - now) / 1000), 0) };
+    }
+    const slice = Math.min(points * REQUESTS_PER_SLICE, Math.floor(limit / SLICE_OF_BUDGET));
+    const nearLimit = lease !== undefined && lease.storeRemaining < slice * 4;
+    if (slice > points && !nearLimit) {
+      const taken = await store.take(key, slice);
+      if (taken.allowed) {
+        const left = (lease?.points ?? 0) + slice - points;
+        leases.set(key, { points: left, expiresAt: now + taken.resetSeconds * 1000, storeRemaining: taken.remaining });
+        return { ...taken, remaining: taken.remaining + left };
+      }
+      // The store had less than a slice left: give it back and charge this request alone.
+      await store.giveBack(key, slice);
+    }
+    const exact = await store.take(key, points);
+    if (exact.allowed) leases.set(key, { points: lease?.points ?? 0, expiresAt: now + exact.resetSeconds * 1000, storeRemaining: exact.remaining });
+    return exact;
   };
 }

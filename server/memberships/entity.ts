@@ -29,7 +29,7 @@ export class GroupMembership extends NodeRow {
   @Column('date', { name: 'joined_on', nullable: true })
   joinedOn: string | null;
 
-  @Field(() => LocalDate, { nullable: true })
+  @Field(() => LocalDate, { nullable: true, description: 'The exit day (退出): the first day the campus is no longer a member. On an ACTIVE membership, a planned exit: it stays a member (and holds its seat) until then.' })
   @Column('date', { name: 'left_on', nullable: true })
   leftOn: string | null;
 

@@ -1,13 +1,45 @@
-import { Field, Float, Int, ObjectType } from 'type-graphql';
+import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { GroupMode } from '../graphql/enums';
+import { GroupMode, PostingType, SchoolStage } from '../graphql/enums';
 import { LocalDate } from '../graphql/scalars';
 import { Jurisdiction } from '../jurisdictions/entity';
 
 export interface FundingBandValue { minStudents: number; amount: number }
 export interface LeadershipBandValue { kindergarten: boolean; minSize: number; vicePrincipals: number }
 
-/** One jurisdiction's own settings; a NULL column means "not set here: inherit". */
+/**
+ * A policy is made of settings, each set (or left to inherit) as a whole (DOMAIN.md "Policy"):
+ * values that only mean something together are one setting, so the policy in force never pairs
+ * values that nobody set together.
+ * - MAX_MEMBERS: one cap per group mode; each mode's cap is its own setting.
+ * - ROTATION (交流轮岗 rule): the least annual rotation rate, the least backbone share of those
+ *   posted and the posting types that count toward both. They are judged together
+ *   (meetsRotationTarget) and the types define what the two shares measure, so a jurisdiction
+ *   that sets any of them sets the whole rule: what it leaves out means "no minimum" / "every
+ *   type", never an ancestor's value.
+ * - COVERAGE (覆盖率 target): target, deadline and the school stages it covers.
+ * - FUNDING (专项经费): base amount and the per-campus band table.
+ * - LEADERSHIP: the vice-principal band table.
+ */
+export const PolicySetting = { MAX_MEMBERS: 'MAX_MEMBERS', ROTATION: 'ROTATION', COVERAGE: 'COVERAGE', FUNDING: 'FUNDING', LEADERSHIP: 'LEADERSHIP' } as const;
+export type PolicySetting = keyof typeof PolicySetting;
+registerEnumType(PolicySetting, {
+  name: 'PolicySetting',
+  description: 'A setting of a group policy, set and inherited as a whole.',
+  valuesConfig: {
+    MAX_MEMBERS: { description: 'Member caps per group mode (each mode inherits separately).' },
+    ROTATION: { description: 'minAnnualRotationRate, minBackboneShareOfPosted and rotationPostingTypes together (交流轮岗).' },
+    COVERAGE: { description: 'coverageTarget, coverageDeadline and coverageStages together (覆盖率).' },
+    FUNDING: { description: 'The funding base amount and campus bands together (专项经费).' },
+    LEADERSHIP: { description: 'The vice-principal band table.' },
+  },
+});
+
+/** Built-in defaults of what a setting leaves out: every posting type counts; coverage is of 义务教育 (compulsory) stages. */
+export const ALL_POSTING_TYPES = Object.keys(PostingType) as PostingType[];
+export const COMPULSORY_STAGES: SchoolStage[] = ['PRIMARY', 'JUNIOR'];
+
+/** One jurisdiction's own settings; NULL columns of a setting mean "not set here: inherit" (see PolicySetting). */
 @Entity('group_policy')
 export class GroupPolicyRow {
   @PrimaryColumn('uuid', { name: 'jurisdiction_id' })
@@ -29,6 +61,14 @@ export class GroupPolicyRow {
   @Column('date', { name: 'coverage_deadline', nullable: true })
   coverageDeadline: string | null;
 
+  /** Part of the ROTATION setting; null within a set rule: every type counts. */
+  @Column('text', { name: 'rotation_posting_types', array: true, nullable: true })
+  rotationPostingTypes: PostingType[] | null;
+
+  /** Part of the COVERAGE setting; null within a set target: compulsory stages. */
+  @Column('text', { name: 'coverage_stages', array: true, nullable: true })
+  coverageStages: SchoolStage[] | null;
+
   @Column('int', { name: 'funding_base_amount', nullable: true })
   fundingBaseAmount: number | null;
 
@@ -49,6 +89,8 @@ export class GroupPolicyRow {
 export class ModeLimit {
   @Field(() => GroupMode) mode: GroupMode;
   @Field(() => Int) maxMembers: number;
+  /** Uuid of the jurisdiction that set this cap (resolved to `source`). */
+  sourceId: string;
 }
 
 @ObjectType({ description: 'A member campus with at least minStudents students adds amount (yuan).' })
@@ -73,13 +115,18 @@ export class LeadershipBand {
 /** The policy in force at a jurisdiction, each setting resolved from the nearest ancestor that sets it. */
 @ObjectType({ description: 'Group rules a bureau sets for its jurisdiction and everything below it.' })
 export class GroupPolicy {
-  /** Uuid of the nearest jurisdiction that sets any rule (resolved to `source`). */
+  /** Uuid of the nearest jurisdiction that sets any setting (resolved to `source`); every setting it sets is in force. */
   sourceId: string | null;
+  /** Per setting: uuid of the jurisdiction whose setting is in force (resolved to `…Source`). */
+  rotationSourceId: string | null;
+  coverageSourceId: string | null;
+  fundingSourceId: string | null;
+  leadershipSourceId: string | null;
 
   @Field(() => Jurisdiction, {
     nullable: true,
     description:
-      'The nearest jurisdiction (this one or an ancestor) that sets any rule; null when only the built-in defaults apply. Each rule comes from the nearest jurisdiction that sets it.',
+      'The nearest jurisdiction (this one or an ancestor) that sets any setting; null when only the built-in defaults apply. Each setting (see PolicySetting) comes as a whole from the nearest jurisdiction that sets it: see rotationSource, coverageSource, fundingSource, leadershipSource and maxMembers.source.',
   })
   source?: Jurisdiction | null;
 
@@ -92,11 +139,24 @@ export class GroupPolicy {
   @Field(() => Float, { nullable: true, description: 'Least share of backbone teachers (骨干教师) among those posted in a school year, e.g. 0.2.' })
   minBackboneShareOfPosted: number | null;
 
-  @Field(() => Float, { nullable: true, description: 'Coverage the jurisdiction aims for: share of compulsory-education campuses in a group.' })
+  @Field(() => [PostingType], {
+    description: 'Posting types that count toward rotation figures and minimums (甘州区 [004 §四(三)2]: not SHADOWING); every type unless the rotation setting in force lists them.',
+  })
+  rotationPostingTypes: PostingType[];
+
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Coverage the jurisdiction aims for: share of schools teaching coverageStages whose campuses of those stages are all in a group (see JurisdictionStats.coverageRate).',
+  })
   coverageTarget: number | null;
 
-  @Field(() => LocalDate, { nullable: true })
+  @Field(() => LocalDate, { nullable: true, description: 'When coverageTarget is to be reached; part of the same setting.' })
   coverageDeadline: string | null;
+
+  @Field(() => [SchoolStage], {
+    description: 'School stages (学段) coverage counts, part of the coverage setting; compulsory education (PRIMARY, JUNIOR) unless it says otherwise (甘州区 [004]: also 高中阶段, SENIOR and VOCATIONAL).',
+  })
+  coverageStages: SchoolStage[];
 
   @Field(() => FundingRule, { nullable: true })
   funding: FundingRule | null;

@@ -1,7 +1,8 @@
 import { Arg, Ctx, Field, ID, InputType, Mutation, Resolver } from 'type-graphql';
 import { authorize, requireWriter } from '../access/authority';
+import { inClosedSchoolYear, schoolYearAt, today } from '../calendar';
 import { newId } from '../db/ids';
-import { and, sql } from '../db/sql';
+import { and, raw, sql, Sql } from '../db/sql';
 import type { Context } from '../graphql/context';
 import { PostingType, StaffRole } from '../graphql/enums';
 import { badInput, hubError, notFound, requireText } from '../graphql/errors';
@@ -20,13 +21,18 @@ export class CreatePostingInput {
   @Field(() => LocalDate, { nullable: true }) endDate?: string | null;
 }
 
-/** The group both campuses are active in (lead or member), locked against changes meanwhile. */
-async function commonGroup(w: Writer, from: string, to: string, start: string) {
+/**
+ * The group both campuses are active in (lead or member) for the whole period, locked against
+ * changes meanwhile: a planned exit (left_on, the first day outside) bounds the period, so an
+ * open-ended posting cannot start while an exit is planned.
+ */
+async function commonGroup(w: Writer, from: string, to: string, start: string, end: string | null, overlap: Sql = sql`false`) {
+  const stays = (m: string) => sql`(${raw(m)}.left_on IS NULL OR coalesce(${end}::date, 'infinity') < ${raw(m)}.left_on)`;
   return w.one(sql`
-    SELECT g.*, (g.lead_campus_id = ${from}::uuid AND g.lead_campus_id <> ${to}::uuid) AS from_lead
+    SELECT g.*, (g.lead_campus_id = ${from}::uuid AND g.lead_campus_id <> ${to}::uuid) AS from_lead, ${overlap} AS overlap
     FROM education_group g
-    JOIN group_membership a ON a.group_id = g.id AND a.campus_id = ${from}::uuid AND a.status = 'ACTIVE' AND a.joined_on <= ${start}::date
-    JOIN group_membership b ON b.group_id = g.id AND b.campus_id = ${to}::uuid AND b.status = 'ACTIVE' AND b.joined_on <= ${start}::date
+    JOIN group_membership a ON a.group_id = g.id AND a.campus_id = ${from}::uuid AND a.status = 'ACTIVE' AND a.joined_on <= ${start}::date AND ${stays('a')}
+    JOIN group_membership b ON b.group_id = g.id AND b.campus_id = ${to}::uuid AND b.status = 'ACTIVE' AND b.joined_on <= ${start}::date AND ${stays('b')}
     WHERE g.status = 'ACTIVE' FOR SHARE OF g`);
 }
 
@@ -51,14 +57,23 @@ export class PostingMutations {
   createPosting(@Arg('input', () => CreatePostingInput) input: CreatePostingInput, @Ctx() ctx: Context) {
     requireWriter(ctx);
     if (input.endDate && input.endDate < input.startDate) throw badInput('input.endDate', 'endDate must not be before startDate');
+    // A closed school year's figures are final (calendar.ts): no posting may start in one.
+    if (inClosedSchoolYear(input.startDate, ctx.now)) {
+      throw hubError('POLICY_VIOLATION', `startDate lies in a closed school year: postings start on or after ${schoolYearAt(ctx.now).start}`, { field: 'input.startDate' });
+    }
     return write(ctx, async (w) => {
       const staffId = uuidOf(input.staffId, 'Staff');
-      const staff = staffId ? await w.one(sql`SELECT s.* FROM staff s WHERE s.id = ${staffId}::uuid`) : undefined;
+      // The person, and the group their home campus is active in (one statement).
+      const staff = staffId
+        ? await w.one(sql`SELECT s.*, home.id AS home_group_id, home.jurisdiction_id AS home_group_jurisdiction FROM staff s
+            LEFT JOIN LATERAL (SELECT g.id, g.jurisdiction_id FROM group_membership m JOIN education_group g ON g.id = m.group_id
+              WHERE m.campus_id = s.home_campus_id AND m.status = 'ACTIVE' LIMIT 1) home ON true
+            WHERE s.id = ${staffId}::uuid`)
+        : undefined;
       if (!staff) throw badInput('input.staffId', 'no such staff member');
       // Who may arrange it is decided first, by the group the person's home campus is active in,
       // so a caller without that authority learns nothing about the campuses it names.
-      const home = await w.one(sql`SELECT g.id, g.jurisdiction_id FROM group_membership m JOIN education_group g ON g.id = m.group_id
-        WHERE m.campus_id = ${staff.home_campus_id}::uuid AND m.status = 'ACTIVE'`);
+      const home = staff.home_group_id ? { id: staff.home_group_id as string, jurisdiction_id: staff.home_group_jurisdiction as string } : undefined;
       if (!home) throw hubError('POLICY_VIOLATION', "the person's home campus is not an active member of any group", { field: 'input.staffId' });
       await authorize(w.ctx, 'createPosting', { places: { supervising: home.jurisdiction_id }, group: home.id });
       // The person's row lock serialises their postings; the unique index is the backstop.
@@ -66,11 +81,11 @@ export class PostingMutations {
       const to = uuidOf(input.toCampusId, 'Campus');
       if (!to) throw badInput('input.toCampusId', 'no such campus');
       if (to === staff.home_campus_id) throw badInput('input.toCampusId', 'a posting goes to another campus than the home campus');
-      const g = await commonGroup(w, staff.home_campus_id, to, input.startDate);
-      if (!g) throw hubError('POLICY_VIOLATION', 'both campuses must be active members (or the lead) of the same active group from the start date', { field: 'input.toCampusId' });
-      const overlap = await w.one(sql`SELECT id FROM posting WHERE staff_id = ${staff.id}::uuid AND status <> 'CANCELLED'
-        AND start_date <= coalesce(${input.endDate ?? null}::date, 'infinity') AND coalesce(end_date, 'infinity') >= ${input.startDate}::date`);
-      if (overlap) throw hubError('CONFLICT', 'this person already has a posting overlapping that period', { field: 'input.staffId' });
+      // The common group and, in the same statement, whether the person is already posted then.
+      const g = await commonGroup(w, staff.home_campus_id, to, input.startDate, input.endDate ?? null, sql`EXISTS (SELECT 1 FROM posting WHERE staff_id = ${staff.id}::uuid AND status <> 'CANCELLED'
+        AND start_date <= coalesce(${input.endDate ?? null}::date, 'infinity') AND coalesce(end_date, 'infinity') >= ${input.startDate}::date)`);
+      if (!g) throw hubError('POLICY_VIOLATION', 'both campuses must be active members (or the lead) of the same active group for the whole period (from the start date, and ending before a planned exit)', { field: 'input.toCampusId' });
+      if (g.overlap) throw hubError('CONFLICT', 'this person already has a posting overlapping that period', { field: 'input.staffId' });
       const p = await w.one(sql`INSERT INTO posting (id, staff_id, group_id, from_campus_id, to_campus_id, type, status, host_role, start_date, end_date, counts_as_rural_service)
         VALUES (${newId()}, ${staff.id}, ${g.id}, ${staff.home_campus_id}, ${to}, ${input.type}, 'PLANNED', ${input.hostRole}, ${input.startDate}, ${input.endDate ?? null}, ${g.from_lead})
         RETURNING *`);
@@ -87,7 +102,11 @@ export class PostingMutations {
     return write(ctx, async (w) => {
       const p = await lockPosting(w, id);
       if (p.status !== 'PLANNED') throw hubError('CONFLICT', `only a PLANNED posting can start; this one is ${p.status}`, { field: 'id' });
-      if (!(await commonGroup(w, p.from_campus_id, p.to_campus_id, p.start_date))) {
+      // Starting it would make it count in a closed school year: cancel it and plan it anew.
+      if (inClosedSchoolYear(p.start_date, ctx.now)) {
+        throw hubError('POLICY_VIOLATION', `this posting was to start on ${p.start_date}, in a closed school year: cancel it and plan it anew`, { field: 'id' });
+      }
+      if (!(await commonGroup(w, p.from_campus_id, p.to_campus_id, p.start_date, p.end_date))) {
         throw hubError('POLICY_VIOLATION', 'the campuses are no longer active members of the same active group', { field: 'id' });
       }
       return this.save(w, p, 'startPosting', sql`status = 'ACTIVE'`);
@@ -101,6 +120,13 @@ export class PostingMutations {
       const p = await lockPosting(w, id);
       if (p.status !== 'ACTIVE') throw hubError('CONFLICT', `only an ACTIVE posting can complete; this one is ${p.status}`, { field: 'id' });
       if (endDate < p.start_date) throw badInput('endDate', `endDate must not be before the start date (${p.start_date})`);
+      // COMPLETED counts as having taken place (postings/counted.ts): only up to today, never ahead.
+      const now = today(ctx.now);
+      if (endDate > now) throw badInput('endDate', `a posting completes on the day it ended or later: endDate must not be after today (${now})`);
+      // Its period stays inside both campuses' membership: not on or past a planned exit (exits.ts).
+      const exit = await w.one(sql`SELECT min(left_on)::text AS on FROM group_membership
+        WHERE group_id = ${p.group_id}::uuid AND campus_id IN (${p.from_campus_id}::uuid, ${p.to_campus_id}::uuid) AND status = 'ACTIVE' AND left_on <= ${endDate}::date`);
+      if (exit?.on) throw hubError('POLICY_VIOLATION', `a campus of this posting leaves the group on ${exit.on}: endDate must be before that day`, { field: 'endDate' });
       return this.save(w, p, 'completePosting', sql`status = 'COMPLETED', end_date = ${endDate}::date`);
     });
   }

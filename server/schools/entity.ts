@@ -26,6 +26,10 @@ export class School extends NodeRow {
   @Column('uuid', { name: 'jurisdiction_id' })
   jurisdictionId: string;
 
+  /** The bureau the school answers to (主管/隶属关系); by default where it lies. */
+  @Column('uuid', { name: 'supervising_jurisdiction_id' })
+  supervisingJurisdictionId: string;
+
   @Field(() => DateTime)
   @Column('timestamptz', { name: 'created_at' })
   createdAt: Date;
@@ -64,11 +68,12 @@ export class Campus extends NodeRow {
   @Column('text', { nullable: true })
   address: string | null;
 
-  @Field(() => Int)
+  // The latest counts recorded, i.e. the current school year's (schools/enrolment.ts keeps them per year).
+  @Field(() => Int, { description: "Students in the current school year (enrolment is kept per school year: a year's figures use that year's counts)." })
   @Column('int', { name: 'student_count' })
   studentCount: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Classes in the current school year (kept per school year, like studentCount).' })
   @Column('int', { name: 'class_count' })
   classCount: number;
 

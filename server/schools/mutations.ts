@@ -12,6 +12,8 @@ import { decryptPii, encryptPii, isValidNationalId, maskNationalId } from '../st
 import { processPiiKey } from '../staff/pii-key';
 import { write, Writer } from '../writes/transaction';
 import { Campus, School } from './entity';
+import { recordEnrolment } from './enrolment';
+import { schoolYearAt } from '../calendar';
 
 @InputType()
 export class UpsertSchoolInput {
@@ -20,6 +22,8 @@ export class UpsertSchoolInput {
   @Field(() => SchoolType) type: SchoolType;
   @Field(() => String, { nullable: true }) typeCode?: string | null;
   @Field({ description: 'The county-level jurisdiction that administers the school.' }) jurisdictionCode: string;
+  @Field(() => String, { nullable: true, description: 'The bureau the school answers to (主管/隶属关系), on the line above where it lies (a 市属 school in 五华区: 530100). Left out: kept (a new school: where it lies). Changing it needs a bureau over the current and the new supervisor.' })
+  supervisingJurisdictionCode?: string | null;
 }
 
 @InputType()
@@ -82,6 +86,25 @@ function auditedNationalId(id: string | null): string | null {
   return `${maskNationalId(id)} #${fingerprint}`;
 }
 
+/**
+ * The bureau a school answers to (主管/隶属关系, DOMAIN.md "Places"): by default where it lies;
+ * otherwise a bureau on the line above that place (a 市属 school in 五华区 answers to 昆明市),
+ * never the Ministry. Left out, it is kept, except that a relocation leaves behind a supervisor
+ * that no longer lies above the school (or that was its old place): it then follows the school.
+ */
+async function supervisorOf(w: Writer, code: string | null | undefined, place: { id: string; code: string; name: string }, before: Record<string, any> | undefined): Promise<string> {
+  const above = async (id: string) => Boolean(await w.one(sql`SELECT 1 FROM jurisdiction_ancestor WHERE jurisdiction_id = ${place.id}::uuid AND ancestor_id = ${id}::uuid`));
+  if (code == null) {
+    const kept: string | undefined = before?.supervising_jurisdiction_id;
+    return kept && kept !== before!.jurisdiction_id && (await above(kept)) ? kept : place.id;
+  }
+  const s = await w.one(sql`SELECT id, level FROM jurisdiction WHERE code = ${code}`);
+  if (!s) throw badInput('input.supervisingJurisdictionCode', `no jurisdiction ${code}`);
+  if (s.level === 'NATION') throw badInput('input.supervisingJurisdictionCode', 'a school answers to a province, city or county bureau, not the Ministry');
+  if (!(await above(s.id))) throw badInput('input.supervisingJurisdictionCode', `${code} is not on the line above ${place.name} (${place.code}), where the school lies`);
+  return s.id;
+}
+
 @Resolver(() => School)
 export class SchoolMutations {
   @Mutation(() => School, { description: 'A bureau registers or updates a school in its jurisdiction; a new school gets a main campus named like the school.' })
@@ -99,16 +122,23 @@ export class SchoolMutations {
       }
       await w.lockKey('school', input.code);
       const before = await w.one(sql`SELECT * FROM school WHERE code = ${input.code} FOR UPDATE`);
-      if (before && before.jurisdiction_id !== j.id) {
-        await authorize(w.ctx, 'relocateSchool', { places: { school: before.jurisdiction_id, newPlace: j.id } });
-      } else {
-        await authorize(w.ctx, 'upsertSchool', { places: { school: j.id } });
+      const supervisor = await supervisorOf(w, input.supervisingJurisdictionCode, j, before);
+      const oldSupervisor: string = before?.supervising_jurisdiction_id ?? j.id;
+      const relocated = before && before.jurisdiction_id !== j.id;
+      if (relocated) await authorize(w.ctx, 'relocateSchool', { places: { school: before.jurisdiction_id, newPlace: j.id } });
+      if (supervisor !== oldSupervisor) {
+        await authorize(w.ctx, 'setSchoolSupervisor', { places: { school: j.id, schoolSupervisor: oldSupervisor, newSupervisor: supervisor } });
+        // A group's supervisor is its lead school's: it does not change under a live group.
+        const leads = before && (await w.one(sql`SELECT g.name FROM education_group g JOIN campus c ON c.id = g.lead_campus_id
+          WHERE c.school_id = ${before.id}::uuid AND g.status <> 'DISSOLVED' LIMIT 1`));
+        if (leads) throw hubError('CONFLICT', `the school leads ${leads.name}, supervised by its current supervisor: dissolve the group (or keep the supervisor) first`, { field: 'input.supervisingJurisdictionCode' });
       }
+      if (!relocated && supervisor === oldSupervisor) await authorize(w.ctx, 'upsertSchool', { places: { school: j.id } });
       // Fields left out keep their value (null clears typeCode), as upsertCampus does.
       const typeCode = input.typeCode === undefined ? before?.type_code ?? null : input.typeCode;
-      const { row, changed } = await upsertRow(w, 'school', before, { code: input.code, name, type: input.type, type_code: typeCode, jurisdiction_id: j.id });
+      const { row, changed } = await upsertRow(w, 'school', before, { code: input.code, name, type: input.type, type_code: typeCode, jurisdiction_id: j.id, supervising_jurisdiction_id: supervisor });
       if (changed) {
-        await w.record({ action: 'upsertSchool', entityType: 'School', entityId: row.id, before, after: row, jurisdictionIds: [j.id, before?.jurisdiction_id ?? j.id], naturalKey: row.code });
+        await w.record({ action: 'upsertSchool', entityType: 'School', entityId: row.id, before, after: row, jurisdictionIds: [j.id, before?.jurisdiction_id ?? j.id, supervisor, oldSupervisor], naturalKey: row.code });
       }
       if (!before) {
         const campus = await w.one(sql`INSERT INTO campus (id, school_id, name, stages, urban_rural, jurisdiction_id)
@@ -164,6 +194,11 @@ export class SchoolMutations {
         student_count: input.studentCount ?? before?.student_count ?? 0, class_count: input.classCount ?? before?.class_count ?? 0,
       };
       const { row, changed } = await upsertRow(w, 'campus', before, wanted);
+      // Counts written are the current school year's enrolment (schools/enrolment.ts); past years keep theirs.
+      if (!before || input.studentCount != null || input.classCount != null) {
+        await recordEnrolment(w, row.id, schoolYearAt(ctx.now), { students: row.student_count, classes: row.class_count },
+          before && { students: before.student_count, classes: before.class_count });
+      }
       if (changed) {
         await w.record({ action: 'upsertCampus', entityType: 'Campus', entityId: row.id, before, after: row, jurisdictionIds: [jurisdictionId, current, school.jurisdiction_id], naturalKey: `${school.code}/${name}` });
         // A campus moved: its staff, postings and evaluations change counties with it.

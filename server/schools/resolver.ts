@@ -29,9 +29,14 @@ export class SchoolResolver {
     return row ? hydrate(ctx.db.ds, School, row) : null;
   }
 
-  @FieldResolver(() => Jurisdiction)
+  @FieldResolver(() => Jurisdiction, { description: 'Where the school lies (its county-level jurisdiction; a school registered before supervision was recorded apart may name its city).' })
   jurisdiction(@Root() s: School, @Ctx() ctx: Context) {
     return ctx.required(Jurisdiction, s.jurisdictionId);
+  }
+
+  @FieldResolver(() => Jurisdiction, { description: 'The bureau the school answers to (主管/隶属关系): by default the jurisdiction where it lies; a 市属 school answers to its city. It approves and supervises the groups the school leads.' })
+  supervisingJurisdiction(@Root() s: School, @Ctx() ctx: Context) {
+    return ctx.required(Jurisdiction, s.supervisingJurisdictionId);
   }
 
   @FieldResolver(() => [Campus])

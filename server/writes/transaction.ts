@@ -23,6 +23,7 @@ export class Writer {
     private readonly m: EntityManager,
   ) {
     this.ctx = requestCtx.onTransaction(Db.onTransaction(requestCtx.db.ds, m));
+    running.set(this.ctx, this);
   }
 
   /** Rows of any statement, RETURNING included. */
@@ -75,14 +76,17 @@ export class Writer {
   }): Promise<void> {
     const diff = changedFields(opts.before ?? null, opts.after ?? null);
     const c = this.ctx.scope.caller;
-    await this.m.query(
-      `INSERT INTO audit_entry (id, actor, action, entity_type, entity_id, jurisdiction_ids, diff) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [newId(), `${c.role}:${c.subject}`, opts.action, opts.entityType, opts.entityId, [...new Set(opts.jurisdictionIds)], JSON.stringify(diff)],
-    );
-    if (opts.feed === false) return;
+    const audit = sql`INSERT INTO audit_entry (id, actor, action, entity_type, entity_id, jurisdiction_ids, diff)
+      VALUES (${newId()}, ${`${c.role}:${c.subject}`}, ${opts.action}, ${opts.entityType}, ${opts.entityId}, ${[...new Set(opts.jurisdictionIds)]}, ${JSON.stringify(diff)})`;
+    if (opts.feed === false) {
+      await this.query(audit);
+      return;
+    }
     // Who the entry is for: the entity's keys now, and those its readers last learned (feed/audience.ts).
+    // One statement with the audit entry (one round trip less per write, bench/).
     const id = sql`${opts.entityId}::uuid`;
-    await this.query(sql`INSERT INTO change_event (entity_type, entity_id, natural_key, operation, audience, prior_audience)
+    await this.query(sql`WITH audited AS (${audit})
+      INSERT INTO change_event (entity_type, entity_id, natural_key, operation, audience, prior_audience)
       VALUES (${opts.entityType}, ${opts.entityId}, ${opts.naturalKey ?? null}, ${opts.operation ?? 'UPSERT'},
         coalesce(${keysNow(this.ctx.db.ds, opts.entityType, id)}, '{}'::text[]), ${lastKeys(id)})`);
   }
@@ -107,8 +111,18 @@ function changedFields(before: Record<string, unknown> | null, after: Record<str
 
 const RETRYABLE = new Set(['40001', '40P01']);
 
-/** Runs `fn` in one transaction for this request's caller, retrying serialization failures. */
+/** The writer of each transaction in progress, by the context bound to it (`Writer.ctx`). */
+const running = new WeakMap<Context, Writer>();
+
+/**
+ * Runs `fn` in one transaction for this request's caller, retrying serialization failures.
+ * Called with a transaction's own context (`w.ctx`), `fn` joins that transaction: a write that
+ * performs another mutation as its consequence (a review case's decision dissolving the group)
+ * stays one transaction, retried (or rolled back) as a whole by the outermost `write`.
+ */
 export async function write<T>(ctx: Context, fn: (w: Writer) => Promise<T>): Promise<T> {
+  const joined = running.get(ctx);
+  if (joined) return fn(joined);
   for (let attempt = 1; ; attempt++) {
     try {
       return await ctx.db.ds.transaction('READ COMMITTED', (m) => {

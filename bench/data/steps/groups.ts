@@ -18,7 +18,7 @@ export async function generateGroups(g: Gen): Promise<void> {
 CREATE UNLOGGED TABLE bench_gen.grp AS
 WITH ranked AS (
   SELECT c.c_no, c.id AS lead_campus_id, c.name AS lead_name, c.county_id AS lead_county_id, c.city_id, c.idx_in_city, c.n_in_city,
-    c.type, (c.type = 'KINDERGARTEN') AS kg, s.jurisdiction_id, (s.jurisdiction_id <> s.county_id) AS city_run,
+    c.type, (c.type = 'KINDERGARTEN') AS kg, s.supervising_id AS jurisdiction_id, (s.supervising_id <> s.county_id) AS city_run,
     row_number() OVER (ORDER BY bench_gen.rnd(c.c_no, 43) * (0.4 + c.staff_n / 60.0) DESC) AS lead_rank
   FROM bench_gen.campus c JOIN bench_gen.school s ON s.id = c.school_id
   WHERE c.type NOT IN ('SPECIAL_EDUCATION', 'OTHER')
@@ -128,24 +128,25 @@ WITH history AS (
   ORDER BY gr.id, cc.campus_id, s) d
 )
 SELECT r.*, row_number() OVER (ORDER BY r.created_at, r.g_no, r.slot) AS ord FROM rows r`);
-  // Dates that follow from the others, the approval chain (memberships/mutations.ts approvalChain), ids and times.
+  // Dates that follow from the others, the approval chain (memberships/mutations.ts approvalChain: against the group's
+  // supervising bureau, the lead school's supervisor; the common parent is the nearest bureau above it and the campus), ids and times.
   await g.q(`
 CREATE UNLOGGED TABLE bench_gen.mem2 AS
-SELECT m.*, gr.jurisdiction_id AS supervising, c.county_id AS home, gr.lead_county_id AS lead_county,
+SELECT m.*, gr.jurisdiction_id AS supervising, c.county_id AS home,
   bench_gen.uuid7(m.created_at, m.ord, 104) AS id,
   CASE WHEN m.role = 'LEAD' THEN NULL WHEN m.status = 'APPLIED' THEN bench_gen.at9(DATE '2026-09-01' + floor(85 * bench_gen.rnd(m.ord, 70))::int)
     WHEN m.joined_on IS NOT NULL THEN bench_gen.at9(m.joined_on - 10 - floor(30 * bench_gen.rnd(m.ord, 70))::int)
     ELSE bench_gen.at9(coalesce(gr.established_on, DATE '2024-09-01') + floor(700 * bench_gen.rnd(m.ord, 70))::int) END AS applied,
   (SELECT a.ancestor_id FROM jurisdiction_ancestor a JOIN jurisdiction_ancestor b ON b.ancestor_id = a.ancestor_id
-    WHERE a.jurisdiction_id = c.county_id AND b.jurisdiction_id = gr.lead_county_id ORDER BY a.depth LIMIT 1) AS common,
+    WHERE a.jurisdiction_id = c.county_id AND b.jurisdiction_id = gr.jurisdiction_id ORDER BY a.depth LIMIT 1) AS common,
   CASE WHEN m.n_upd > 0 THEN m.created_at + (bench_gen.day(${END}) - m.created_at) * (0.2 + 0.8 * bench_gen.rnd(m.ord, 71)) ELSE m.created_at END AS updated_at
 FROM bench_gen.mem m JOIN bench_gen.grp gr ON gr.id = m.group_id JOIN bench_gen.campus c ON c.id = m.campus_id`);
   await g.q(`DROP TABLE bench_gen.mem`);
   await g.q(`ALTER TABLE bench_gen.mem2 RENAME TO mem`);
   await g.q(`ALTER TABLE bench_gen.mem ADD COLUMN chain text[]`);
   await g.q(`UPDATE bench_gen.mem SET chain = CASE WHEN role = 'LEAD' THEN '{}'::text[] ELSE ARRAY['GROUP_COUNCIL','SUPERVISING_BUREAU']
-    || CASE WHEN home <> lead_county AND home <> supervising THEN ARRAY['HOME_BUREAU'] ELSE '{}'::text[] END
-    || CASE WHEN home <> lead_county AND common <> supervising AND common <> home THEN ARRAY['COMMON_PARENT_BUREAU'] ELSE '{}'::text[] END END`);
+    || CASE WHEN home <> supervising THEN ARRAY['HOME_BUREAU'] ELSE '{}'::text[] END
+    || CASE WHEN home <> supervising AND common <> supervising AND common <> home THEN ARRAY['COMMON_PARENT_BUREAU'] ELSE '{}'::text[] END END`);
 
   await g.q(`
 INSERT INTO education_group (id, name, mode, status, jurisdiction_id, lead_campus_id, legal_entity, established_on, dissolved_on,

@@ -7,6 +7,7 @@ import { END } from './base';
  * come to the lead (shadowing, rotation). School years 2022-2023 to 2026-2027 (the current
  * one): past postings COMPLETED or CANCELLED, this year's mostly ACTIVE, some PLANNED for the
  * spring term. Only a person's latest posting can be open: at most one PLANNED/ACTIVE each.
+ * A posting starts once both campuses are in the group (the later of their joining days).
  */
 export async function generatePostings(g: Gen): Promise<void> {
   const target = g.scale.postings;
@@ -22,14 +23,14 @@ HAVING count(*) FILTER (WHERE m.role = 'MEMBER') > 0`);
   await g.q(`
 CREATE UNLOGGED TABLE bench_gen.cand AS
 SELECT s.id AS staff_id, s.ord, s.role, s.home_campus_id, gc.group_id, gc.g_no, gc.lead_campus_id, gc.members, gc.established_on,
-  s.home_campus_id = gc.lead_campus_id AS from_lead
+  m.joined_on AS home_joined_on, s.home_campus_id = gc.lead_campus_id AS from_lead
 FROM bench_gen.staff s
 JOIN bench_gen.mem m ON m.campus_id = s.home_campus_id AND m.status = 'ACTIVE'
 JOIN bench_gen.gc gc ON gc.group_id = m.group_id
 WHERE s.role IN ('TEACHER','MIDDLE_MANAGER','VICE_PRINCIPAL')`);
   const [{ n }] = await g.q(`SELECT count(*)::int AS n FROM bench_gen.cand`);
   // k postings per candidate (0, 1 or 2) with mean p, so that the total comes near the target; trimmed to it below.
-  const p = Math.min(1, (target * 1.12) / Math.max(1, n));
+  const p = Math.min(1, (target * 1.25) / Math.max(1, n));
   await g.q(`
 CREATE UNLOGGED TABLE bench_gen.post AS
 WITH k AS (
@@ -53,18 +54,27 @@ WITH k AS (
         WHEN bench_gen.rnd(e.h, 108) < 0.6 THEN 'ROTATION' ELSE 'TEACHING_SUPPORT' END
       ELSE CASE WHEN bench_gen.rnd(e.h, 108) < 0.45 THEN 'SHADOWING' WHEN bench_gen.rnd(e.h, 108) < 0.9 THEN 'ROTATION' ELSE 'TEACHING_SUPPORT' END END AS type
   FROM each e
-  -- Not before the group existed.
-  WHERE make_date(e.y, 12, 31) >= e.established_on
+  -- Not before the group existed, nor before the home campus joined it.
+  WHERE make_date(e.y, 12, 31) >= greatest(e.established_on, e.home_joined_on)
 )
-SELECT s.*, row_number() OVER (ORDER BY bench_gen.rnd(s.h, 109)) AS pick FROM shaped s WHERE s.to_campus_id IS NOT NULL`);
+SELECT s.*, row_number() OVER (ORDER BY bench_gen.rnd(s.h, 109)) AS pick, d.start_date
+FROM shaped s
+JOIN bench_gen.mem tm ON tm.group_id = s.group_id AND tm.campus_id = s.to_campus_id AND tm.status = 'ACTIVE'
+-- While both campuses are in the group (a posting counts while its campuses are members: memberships/sql.ts):
+-- from the later of their joining days; planned ones for the spring term.
+CROSS JOIN LATERAL (SELECT CASE WHEN s.status = 'PLANNED' THEN DATE '2027-02-20'
+  ELSE greatest(s.established_on, s.home_joined_on, tm.joined_on, make_date(s.y, 9, 1) + floor(14 * bench_gen.rnd(s.h, 110))::int) END AS start_date) d
+-- A posting that could only start after the spring term's middle did not take place that year.
+WHERE d.start_date <= make_date(s.y + 1, 4, 30)`);
   await g.q(`DELETE FROM bench_gen.post WHERE pick > ${target}`);
   await g.q(`
 CREATE UNLOGGED TABLE bench_gen.post2 AS
-SELECT p.*, d.start_date,
+SELECT p.*,
   CASE WHEN p.status = 'CANCELLED' THEN NULL
     WHEN p.status = 'PLANNED' THEN DATE '2027-07-10'
     WHEN p.type = 'SECONDMENT' AND p.status <> 'COMPLETED' THEN make_date(p.y + 2, 7, 15)
-    WHEN p.type IN ('SHADOWING','TEACHING_SUPPORT') THEN make_date(p.y + 1, 1, 20)
+    -- A term (to 20 January), or two months when it started late, within the school year.
+    WHEN p.type IN ('SHADOWING','TEACHING_SUPPORT') THEN least(make_date(p.y + 1, 7, 15), greatest(make_date(p.y + 1, 1, 20), p.start_date + 60))
     ELSE make_date(p.y + 1, 7, 15) END AS end_date,
   CASE WHEN p.type = 'SECONDMENT' THEN 'VICE_PRINCIPAL' ELSE 'TEACHER' END AS host_role,
   (fc.urban_rural = 'URBAN' AND tc.urban_rural <> 'URBAN') AS rural,
@@ -72,9 +82,7 @@ SELECT p.*, d.start_date,
   CASE p.status WHEN 'PLANNED' THEN 0 WHEN 'ACTIVE' THEN 1 WHEN 'CANCELLED' THEN 1 ELSE 2 END AS n_upd
 FROM bench_gen.post p
 JOIN bench_gen.campus fc ON fc.id = p.home_campus_id
-JOIN bench_gen.campus tc ON tc.id = p.to_campus_id
-CROSS JOIN LATERAL (SELECT CASE WHEN p.status = 'PLANNED' THEN DATE '2027-02-20'
-  ELSE greatest(p.established_on, make_date(p.y, 9, 1) + floor(14 * bench_gen.rnd(p.h, 110))::int) END AS start_date) d`);
+JOIN bench_gen.campus tc ON tc.id = p.to_campus_id`);
   await g.q(`
 CREATE UNLOGGED TABLE bench_gen.post3 AS
 SELECT p.*, bench_gen.uuid7(p.created_at, p.h, 107) AS id,

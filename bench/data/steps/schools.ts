@@ -3,8 +3,9 @@ import { END } from './base';
 import { CAMPUS_SUFFIXES, TOWNS, VILLAGES } from '../names';
 
 /**
- * Schools and campuses. Schools are spread over the counties by weight; a few (市属) answer to
- * their city. Each school has a main campus named like it (as upsertSchool makes it) and about
+ * Schools and campuses. Schools are spread over the counties by weight and lie in their county
+ * (school.jurisdiction_id); a few (市属) answer to their city (supervising_jurisdiction_id), the
+ * others to the county where they lie. Each school has a main campus named like it (as upsertSchool makes it) and about
  * a third get one to a few more, some of them in a neighbouring county of the same city.
  * Campus size (its staff count, 2-60, skewed) drives students, classes and urban/rural.
  */
@@ -38,7 +39,8 @@ WITH placed AS (
       OR bench_gen.rnd(n, 24) < 0.012) AS city_run
   FROM placed p
 ), ordinal AS (
-  SELECT r.*, CASE WHEN city_run THEN city_id ELSE county_id END AS jurisdiction_id,
+  -- Where it lies is its county (school.jurisdiction_id); whom it answers to (主管/隶属), its city when 市属.
+  SELECT r.*, CASE WHEN city_run THEN city_id ELSE county_id END AS supervising_id,
     CASE WHEN city_run THEN city_name ELSE county_name END AS prefix,
     row_number() OVER (PARTITION BY CASE WHEN city_run THEN city_id ELSE county_id END, type ORDER BY n) AS k
   FROM run r
@@ -49,7 +51,7 @@ WITH placed AS (
     (${textArray(VILLAGES)})[1 + (((k - 1) % ${TOWNS.length}) * 7 + (k - 1) / ${TOWNS.length}) % ${VILLAGES.length}] AS village
   FROM ordinal o
 )
-SELECT n, county_id, county_code, county_name, city_id, idx_in_city, n_in_city, jurisdiction_id, s.type, t.type_code, t.stages,
+SELECT n, county_id, county_code, county_name, city_id, idx_in_city, n_in_city, supervising_id, s.type, t.type_code, t.stages,
   t.category || substr('${g.scale.area}', 1, 2) || lpad(n::text, 6, '0') AS code,
   prefix || CASE s.type
     WHEN 'KINDERGARTEN' THEN CASE WHEN k <= 10 THEN '第' || k || '幼儿园' ELSE town || '镇' || village || '幼儿园' END
@@ -127,8 +129,8 @@ CROSS JOIN LATERAL (SELECT CASE
   await g.q(`CREATE INDEX ON bench_gen.campus (c_no)`);
 
   await g.q(`
-INSERT INTO school (id, code, name, type, type_code, jurisdiction_id, created_at, updated_at)
-SELECT id, code, name, type, type_code, jurisdiction_id, created_at, updated_at FROM bench_gen.school ORDER BY id`);
+INSERT INTO school (id, code, name, type, type_code, jurisdiction_id, supervising_jurisdiction_id, created_at, updated_at)
+SELECT id, code, name, type, type_code, county_id, supervising_id, created_at, updated_at FROM bench_gen.school ORDER BY id`);
   await g.q(`
 INSERT INTO campus (id, school_id, name, stages, urban_rural, urban_rural_code, jurisdiction_id, address, student_count, class_count, created_at, updated_at)
 SELECT id, school_id, name, stages, urban_rural, urban_rural_code, county_id, address, student_count,

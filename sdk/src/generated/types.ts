@@ -109,6 +109,15 @@ export type CycleStatus =
   | 'CLOSED'
   | 'OPEN';
 
+export type DecideReviewCaseInput = {
+  /** EXITED: the member campuses that leave the group (not the lead: that is DISSOLVED). */
+  campusIds?: Array<string> | null | undefined;
+  /** RECTIFIED, EXITED or DISSOLVED. */
+  decision: ReviewCaseStatus;
+  id: string;
+  reason: string;
+};
+
 export type EvaluationGrade =
   /** 优秀. */
   | 'EXCELLENT'
@@ -162,9 +171,13 @@ export type GroupMode =
   /** 职业教育联盟: vocational schools with enterprises and institutes. */
   | 'VOCATIONAL_ALLIANCE';
 
-/** Fields left out keep their current value; null clears a setting so the ancestor's applies. */
+/** Fields left out keep their current value; null clears a value. Values that belong together form one setting (see PolicySetting), set and inherited as a whole: a setting this jurisdiction sets does not borrow its other parts from an ancestor, and clearing coverageTarget clears the coverage setting (deadline and stages too). `clear` removes whole settings so the ancestors' apply. */
 export type GroupPolicyInput = {
+  /** Settings to remove from this jurisdiction, so that the nearest ancestor that sets them applies. */
+  clear?: Array<PolicySetting> | null | undefined;
   coverageDeadline?: string | null | undefined;
+  /** School stages the coverage target covers (part of the coverage setting); null: PRIMARY and JUNIOR (义务教育). */
+  coverageStages?: Array<SchoolStage> | null | undefined;
   coverageTarget?: number | null | undefined;
   fundingBands?: Array<FundingBandInput> | null | undefined;
   fundingBaseAmount?: number | null | undefined;
@@ -172,6 +185,8 @@ export type GroupPolicyInput = {
   maxMembers?: Array<ModeLimitInput> | null | undefined;
   minAnnualRotationRate?: number | null | undefined;
   minBackboneShareOfPosted?: number | null | undefined;
+  /** Posting types that count toward rotation (part of the rotation setting); null: every type. */
+  rotationPostingTypes?: Array<PostingType> | null | undefined;
 };
 
 export type GroupStatus =
@@ -225,6 +240,19 @@ export type ModeLimitInput = {
   mode: GroupMode;
 };
 
+/** A setting of a group policy, set and inherited as a whole. */
+export type PolicySetting =
+  /** coverageTarget, coverageDeadline and coverageStages together (覆盖率). */
+  | 'COVERAGE'
+  /** The funding base amount and campus bands together (专项经费). */
+  | 'FUNDING'
+  /** The vice-principal band table. */
+  | 'LEADERSHIP'
+  /** Member caps per group mode (each mode inherits separately). */
+  | 'MAX_MEMBERS'
+  /** minAnnualRotationRate, minBackboneShareOfPosted and rotationPostingTypes together (交流轮岗). */
+  | 'ROTATION';
+
 export type PostingFilter = {
   /** Postings whose period overlaps this school year, e.g. 2024-2025 (1 Sep to 31 Aug). */
   schoolYear?: string | null | undefined;
@@ -257,6 +285,15 @@ export type ProfessionalTitle =
   | 'SENIOR_PROFESSOR'
   | 'THIRD'
   | 'UNRATED';
+
+export type RatifyGroupGradeInput = {
+  cycleId: string;
+  /** The grade the bureau ratifies; the computed grade itself withdraws an override. */
+  grade: EvaluationGrade;
+  groupId: string;
+  /** Why the computed grade is overridden: required unless grade is the computed one. */
+  reason?: string | null | undefined;
+};
 
 export type RecordEvaluationInput = {
   cycleId: string;
@@ -307,6 +344,17 @@ export type ResourceVisibility =
   | 'GROUP'
   | 'JURISDICTION'
   | 'PUBLIC';
+
+/** A review case after two consecutive FAIL grades [000 §四(二), 001 §三(六)]. */
+export type ReviewCaseStatus =
+  /** The supervising bureau dissolved the group (集团撤销/解散). */
+  | 'DISSOLVED'
+  /** The supervising bureau decided that member campuses leave the group (成员学校退出). */
+  | 'EXITED'
+  /** Under rectification (整改) until its deadline; the supervising bureau has not decided. */
+  | 'OPEN'
+  /** The supervising bureau found the group rectified (整改到位). */
+  | 'RECTIFIED';
 
 export type Role =
   /** Read-only analyst of a jurisdiction: no personal data. */
@@ -383,6 +431,8 @@ export type UpsertSchoolInput = {
   /** The county-level jurisdiction that administers the school. */
   jurisdictionCode: string;
   name: string;
+  /** The bureau the school answers to (主管/隶属关系), on the line above where it lies (a 市属 school in 五华区: 530100). Left out: kept (a new school: where it lies). Changing it needs a bureau over the current and the new supervisor. */
+  supervisingJurisdictionCode?: string | null | undefined;
   type: SchoolType;
   typeCode?: string | null | undefined;
 };
@@ -426,7 +476,7 @@ export type LibraryFieldsFragment = { id: string, name: string, description: str
 
 export type ResourceFieldsFragment = { id: string, title: string, description: string | null, kind: ResourceKind, subject: string, stages: Array<SchoolStage>, tags: Array<string>, uri: string, useCount: number, createdAt: string, updatedAt: string, library: { id: string, name: string, description: string | null, visibility: ResourceVisibility, updatedAt: string } };
 
-export type EvaluationCycleFieldsFragment = { id: string, name: string, schoolYear: string, status: CycleStatus, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel }, weights: { memberAverage: number, partyBuilding: number, comprehensive: number }, gradeThresholds: Array<{ grade: EvaluationGrade, minScore: number }>, indicators: Array<{ key: string, name: string, maxScore: number, targetType: EvaluationTargetType }> };
+export type EvaluationCycleFieldsFragment = { id: string, name: string, schoolYear: string, status: CycleStatus, publishedAt: string | null, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel }, weights: { memberAverage: number, partyBuilding: number, comprehensive: number }, gradeThresholds: Array<{ grade: EvaluationGrade, minScore: number }>, indicators: Array<{ key: string, name: string, maxScore: number, targetType: EvaluationTargetType }> };
 
 export type EvaluationFieldsFragment = { id: string, targetType: EvaluationTargetType, evaluatorKind: EvaluatorKind, evaluatorName: string, status: EvaluationStatus, totalScore: number, grade: EvaluationGrade, valueAdded: number | null, updatedAt: string, scores: Array<{ indicatorKey: string, score: number }>, cycle: { id: string, name: string, schoolYear: string } };
 
@@ -439,6 +489,10 @@ export type AuditEntryFieldsFragment = { entityType: string, entityId: string, a
 export type GroupPolicyFieldsFragment = { coverageTarget: number | null, coverageDeadline: string | null, minAnnualRotationRate: number | null, minBackboneShareOfPosted: number | null, maxMembers: Array<{ mode: GroupMode, maxMembers: number }>, leadershipBands: Array<{ kindergarten: boolean, minSize: number, vicePrincipals: number }>, funding: { baseAmount: number, campusBands: Array<{ minStudents: number, amount: number }> } | null, source: { id: string, code: string, name: string, level: JurisdictionLevel } | null };
 
 export type PageInfoFieldsFragment = { hasNextPage: boolean, endCursor: string | null };
+
+export type GroupGradeFieldsFragment = { id: string, memberAverage: number | null, partyBuilding: number | null, comprehensive: number | null, composite: number | null, computedGrade: EvaluationGrade | null, grade: EvaluationGrade | null, overridden: boolean, overrideReason: string | null, overriddenBy: string | null, overriddenAt: string | null, publishedAt: string | null, updatedAt: string, cycle: { id: string, schoolYear: string, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel } }, group: { id: string, name: string } };
+
+export type ReviewCaseFieldsFragment = { id: string, status: ReviewCaseStatus, rectificationDeadline: string, openedAt: string, decisionReason: string | null, decidedBy: string | null, decidedAt: string | null, updatedAt: string, group: { id: string, name: string, status: GroupStatus }, cycle: { id: string, schoolYear: string }, previousCycle: { id: string, schoolYear: string }, exitedCampuses: Array<{ id: string, name: string }> };
 
 export type UpsertSchoolMutationVariables = Exact<{
   input: UpsertSchoolInput;
@@ -605,14 +659,14 @@ export type CreateEvaluationCycleMutationVariables = Exact<{
 }>;
 
 
-export type CreateEvaluationCycleMutation = { createEvaluationCycle: { id: string, name: string, schoolYear: string, status: CycleStatus, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel }, weights: { memberAverage: number, partyBuilding: number, comprehensive: number }, gradeThresholds: Array<{ grade: EvaluationGrade, minScore: number }>, indicators: Array<{ key: string, name: string, maxScore: number, targetType: EvaluationTargetType }> } };
+export type CreateEvaluationCycleMutation = { createEvaluationCycle: { id: string, name: string, schoolYear: string, status: CycleStatus, publishedAt: string | null, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel }, weights: { memberAverage: number, partyBuilding: number, comprehensive: number }, gradeThresholds: Array<{ grade: EvaluationGrade, minScore: number }>, indicators: Array<{ key: string, name: string, maxScore: number, targetType: EvaluationTargetType }> } };
 
 export type CloseEvaluationCycleMutationVariables = Exact<{
   id: string;
 }>;
 
 
-export type CloseEvaluationCycleMutation = { closeEvaluationCycle: { id: string, name: string, schoolYear: string, status: CycleStatus, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel }, weights: { memberAverage: number, partyBuilding: number, comprehensive: number }, gradeThresholds: Array<{ grade: EvaluationGrade, minScore: number }>, indicators: Array<{ key: string, name: string, maxScore: number, targetType: EvaluationTargetType }> } };
+export type CloseEvaluationCycleMutation = { closeEvaluationCycle: { id: string, name: string, schoolYear: string, status: CycleStatus, publishedAt: string | null, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel }, weights: { memberAverage: number, partyBuilding: number, comprehensive: number }, gradeThresholds: Array<{ grade: EvaluationGrade, minScore: number }>, indicators: Array<{ key: string, name: string, maxScore: number, targetType: EvaluationTargetType }> } };
 
 export type RecordEvaluationMutationVariables = Exact<{
   input: RecordEvaluationInput;
@@ -665,6 +719,28 @@ export type RevokeApiKeyMutationVariables = Exact<{
 
 export type RevokeApiKeyMutation = { revokeApiKey: { id: string, lastFour: string | null, active: boolean, createdAt: string, createdBy: string | null, expiresAt: string | null, revokedAt: string | null, lastUsedAt: string | null } };
 
+export type RatifyGroupGradeMutationVariables = Exact<{
+  input: RatifyGroupGradeInput;
+}>;
+
+
+export type RatifyGroupGradeMutation = { ratifyGroupGrade: { id: string, memberAverage: number | null, partyBuilding: number | null, comprehensive: number | null, composite: number | null, computedGrade: EvaluationGrade | null, grade: EvaluationGrade | null, overridden: boolean, overrideReason: string | null, overriddenBy: string | null, overriddenAt: string | null, publishedAt: string | null, updatedAt: string, cycle: { id: string, schoolYear: string, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel } }, group: { id: string, name: string } } };
+
+export type PublishCycleResultsMutationVariables = Exact<{
+  cycleId: string;
+  rectificationDeadline?: string | null | undefined;
+}>;
+
+
+export type PublishCycleResultsMutation = { publishCycleResults: { id: string, name: string, schoolYear: string, status: CycleStatus, publishedAt: string | null, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel }, weights: { memberAverage: number, partyBuilding: number, comprehensive: number }, gradeThresholds: Array<{ grade: EvaluationGrade, minScore: number }>, indicators: Array<{ key: string, name: string, maxScore: number, targetType: EvaluationTargetType }> } };
+
+export type DecideReviewCaseMutationVariables = Exact<{
+  input: DecideReviewCaseInput;
+}>;
+
+
+export type DecideReviewCaseMutation = { decideReviewCase: { id: string, status: ReviewCaseStatus, rectificationDeadline: string, openedAt: string, decisionReason: string | null, decidedBy: string | null, decidedAt: string | null, updatedAt: string, group: { id: string, name: string, status: GroupStatus }, cycle: { id: string, schoolYear: string }, previousCycle: { id: string, schoolYear: string }, exitedCampuses: Array<{ id: string, name: string }> } };
+
 export type ViewerQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -681,11 +757,13 @@ export type NodeQuery = { Jurisdiction:
     | { __typename: 'EducationGroup' }
     | { __typename: 'Evaluation' }
     | { __typename: 'EvaluationCycle' }
+    | { __typename: 'GroupGrade' }
     | { __typename: 'GroupMembership' }
     | { __typename: 'Jurisdiction', id: string, code: string, name: string, level: JurisdictionLevel, parent: { id: string, code: string, name: string, level: JurisdictionLevel } | null }
     | { __typename: 'Posting' }
     | { __typename: 'Resource' }
     | { __typename: 'ResourceLibrary' }
+    | { __typename: 'ReviewCase' }
     | { __typename: 'School' }
     | { __typename: 'Staff' }
    | null, School:
@@ -694,11 +772,13 @@ export type NodeQuery = { Jurisdiction:
     | { __typename: 'EducationGroup' }
     | { __typename: 'Evaluation' }
     | { __typename: 'EvaluationCycle' }
+    | { __typename: 'GroupGrade' }
     | { __typename: 'GroupMembership' }
     | { __typename: 'Jurisdiction' }
     | { __typename: 'Posting' }
     | { __typename: 'Resource' }
     | { __typename: 'ResourceLibrary' }
+    | { __typename: 'ReviewCase' }
     | { __typename: 'School', id: string, code: string, name: string, type: SchoolType, typeCode: string | null, createdAt: string, updatedAt: string, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel }, campuses: Array<{ id: string, name: string }> }
     | { __typename: 'Staff' }
    | null, Campus:
@@ -707,11 +787,13 @@ export type NodeQuery = { Jurisdiction:
     | { __typename: 'EducationGroup' }
     | { __typename: 'Evaluation' }
     | { __typename: 'EvaluationCycle' }
+    | { __typename: 'GroupGrade' }
     | { __typename: 'GroupMembership' }
     | { __typename: 'Jurisdiction' }
     | { __typename: 'Posting' }
     | { __typename: 'Resource' }
     | { __typename: 'ResourceLibrary' }
+    | { __typename: 'ReviewCase' }
     | { __typename: 'School' }
     | { __typename: 'Staff' }
    | null, Staff:
@@ -720,11 +802,13 @@ export type NodeQuery = { Jurisdiction:
     | { __typename: 'EducationGroup' }
     | { __typename: 'Evaluation' }
     | { __typename: 'EvaluationCycle' }
+    | { __typename: 'GroupGrade' }
     | { __typename: 'GroupMembership' }
     | { __typename: 'Jurisdiction' }
     | { __typename: 'Posting' }
     | { __typename: 'Resource' }
     | { __typename: 'ResourceLibrary' }
+    | { __typename: 'ReviewCase' }
     | { __typename: 'School' }
     | { __typename: 'Staff', id: string, externalId: string, name: string, role: StaffRole, title: ProfessionalTitle, subjects: Array<string>, backbone: boolean, fullTimeTeacher: boolean, nationalIdMasked: string | null, updatedAt: string }
    | null, EducationGroup:
@@ -733,11 +817,13 @@ export type NodeQuery = { Jurisdiction:
     | { __typename: 'EducationGroup', id: string, name: string, mode: GroupMode, status: GroupStatus, legalEntity: boolean, crossJurisdiction: boolean, establishedOn: string | null, dissolvedOn: string | null, createdAt: string, updatedAt: string, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel }, memberJurisdictions: Array<{ id: string, code: string, name: string, level: JurisdictionLevel }> }
     | { __typename: 'Evaluation' }
     | { __typename: 'EvaluationCycle' }
+    | { __typename: 'GroupGrade' }
     | { __typename: 'GroupMembership' }
     | { __typename: 'Jurisdiction' }
     | { __typename: 'Posting' }
     | { __typename: 'Resource' }
     | { __typename: 'ResourceLibrary' }
+    | { __typename: 'ReviewCase' }
     | { __typename: 'School' }
     | { __typename: 'Staff' }
    | null, GroupMembership:
@@ -746,11 +832,13 @@ export type NodeQuery = { Jurisdiction:
     | { __typename: 'EducationGroup' }
     | { __typename: 'Evaluation' }
     | { __typename: 'EvaluationCycle' }
+    | { __typename: 'GroupGrade' }
     | { __typename: 'GroupMembership', id: string, role: MembershipRole, status: MembershipStatus, appliedAt: string | null, joinedOn: string | null, leftOn: string | null, pendingApprovals: Array<ApprovalAuthority>, updatedAt: string, approvals: Array<{ authority: ApprovalAuthority, decision: ApprovalDecision, decidedAt: string, decidedBy: string, comment: string | null, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel } | null }>, group: { id: string, name: string } }
     | { __typename: 'Jurisdiction' }
     | { __typename: 'Posting' }
     | { __typename: 'Resource' }
     | { __typename: 'ResourceLibrary' }
+    | { __typename: 'ReviewCase' }
     | { __typename: 'School' }
     | { __typename: 'Staff' }
    | null, Posting:
@@ -759,11 +847,13 @@ export type NodeQuery = { Jurisdiction:
     | { __typename: 'EducationGroup' }
     | { __typename: 'Evaluation' }
     | { __typename: 'EvaluationCycle' }
+    | { __typename: 'GroupGrade' }
     | { __typename: 'GroupMembership' }
     | { __typename: 'Jurisdiction' }
     | { __typename: 'Posting', id: string, type: PostingType, status: PostingStatus, hostRole: StaffRole, startDate: string, endDate: string | null, countsAsRuralService: boolean, updatedAt: string }
     | { __typename: 'Resource' }
     | { __typename: 'ResourceLibrary' }
+    | { __typename: 'ReviewCase' }
     | { __typename: 'School' }
     | { __typename: 'Staff' }
    | null, ResourceLibrary:
@@ -772,11 +862,13 @@ export type NodeQuery = { Jurisdiction:
     | { __typename: 'EducationGroup' }
     | { __typename: 'Evaluation' }
     | { __typename: 'EvaluationCycle' }
+    | { __typename: 'GroupGrade' }
     | { __typename: 'GroupMembership' }
     | { __typename: 'Jurisdiction' }
     | { __typename: 'Posting' }
     | { __typename: 'Resource' }
     | { __typename: 'ResourceLibrary', id: string, name: string, description: string | null, visibility: ResourceVisibility, updatedAt: string }
+    | { __typename: 'ReviewCase' }
     | { __typename: 'School' }
     | { __typename: 'Staff' }
    | null, Resource:
@@ -785,11 +877,13 @@ export type NodeQuery = { Jurisdiction:
     | { __typename: 'EducationGroup' }
     | { __typename: 'Evaluation' }
     | { __typename: 'EvaluationCycle' }
+    | { __typename: 'GroupGrade' }
     | { __typename: 'GroupMembership' }
     | { __typename: 'Jurisdiction' }
     | { __typename: 'Posting' }
     | { __typename: 'Resource', id: string, title: string, description: string | null, kind: ResourceKind, subject: string, stages: Array<SchoolStage>, tags: Array<string>, uri: string, useCount: number, createdAt: string, updatedAt: string, library: { id: string, name: string, description: string | null, visibility: ResourceVisibility, updatedAt: string } }
     | { __typename: 'ResourceLibrary' }
+    | { __typename: 'ReviewCase' }
     | { __typename: 'School' }
     | { __typename: 'Staff' }
    | null, EvaluationCycle:
@@ -797,12 +891,14 @@ export type NodeQuery = { Jurisdiction:
     | { __typename: 'Campus' }
     | { __typename: 'EducationGroup' }
     | { __typename: 'Evaluation' }
-    | { __typename: 'EvaluationCycle', id: string, name: string, schoolYear: string, status: CycleStatus, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel }, weights: { memberAverage: number, partyBuilding: number, comprehensive: number }, gradeThresholds: Array<{ grade: EvaluationGrade, minScore: number }>, indicators: Array<{ key: string, name: string, maxScore: number, targetType: EvaluationTargetType }> }
+    | { __typename: 'EvaluationCycle', id: string, name: string, schoolYear: string, status: CycleStatus, publishedAt: string | null, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel }, weights: { memberAverage: number, partyBuilding: number, comprehensive: number }, gradeThresholds: Array<{ grade: EvaluationGrade, minScore: number }>, indicators: Array<{ key: string, name: string, maxScore: number, targetType: EvaluationTargetType }> }
+    | { __typename: 'GroupGrade' }
     | { __typename: 'GroupMembership' }
     | { __typename: 'Jurisdiction' }
     | { __typename: 'Posting' }
     | { __typename: 'Resource' }
     | { __typename: 'ResourceLibrary' }
+    | { __typename: 'ReviewCase' }
     | { __typename: 'School' }
     | { __typename: 'Staff' }
    | null, Evaluation:
@@ -811,11 +907,13 @@ export type NodeQuery = { Jurisdiction:
     | { __typename: 'EducationGroup' }
     | { __typename: 'Evaluation', id: string, targetType: EvaluationTargetType, evaluatorKind: EvaluatorKind, evaluatorName: string, status: EvaluationStatus, totalScore: number, grade: EvaluationGrade, valueAdded: number | null, updatedAt: string, scores: Array<{ indicatorKey: string, score: number }>, cycle: { id: string, name: string, schoolYear: string } }
     | { __typename: 'EvaluationCycle' }
+    | { __typename: 'GroupGrade' }
     | { __typename: 'GroupMembership' }
     | { __typename: 'Jurisdiction' }
     | { __typename: 'Posting' }
     | { __typename: 'Resource' }
     | { __typename: 'ResourceLibrary' }
+    | { __typename: 'ReviewCase' }
     | { __typename: 'School' }
     | { __typename: 'Staff' }
    | null, ApiClient:
@@ -824,11 +922,43 @@ export type NodeQuery = { Jurisdiction:
     | { __typename: 'EducationGroup' }
     | { __typename: 'Evaluation' }
     | { __typename: 'EvaluationCycle' }
+    | { __typename: 'GroupGrade' }
     | { __typename: 'GroupMembership' }
     | { __typename: 'Jurisdiction' }
     | { __typename: 'Posting' }
     | { __typename: 'Resource' }
     | { __typename: 'ResourceLibrary' }
+    | { __typename: 'ReviewCase' }
+    | { __typename: 'School' }
+    | { __typename: 'Staff' }
+   | null, GroupGrade:
+    | { __typename: 'ApiClient' }
+    | { __typename: 'Campus' }
+    | { __typename: 'EducationGroup' }
+    | { __typename: 'Evaluation' }
+    | { __typename: 'EvaluationCycle' }
+    | { __typename: 'GroupGrade', id: string, memberAverage: number | null, partyBuilding: number | null, comprehensive: number | null, composite: number | null, computedGrade: EvaluationGrade | null, grade: EvaluationGrade | null, overridden: boolean, overrideReason: string | null, overriddenBy: string | null, overriddenAt: string | null, publishedAt: string | null, updatedAt: string, cycle: { id: string, schoolYear: string, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel } }, group: { id: string, name: string } }
+    | { __typename: 'GroupMembership' }
+    | { __typename: 'Jurisdiction' }
+    | { __typename: 'Posting' }
+    | { __typename: 'Resource' }
+    | { __typename: 'ResourceLibrary' }
+    | { __typename: 'ReviewCase' }
+    | { __typename: 'School' }
+    | { __typename: 'Staff' }
+   | null, ReviewCase:
+    | { __typename: 'ApiClient' }
+    | { __typename: 'Campus' }
+    | { __typename: 'EducationGroup' }
+    | { __typename: 'Evaluation' }
+    | { __typename: 'EvaluationCycle' }
+    | { __typename: 'GroupGrade' }
+    | { __typename: 'GroupMembership' }
+    | { __typename: 'Jurisdiction' }
+    | { __typename: 'Posting' }
+    | { __typename: 'Resource' }
+    | { __typename: 'ResourceLibrary' }
+    | { __typename: 'ReviewCase', id: string, status: ReviewCaseStatus, rectificationDeadline: string, openedAt: string, decisionReason: string | null, decidedBy: string | null, decidedAt: string | null, updatedAt: string, group: { id: string, name: string, status: GroupStatus }, cycle: { id: string, schoolYear: string }, previousCycle: { id: string, schoolYear: string }, exitedCampuses: Array<{ id: string, name: string }> }
     | { __typename: 'School' }
     | { __typename: 'Staff' }
    | null };
@@ -927,7 +1057,7 @@ export type EvaluationCycleQueryVariables = Exact<{
 }>;
 
 
-export type EvaluationCycleQuery = { evaluationCycle: { id: string, name: string, schoolYear: string, status: CycleStatus, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel }, weights: { memberAverage: number, partyBuilding: number, comprehensive: number }, gradeThresholds: Array<{ grade: EvaluationGrade, minScore: number }>, indicators: Array<{ key: string, name: string, maxScore: number, targetType: EvaluationTargetType }> } | null };
+export type EvaluationCycleQuery = { evaluationCycle: { id: string, name: string, schoolYear: string, status: CycleStatus, publishedAt: string | null, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel }, weights: { memberAverage: number, partyBuilding: number, comprehensive: number }, gradeThresholds: Array<{ grade: EvaluationGrade, minScore: number }>, indicators: Array<{ key: string, name: string, maxScore: number, targetType: EvaluationTargetType }> } | null };
 
 export type EvaluationCyclesQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -936,7 +1066,7 @@ export type EvaluationCyclesQueryVariables = Exact<{
 }>;
 
 
-export type EvaluationCyclesQuery = { evaluationCycles: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, name: string, schoolYear: string, status: CycleStatus, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel }, weights: { memberAverage: number, partyBuilding: number, comprehensive: number }, gradeThresholds: Array<{ grade: EvaluationGrade, minScore: number }>, indicators: Array<{ key: string, name: string, maxScore: number, targetType: EvaluationTargetType }> } }> } };
+export type EvaluationCyclesQuery = { evaluationCycles: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, name: string, schoolYear: string, status: CycleStatus, publishedAt: string | null, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel }, weights: { memberAverage: number, partyBuilding: number, comprehensive: number }, gradeThresholds: Array<{ grade: EvaluationGrade, minScore: number }>, indicators: Array<{ key: string, name: string, maxScore: number, targetType: EvaluationTargetType }> } }> } };
 
 export type ApiClientsQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -968,6 +1098,8 @@ export type ChangesQueryVariables = Exact<{
   withEvaluationCycle?: boolean;
   withEvaluation?: boolean;
   withApiClient?: boolean;
+  withGroupGrade?: boolean;
+  withReviewCase?: boolean;
 }>;
 
 
@@ -977,11 +1109,13 @@ export type ChangesQuery = { changes: { endCursor: string | null, hasMore: boole
         | { __typename: 'EducationGroup' }
         | { __typename: 'Evaluation' }
         | { __typename: 'EvaluationCycle' }
+        | { __typename: 'GroupGrade' }
         | { __typename: 'GroupMembership' }
         | { __typename: 'Jurisdiction', id: string, code: string, name: string, level: JurisdictionLevel, parent: { id: string, code: string, name: string, level: JurisdictionLevel } | null }
         | { __typename: 'Posting' }
         | { __typename: 'Resource' }
         | { __typename: 'ResourceLibrary' }
+        | { __typename: 'ReviewCase' }
         | { __typename: 'School' }
         | { __typename: 'Staff' }
        | null, School?:
@@ -990,11 +1124,13 @@ export type ChangesQuery = { changes: { endCursor: string | null, hasMore: boole
         | { __typename: 'EducationGroup' }
         | { __typename: 'Evaluation' }
         | { __typename: 'EvaluationCycle' }
+        | { __typename: 'GroupGrade' }
         | { __typename: 'GroupMembership' }
         | { __typename: 'Jurisdiction' }
         | { __typename: 'Posting' }
         | { __typename: 'Resource' }
         | { __typename: 'ResourceLibrary' }
+        | { __typename: 'ReviewCase' }
         | { __typename: 'School', id: string, code: string, name: string, type: SchoolType, typeCode: string | null, createdAt: string, updatedAt: string, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel }, campuses: Array<{ id: string, name: string }> }
         | { __typename: 'Staff' }
        | null, Campus?:
@@ -1003,11 +1139,13 @@ export type ChangesQuery = { changes: { endCursor: string | null, hasMore: boole
         | { __typename: 'EducationGroup' }
         | { __typename: 'Evaluation' }
         | { __typename: 'EvaluationCycle' }
+        | { __typename: 'GroupGrade' }
         | { __typename: 'GroupMembership' }
         | { __typename: 'Jurisdiction' }
         | { __typename: 'Posting' }
         | { __typename: 'Resource' }
         | { __typename: 'ResourceLibrary' }
+        | { __typename: 'ReviewCase' }
         | { __typename: 'School' }
         | { __typename: 'Staff' }
        | null, Staff?:
@@ -1016,11 +1154,13 @@ export type ChangesQuery = { changes: { endCursor: string | null, hasMore: boole
         | { __typename: 'EducationGroup' }
         | { __typename: 'Evaluation' }
         | { __typename: 'EvaluationCycle' }
+        | { __typename: 'GroupGrade' }
         | { __typename: 'GroupMembership' }
         | { __typename: 'Jurisdiction' }
         | { __typename: 'Posting' }
         | { __typename: 'Resource' }
         | { __typename: 'ResourceLibrary' }
+        | { __typename: 'ReviewCase' }
         | { __typename: 'School' }
         | { __typename: 'Staff', id: string, externalId: string, name: string, role: StaffRole, title: ProfessionalTitle, subjects: Array<string>, backbone: boolean, fullTimeTeacher: boolean, nationalIdMasked: string | null, updatedAt: string }
        | null, EducationGroup?:
@@ -1029,11 +1169,13 @@ export type ChangesQuery = { changes: { endCursor: string | null, hasMore: boole
         | { __typename: 'EducationGroup', id: string, name: string, mode: GroupMode, status: GroupStatus, legalEntity: boolean, crossJurisdiction: boolean, establishedOn: string | null, dissolvedOn: string | null, createdAt: string, updatedAt: string, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel }, memberJurisdictions: Array<{ id: string, code: string, name: string, level: JurisdictionLevel }> }
         | { __typename: 'Evaluation' }
         | { __typename: 'EvaluationCycle' }
+        | { __typename: 'GroupGrade' }
         | { __typename: 'GroupMembership' }
         | { __typename: 'Jurisdiction' }
         | { __typename: 'Posting' }
         | { __typename: 'Resource' }
         | { __typename: 'ResourceLibrary' }
+        | { __typename: 'ReviewCase' }
         | { __typename: 'School' }
         | { __typename: 'Staff' }
        | null, GroupMembership?:
@@ -1042,11 +1184,13 @@ export type ChangesQuery = { changes: { endCursor: string | null, hasMore: boole
         | { __typename: 'EducationGroup' }
         | { __typename: 'Evaluation' }
         | { __typename: 'EvaluationCycle' }
+        | { __typename: 'GroupGrade' }
         | { __typename: 'GroupMembership', id: string, role: MembershipRole, status: MembershipStatus, appliedAt: string | null, joinedOn: string | null, leftOn: string | null, pendingApprovals: Array<ApprovalAuthority>, updatedAt: string, approvals: Array<{ authority: ApprovalAuthority, decision: ApprovalDecision, decidedAt: string, decidedBy: string, comment: string | null, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel } | null }>, group: { id: string, name: string } }
         | { __typename: 'Jurisdiction' }
         | { __typename: 'Posting' }
         | { __typename: 'Resource' }
         | { __typename: 'ResourceLibrary' }
+        | { __typename: 'ReviewCase' }
         | { __typename: 'School' }
         | { __typename: 'Staff' }
        | null, Posting?:
@@ -1055,11 +1199,13 @@ export type ChangesQuery = { changes: { endCursor: string | null, hasMore: boole
         | { __typename: 'EducationGroup' }
         | { __typename: 'Evaluation' }
         | { __typename: 'EvaluationCycle' }
+        | { __typename: 'GroupGrade' }
         | { __typename: 'GroupMembership' }
         | { __typename: 'Jurisdiction' }
         | { __typename: 'Posting', id: string, type: PostingType, status: PostingStatus, hostRole: StaffRole, startDate: string, endDate: string | null, countsAsRuralService: boolean, updatedAt: string }
         | { __typename: 'Resource' }
         | { __typename: 'ResourceLibrary' }
+        | { __typename: 'ReviewCase' }
         | { __typename: 'School' }
         | { __typename: 'Staff' }
        | null, ResourceLibrary?:
@@ -1068,11 +1214,13 @@ export type ChangesQuery = { changes: { endCursor: string | null, hasMore: boole
         | { __typename: 'EducationGroup' }
         | { __typename: 'Evaluation' }
         | { __typename: 'EvaluationCycle' }
+        | { __typename: 'GroupGrade' }
         | { __typename: 'GroupMembership' }
         | { __typename: 'Jurisdiction' }
         | { __typename: 'Posting' }
         | { __typename: 'Resource' }
         | { __typename: 'ResourceLibrary', id: string, name: string, description: string | null, visibility: ResourceVisibility, updatedAt: string }
+        | { __typename: 'ReviewCase' }
         | { __typename: 'School' }
         | { __typename: 'Staff' }
        | null, Resource?:
@@ -1081,11 +1229,13 @@ export type ChangesQuery = { changes: { endCursor: string | null, hasMore: boole
         | { __typename: 'EducationGroup' }
         | { __typename: 'Evaluation' }
         | { __typename: 'EvaluationCycle' }
+        | { __typename: 'GroupGrade' }
         | { __typename: 'GroupMembership' }
         | { __typename: 'Jurisdiction' }
         | { __typename: 'Posting' }
         | { __typename: 'Resource', id: string, title: string, description: string | null, kind: ResourceKind, subject: string, stages: Array<SchoolStage>, tags: Array<string>, uri: string, useCount: number, createdAt: string, updatedAt: string, library: { id: string, name: string, description: string | null, visibility: ResourceVisibility, updatedAt: string } }
         | { __typename: 'ResourceLibrary' }
+        | { __typename: 'ReviewCase' }
         | { __typename: 'School' }
         | { __typename: 'Staff' }
        | null, EvaluationCycle?:
@@ -1093,12 +1243,14 @@ export type ChangesQuery = { changes: { endCursor: string | null, hasMore: boole
         | { __typename: 'Campus' }
         | { __typename: 'EducationGroup' }
         | { __typename: 'Evaluation' }
-        | { __typename: 'EvaluationCycle', id: string, name: string, schoolYear: string, status: CycleStatus, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel }, weights: { memberAverage: number, partyBuilding: number, comprehensive: number }, gradeThresholds: Array<{ grade: EvaluationGrade, minScore: number }>, indicators: Array<{ key: string, name: string, maxScore: number, targetType: EvaluationTargetType }> }
+        | { __typename: 'EvaluationCycle', id: string, name: string, schoolYear: string, status: CycleStatus, publishedAt: string | null, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel }, weights: { memberAverage: number, partyBuilding: number, comprehensive: number }, gradeThresholds: Array<{ grade: EvaluationGrade, minScore: number }>, indicators: Array<{ key: string, name: string, maxScore: number, targetType: EvaluationTargetType }> }
+        | { __typename: 'GroupGrade' }
         | { __typename: 'GroupMembership' }
         | { __typename: 'Jurisdiction' }
         | { __typename: 'Posting' }
         | { __typename: 'Resource' }
         | { __typename: 'ResourceLibrary' }
+        | { __typename: 'ReviewCase' }
         | { __typename: 'School' }
         | { __typename: 'Staff' }
        | null, Evaluation?:
@@ -1107,11 +1259,13 @@ export type ChangesQuery = { changes: { endCursor: string | null, hasMore: boole
         | { __typename: 'EducationGroup' }
         | { __typename: 'Evaluation', id: string, targetType: EvaluationTargetType, evaluatorKind: EvaluatorKind, evaluatorName: string, status: EvaluationStatus, totalScore: number, grade: EvaluationGrade, valueAdded: number | null, updatedAt: string, scores: Array<{ indicatorKey: string, score: number }>, cycle: { id: string, name: string, schoolYear: string } }
         | { __typename: 'EvaluationCycle' }
+        | { __typename: 'GroupGrade' }
         | { __typename: 'GroupMembership' }
         | { __typename: 'Jurisdiction' }
         | { __typename: 'Posting' }
         | { __typename: 'Resource' }
         | { __typename: 'ResourceLibrary' }
+        | { __typename: 'ReviewCase' }
         | { __typename: 'School' }
         | { __typename: 'Staff' }
        | null, ApiClient?:
@@ -1120,11 +1274,52 @@ export type ChangesQuery = { changes: { endCursor: string | null, hasMore: boole
         | { __typename: 'EducationGroup' }
         | { __typename: 'Evaluation' }
         | { __typename: 'EvaluationCycle' }
+        | { __typename: 'GroupGrade' }
         | { __typename: 'GroupMembership' }
         | { __typename: 'Jurisdiction' }
         | { __typename: 'Posting' }
         | { __typename: 'Resource' }
         | { __typename: 'ResourceLibrary' }
+        | { __typename: 'ReviewCase' }
+        | { __typename: 'School' }
+        | { __typename: 'Staff' }
+       | null, GroupGrade?:
+        | { __typename: 'ApiClient' }
+        | { __typename: 'Campus' }
+        | { __typename: 'EducationGroup' }
+        | { __typename: 'Evaluation' }
+        | { __typename: 'EvaluationCycle' }
+        | { __typename: 'GroupGrade', id: string, memberAverage: number | null, partyBuilding: number | null, comprehensive: number | null, composite: number | null, computedGrade: EvaluationGrade | null, grade: EvaluationGrade | null, overridden: boolean, overrideReason: string | null, overriddenBy: string | null, overriddenAt: string | null, publishedAt: string | null, updatedAt: string, cycle: { id: string, schoolYear: string, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel } }, group: { id: string, name: string } }
+        | { __typename: 'GroupMembership' }
+        | { __typename: 'Jurisdiction' }
+        | { __typename: 'Posting' }
+        | { __typename: 'Resource' }
+        | { __typename: 'ResourceLibrary' }
+        | { __typename: 'ReviewCase' }
+        | { __typename: 'School' }
+        | { __typename: 'Staff' }
+       | null, ReviewCase?:
+        | { __typename: 'ApiClient' }
+        | { __typename: 'Campus' }
+        | { __typename: 'EducationGroup' }
+        | { __typename: 'Evaluation' }
+        | { __typename: 'EvaluationCycle' }
+        | { __typename: 'GroupGrade' }
+        | { __typename: 'GroupMembership' }
+        | { __typename: 'Jurisdiction' }
+        | { __typename: 'Posting' }
+        | { __typename: 'Resource' }
+        | { __typename: 'ResourceLibrary' }
+        | { __typename: 'ReviewCase', id: string, status: ReviewCaseStatus, rectificationDeadline: string, openedAt: string, decisionReason: string | null, decidedBy: string | null, decidedAt: string | null, updatedAt: string, group: { id: string, name: string, status: GroupStatus }, cycle: { id: string, schoolYear: string }, previousCycle: { id: string, schoolYear: string }, exitedCampuses: Array<{ id: string, name: string }> }
         | { __typename: 'School' }
         | { __typename: 'Staff' }
        | null }> } };
+
+export type ReviewCasesQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+  status?: ReviewCaseStatus | null | undefined;
+}>;
+
+
+export type ReviewCasesQuery = { reviewCases: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, status: ReviewCaseStatus, rectificationDeadline: string, openedAt: string, decisionReason: string | null, decidedBy: string | null, decidedAt: string | null, updatedAt: string, group: { id: string, name: string, status: GroupStatus }, cycle: { id: string, schoolYear: string }, previousCycle: { id: string, schoolYear: string }, exitedCampuses: Array<{ id: string, name: string }> } }> } };
