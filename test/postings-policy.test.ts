@@ -44,16 +44,18 @@ describe('postings', () => {
     const stranger = await hub.as(bureauOf('620702')).gql(CREATE, { input: { ...input, staffId: f.staff[1] } });
     expect(stranger.errors?.[0].extensions?.code).toBe('FORBIDDEN'); // 甘州区 does not supervise the group
 
-    const start = await admin.data(`mutation($id: ID!) { startPosting(id: $id) { status staff { currentPosting { id } } } }`, { id: p.id });
-    expect(start.startPosting).toEqual({ status: 'ACTIVE', staff: { currentPosting: { id: p.id } } });
-    const early = await admin.gql(`mutation($id: ID!) { completePosting(id: $id, endDate: "2027-01-01") { status } }`, { id: p.id });
+    // ACTIVE means it is taking place: not before its start date.
+    const notYet = await admin.gql(`mutation($id: ID!) { startPosting(id: $id) { status } }`, { id: p.id });
+    expect(notYet.errors?.[0].extensions).toMatchObject({ code: 'CONFLICT', field: 'id' });
+    // One that began this school year starts, and completes on (or after) the day it ended.
+    const running = (await admin.data(CREATE, { input: { ...input, staffId: f.staff[1], startDate: '2026-10-12', endDate: null } })).createPosting;
+    const start = await admin.data(`mutation($id: ID!) { startPosting(id: $id) { status staff { currentPosting { id } } } }`, { id: running.id });
+    expect(start.startPosting).toEqual({ status: 'ACTIVE', staff: { currentPosting: { id: running.id } } });
+    const early = await admin.gql(`mutation($id: ID!) { completePosting(id: $id, endDate: "2026-10-01") { status } }`, { id: running.id });
     expect(early.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'endDate' });
     // COMPLETED means it took place: never with an end still ahead (it would count in years to come).
-    const ahead = await admin.gql(`mutation($id: ID!) { completePosting(id: $id, endDate: "2027-07-01") { status } }`, { id: p.id });
+    const ahead = await admin.gql(`mutation($id: ID!) { completePosting(id: $id, endDate: "2027-07-01") { status } }`, { id: running.id });
     expect(ahead.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'endDate' });
-    // One that began this school year completes on (or after) the day it ended.
-    const running = (await admin.data(CREATE, { input: { ...input, staffId: f.staff[1], startDate: '2026-10-12', endDate: null } })).createPosting;
-    await admin.data(`mutation($id: ID!) { startPosting(id: $id) { status } }`, { id: running.id });
     const today = new Date(TEST_NOW.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
     const done = await admin.data(`mutation($id: ID!, $d: Date!) { completePosting(id: $id, endDate: $d) { status endDate } }`, { id: running.id, d: today });
     expect(done.completePosting).toEqual({ status: 'COMPLETED', endDate: today });

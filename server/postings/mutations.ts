@@ -102,6 +102,9 @@ export class PostingMutations {
     return write(ctx, async (w) => {
       const p = await lockPosting(w, id);
       if (p.status !== 'PLANNED') throw hubError('CONFLICT', `only a PLANNED posting can start; this one is ${p.status}`, { field: 'id' });
+      // ACTIVE counts as taking place (postings/counted.ts): a posting starts on its start date, not before.
+      const now = today(ctx.now);
+      if (p.start_date > now) throw hubError('CONFLICT', `this posting starts on ${p.start_date}: it can be started from that day (today is ${now})`, { field: 'id' });
       // Starting it would make it count in a closed school year: cancel it and plan it anew.
       if (inClosedSchoolYear(p.start_date, ctx.now)) {
         throw hubError('POLICY_VIOLATION', `this posting was to start on ${p.start_date}, in a closed school year: cancel it and plan it anew`, { field: 'id' });
