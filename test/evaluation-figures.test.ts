@@ -108,3 +108,35 @@ describe('item 7: valueAdded (增值评价) compares target scores, whatever the
     expect(first.evaluationCycles.edges[0].node.evaluations.edges.every((e: any) => e.node.valueAdded === null)).toBe(true);
   });
 });
+
+describe("item 1 for bundled results: memberAverage's campuses are those in the group during the cycle's year", () => {
+  test('a campus that left in the middle of 2025-2026 still counts in that cycle', async () => {
+    const w = await startHub({ writes: true });
+    try {
+      const [cycle] = await w.ds.query(`SELECT y.id FROM evaluation_cycle y JOIN jurisdiction j ON j.id = y.jurisdiction_id WHERE j.code = '640502' AND y.school_year = $1`, [YEAR]);
+      // A scored member campus of a 640502 group: it leaves on 2026-03-01 (recorded as history).
+      const [m] = await w.ds.query(`SELECT m.id, m.group_id, m.campus_id FROM group_membership m JOIN education_group g ON g.id = m.group_id
+        JOIN jurisdiction j ON j.id = g.jurisdiction_id
+        WHERE j.code = '640502' AND m.role = 'MEMBER' AND m.status = 'ACTIVE' AND m.joined_on < '2025-09-01'
+          AND EXISTS (SELECT 1 FROM evaluation e WHERE e.cycle_id = $1 AND e.campus_id = m.campus_id AND e.status IN ('SUBMITTED','CONFIRMED'))
+        ORDER BY m.id LIMIT 1`, [cycle.id]);
+      await w.ds.query(`UPDATE group_membership SET status = 'EXITED', left_on = '2026-03-01' WHERE id = $1`, [m.id]);
+      const scoreOf = async (campus: string) => Number((await w.ds.query(`SELECT avg(total_score) AS s FROM evaluation WHERE cycle_id = $1 AND campus_id = $2 AND status IN ('SUBMITTED','CONFIRMED')`, [cycle.id, campus]))[0].s);
+      // Expected from the rule: the mean score over every campus with a day in the group in 2025-2026 (lead included), each once.
+      const campuses: Array<{ campus_id: string }> = await w.ds.query(`SELECT DISTINCT m.campus_id FROM group_membership m JOIN education_group g ON g.id = m.group_id
+        WHERE m.group_id = $1 AND m.status IN ('ACTIVE','EXITED') AND g.status <> 'PROPOSED'
+          AND greatest(m.joined_on, coalesce(g.established_on, '2025-09-01'), '2025-09-01') < least(coalesce(m.left_on, '2026-09-01'), coalesce(g.dissolved_on, '2026-09-01'), '2026-09-01')`, [m.group_id]);
+      expect(campuses.map((c) => c.campus_id)).toContain(m.campus_id);
+      const scores = (await Promise.all(campuses.map((c) => scoreOf(c.campus_id)))).filter((s) => !Number.isNaN(s));
+      const expected = scores.reduce((a, b) => a + b, 0) / scores.length;
+      const d = await w.data(`query($id: ID!) { node(id: $id) { ... on EvaluationCycle { groupResults { group { id } memberAverage } } } }`, { id: encodeId('EvaluationCycle', cycle.id) });
+      const mine = d.node.groupResults.find((r: any) => r.group.id === encodeId('EducationGroup', m.group_id));
+      expect(mine.memberAverage).toBeCloseTo(expected, 2);
+      // And the independent computation of the whole cycle agrees.
+      const all = await expectedGroupResults(w.ds, cycle.id);
+      expect(all.find((r) => r.group_id === m.group_id)?.grade).toBeDefined();
+    } finally {
+      await w.stop();
+    }
+  });
+});

@@ -1,12 +1,12 @@
 import { RequestLoader } from '../graphql/loader';
 import { Field, Float, ObjectType } from 'type-graphql';
-import { schoolYearOf, snapshotDay } from '../calendar';
+import { schoolYearOf } from '../calendar';
 import { hydrate } from '../db/rows';
 import { sql } from '../db/sql';
 import type { Context } from '../graphql/context';
 import { EvaluationGrade } from '../graphql/enums';
 import { EducationGroup } from '../groups/entity';
-import { memberOn } from '../memberships/sql';
+import { membershipSpans } from '../memberships/sql';
 import { Evaluation, EvaluationCycle } from './entity';
 
 /** The indicator whose group score is the party-building line (党建) of 双线考核. */
@@ -101,13 +101,11 @@ async function all<T>(serial: boolean, runs: Array<() => Promise<T>>): Promise<T
 }
 
 async function computeBundled(ctx: Context, cycles: readonly EvaluationCycle[], serial = false): Promise<GroupEvaluationResult[][]> {
-  const byDay = new Map<string, EvaluationCycle[]>();
-  for (const c of cycles) {
-    const day = snapshotDay(schoolYearOf(c.schoolYear), ctx.now);
-    byDay.set(day, [...(byDay.get(day) ?? []), c]);
-  }
+  // One batch per school year: a cycle's group campuses are those that were members during its year.
+  const byYear = new Map<string, EvaluationCycle[]>();
+  for (const c of cycles) byYear.set(c.schoolYear, [...(byYear.get(c.schoolYear) ?? []), c]);
   const out = new Map<string, GroupEvaluationResult[]>();
-  await all(serial, [...byDay].map(([day, cs]) => async () => {
+  await all(serial, [...byYear].map(([label, cs]) => async () => {
     const ids = [...new Set(cs.map((c) => c.uuid))];
     const published = cs.filter((c) => c.publishedAt).map((c) => c.uuid);
     const [groupScores, indicators, members, campusEvals, publishedRows] = await all<any[]>(serial, [
@@ -116,12 +114,16 @@ async function computeBundled(ctx: Context, cycles: readonly EvaluationCycle[], 
         JOIN evaluation_score s ON s.evaluation_id = e.id
         WHERE e.cycle_id = ANY(${ids}::uuid[]) AND e.target_type = 'GROUP' AND e.status IN ('SUBMITTED','CONFIRMED')`),
       () => ctx.db.query(sql`SELECT cycle_id, key, max_score FROM evaluation_indicator WHERE cycle_id = ANY(${ids}::uuid[]) AND target_type = 'GROUP'`),
+      // memberAverage's campuses (学校考核分数取集团内各学校的平均值): the lead and members with at
+      // least one day in the group during the cycle's school year (memberships/sql.ts: part of a
+      // year counts for that part), each once.
       () => ctx.db.query(sql`
-        SELECT y.id AS cycle_id, m.group_id, m.campus_id FROM evaluation_cycle y
+        SELECT DISTINCT y.id AS cycle_id, s.group_id, s.campus_id FROM evaluation_cycle y
         JOIN jurisdiction_ancestor ja ON ja.ancestor_id = y.jurisdiction_id
-        JOIN education_group g ON g.jurisdiction_id = ja.jurisdiction_id
-        JOIN group_membership m ON m.group_id = g.id
-        WHERE y.id = ANY(${ids}::uuid[]) AND ${memberOn('m', 'g', day)}`),
+        JOIN education_group gy ON gy.jurisdiction_id = ja.jurisdiction_id
+        JOIN (${membershipSpans(schoolYearOf(label), sql`g.jurisdiction_id IN (SELECT x.jurisdiction_id FROM jurisdiction_ancestor x
+          JOIN evaluation_cycle c ON c.jurisdiction_id = x.ancestor_id WHERE c.id = ANY(${ids}::uuid[]))`)}) s ON s.group_id = gy.id
+        WHERE y.id = ANY(${ids}::uuid[])`),
       () => ctx.db.query(sql`
         SELECT e.* FROM evaluation e WHERE e.cycle_id = ANY(${ids}::uuid[]) AND e.target_type = 'CAMPUS'
           AND e.status IN ('SUBMITTED','CONFIRMED')

@@ -1,27 +1,28 @@
 import { DataSource } from 'typeorm';
-import { TEST_NOW } from './hub';
 
 /**
  * Expected bundled results (捆绑考核, DOMAIN.md "Evaluations") computed straight from the raw
  * rows, independently of the hub's code: composite = memberAverage × w1 + partyBuilding × w2 +
- * comprehensive × w3, memberAverage the mean campus score over the group's campuses on the
- * cycle's snapshot day (a campus's score: the mean of its SUBMITTED/CONFIRMED totals),
+ * comprehensive × w3, memberAverage the mean campus score over the group's campuses in the
+ * cycle's school year, each once (a campus's score: the mean of its SUBMITTED/CONFIRMED totals),
  * partyBuilding the `party_building` indicator scaled to 100, comprehensive the other group
  * indicators scaled to 100 (each group evaluation scaled, then averaged); graded by the cycle's
  * thresholds on the composite rounded to 2 decimals.
  */
 export async function expectedGroupResults(ds: DataSource, cycleId: string): Promise<Array<{ group_id: string; composite: number | null; grade: string | null }>> {
   const [y] = await ds.query(`SELECT school_year FROM evaluation_cycle WHERE id = $1`, [cycleId]);
+  // The cycle's school year as days [start, end]: a campus counts when it was in the group on one of them.
+  const start = `${y.school_year.slice(0, 4)}-09-01`;
   const end = `${y.school_year.slice(5)}-08-31`;
-  const now = new Date(TEST_NOW.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
-  const day = end < now ? end : now;
   return ds.query(`
     WITH y AS (SELECT * FROM evaluation_cycle WHERE id = $1),
     members AS (
-      SELECT m.group_id, m.campus_id FROM y JOIN jurisdiction_ancestor ja ON ja.ancestor_id = y.jurisdiction_id
+      SELECT DISTINCT m.group_id, m.campus_id FROM y JOIN jurisdiction_ancestor ja ON ja.ancestor_id = y.jurisdiction_id
       JOIN education_group g ON g.jurisdiction_id = ja.jurisdiction_id JOIN group_membership m ON m.group_id = g.id
-      WHERE m.status IN ('ACTIVE','EXITED') AND m.joined_on <= $2::date AND (m.left_on IS NULL OR m.left_on > $2::date)
-        AND g.status <> 'PROPOSED' AND (g.dissolved_on IS NULL OR g.dissolved_on > $2::date)),
+      WHERE m.status IN ('ACTIVE','EXITED') AND g.status <> 'PROPOSED'
+        -- some day d of the year with joined_on <= d < left_on and established_on <= d < dissolved_on
+        AND greatest(m.joined_on, coalesce(g.established_on, $2::date), $2::date)
+          < least(coalesce(m.left_on, $3::date + 1), coalesce(g.dissolved_on, $3::date + 1), $3::date + 1)),
     campus_scores AS (SELECT e.campus_id, avg(e.total_score) AS score FROM evaluation e
       WHERE e.cycle_id = $1 AND e.target_type = 'CAMPUS' AND e.status IN ('SUBMITTED','CONFIRMED') GROUP BY 1),
     member_avg AS (SELECT m.group_id, avg(cs.score) AS v FROM members m JOIN campus_scores cs ON cs.campus_id = m.campus_id GROUP BY 1),
@@ -40,7 +41,7 @@ export async function expectedGroupResults(ds: DataSource, cycleId: string): Pro
     SELECT group_id, composite::float8 AS composite,
       CASE WHEN composite IS NULL THEN NULL WHEN composite >= excellent_min THEN 'EXCELLENT' WHEN composite >= good_min THEN 'GOOD'
            WHEN composite >= fair_min THEN 'FAIR' ELSE 'FAIL' END AS grade
-    FROM results ORDER BY group_id`, [cycleId, day]);
+    FROM results ORDER BY group_id`, [cycleId, start, end]);
 }
 
 export const GRADES = ['EXCELLENT', 'GOOD', 'FAIR', 'FAIL'] as const;
