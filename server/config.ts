@@ -105,6 +105,10 @@ export const ENV = z.object({
   AUTH_JWKS_URL: httpUrl('the identity provider\'s JWKS'),
   AUTH_JWT_ISSUER: text(),
   AUTH_JWT_AUDIENCE: text(),
+  // The workbench's sign-in with the bureau's identity provider (OpenID Connect, code + PKCE): both or neither.
+  AUTH_OIDC_ISSUER: httpUrl("the identity provider's OpenID Connect issuer"),
+  AUTH_OIDC_CLIENT_ID: text(200),
+  AUTH_OIDC_SCOPE: z.string().max(500).refine((v) => v.split(/\s+/).includes('openid'), { error: 'must be space-separated scopes including openid (default "openid profile")' }).optional(),
   HUB_LOAD_DEMO: flag('load the demo data into an empty database'),
   HUB_DB_POOL_SIZE: whole(1, 500),
   HUB_NOW: z
@@ -203,6 +207,9 @@ export function readConfig(rawEnv: NodeJS.ProcessEnv = process.env, purpose: Pur
     if (env.HUB_LOAD_DEMO === '1') problems.push('HUB_LOAD_DEMO: the demo is never loaded in production');
     if (env.HUB_NOW) problems.push('HUB_NOW: a fixed clock is for tests and demos, not production');
     if (env.PORT === '0') problems.push('PORT: production needs a fixed port (0 picks a random one)');
+  }
+  if (!env.AUTH_OIDC_ISSUER !== !env.AUTH_OIDC_CLIENT_ID) {
+    problems.push('AUTH_OIDC_ISSUER and AUTH_OIDC_CLIENT_ID: set both for the workbench\'s sign-in with the identity provider, or neither');
   }
   // Scripts (migrate, api-client, ...) in production act on the production database only.
   if (production && purpose === 'script' && !env.DATABASE_URL) {

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { hashApiKey, newApiKey } from '../server/access/authenticate';
 import { newId } from '../server/db/ids';
 import { encodeId } from '../server/graphql/ids';
-import { NATIONAL_BUREAU, startHub, TestHub } from './support/hub';
+import { NATIONAL_BUREAU, startHub, TEST_NOW, TestHub } from './support/hub';
 
 /**
  * The SDK as vendors get it: `npm run sdk:pack`, the tarball installed into fresh ESM and
@@ -133,7 +133,9 @@ test('examples: a file store synced from nothing, then from its cursor (CommonJS
 test('example: a group administrator posts a rotation (ESM)', async () => {
   const [g] = await hub.ds.query(`SELECT id FROM education_group WHERE name = '中卫市第四中学教育集团'`);
   const token = (await hub.headers({ sub: 't:ga', role: 'GROUP_ADMIN', group: encodeId('EducationGroup', g.id) })).authorization.slice('Bearer '.length);
-  const out = JSON.parse(await runExample(esm, 'post-rotation.js', { HUB_TOKEN: token }));
+  // The hub under test runs on a fixed date (TEST_NOW); the example starts the posting on that day.
+  const startDate = new Date(TEST_NOW.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+  const out = JSON.parse(await runExample(esm, 'post-rotation.js', { HUB_TOKEN: token, START_DATE: startDate }));
   expect(out.status).toBe('ACTIVE');
   // Global ids are base64url("Type:uuid").
   const [type, uuid] = Buffer.from(out.postingId, 'base64url').toString().split(':');

@@ -187,6 +187,14 @@ class Fx {
     return { staffId: s.id, fromCampus: s.home_campus_id, leadCampus: s.lead_campus_id, groupId };
   }
 
+  /** A fresh saved analysis shared in 沙坡头区 by analysisOwner (inserted directly: a fixture), as its global id. */
+  async savedAnalysis(): Promise<string> {
+    const id = newId();
+    await this.q(`INSERT INTO saved_analysis (id, jurisdiction_id, owner_subject, owner_role, name, document, shared) VALUES ($1, $2, 't:analysis-owner', 'ANALYST', $3, '{ viewer { role } }', true)`,
+      [id, await this.jurisdiction(SP), `共享分析${this.next()}`]);
+    return encodeId('SavedAnalysis', id);
+  }
+
   /** A fresh posting of the group in the given status (from a member campus to the lead campus, from 2026-09-01). */
   async freshPosting(groupName: string, status: 'PLANNED' | 'ACTIVE'): Promise<{ postingId: string; groupId: string }> {
     const s = await this.freeStaff(groupName);
@@ -220,6 +228,10 @@ const targetGroupAdmin: Who = {
   label: "GROUP_ADMIN of the target's group",
   as: (_fx, t) => ({ sub: 't:ga:target', role: 'GROUP_ADMIN', group: encodeId('EducationGroup', t.groupId!) }),
 };
+/** The analyst of 沙坡头区 who saved the fixture analyses (Fx.savedAnalysis), and the same subject in another role or place. */
+const analysisOwner: Who = { label: 'ANALYST 640502 who saved it', as: () => ({ sub: 't:analysis-owner', role: 'ANALYST', jurisdiction: SP }) };
+const ownerInAnotherRole: Who = { label: "the owner's subject as BUREAU_ADMIN 640502", as: () => ({ sub: 't:analysis-owner', role: 'BUREAU_ADMIN', jurisdiction: SP }) };
+const ownerElsewhere: Who = { label: "the owner's subject as ANALYST 640500", as: () => ({ sub: 't:analysis-owner', role: 'ANALYST', jurisdiction: ZW }) };
 const schoolAdmin = (code: string): Who => ({ label: `SCHOOL_ADMIN ${code}`, as: () => ({ sub: `t:sa:${code}`, role: 'SCHOOL_ADMIN', school: code }) });
 const targetSchoolAdmin: Who = {
   label: "SCHOOL_ADMIN of the target's school",
@@ -825,6 +837,28 @@ const CASES: Case[] = [
     },
     allowed: [bureau(SP)],
     refused: [bureau(ZW), bureau(NX), bureau(NATION), bureau(GZ), analyst(SP), groupAdmin(SIZHONG), schoolAdmin(SZ_LEAD), vendor(SP, ALL_WRITES), evaluator('spOpen')],
+  },
+  // --- Saved analyses of the workbench (分析方案): the one thing analysts write --------------------
+  {
+    name: 'saves a new analysis: a BUREAU_ADMIN or ANALYST, kept with its own jurisdiction',
+    mutation: 'saveAnalysis', actions: ['saveAnalysis'],
+    build: async (fx) => ({ query: m('saveAnalysis', '$input: SaveAnalysisInput!'), variables: { input: { name: `分析${fx.next()}`, document: '{ viewer { role } }' } } }),
+    allowed: [analyst(SP), analyst(GZ), bureau(SP), bureau(NATION)],
+    refused: [groupAdmin(SIZHONG), schoolAdmin(SZ_LEAD), vendor(SP, [...ALL_WRITES, 'campus:read']), evaluator('spOpen')],
+  },
+  {
+    name: "changes a shared analysis of an analyst of 沙坡头区: its owner only (its bureau's other callers see it; the city and a sibling county do not)",
+    mutation: 'saveAnalysis', actions: ['editAnalysis'],
+    build: async (fx) => ({ query: m('saveAnalysis', '$input: SaveAnalysisInput!'), variables: { input: { id: await fx.savedAnalysis(), name: `改名${fx.next()}` } } }),
+    allowed: [analysisOwner],
+    refused: [analyst(SP), bureau(SP), ownerInAnotherRole, unseen(analyst(ZW)), unseen(bureau(ZW)), unseen(analyst(ZN)), unseen(ownerElsewhere), groupAdmin(SIZHONG), schoolAdmin(SZ_LEAD), vendor(SP, ALL_WRITES), evaluator('spOpen')],
+  },
+  {
+    name: "deletes a shared analysis of an analyst of 沙坡头区: its owner only",
+    mutation: 'deleteAnalysis', actions: ['editAnalysis'],
+    build: async (fx) => ({ query: m('deleteAnalysis', '$id: ID!', ''), variables: { id: await fx.savedAnalysis() } }),
+    allowed: [analysisOwner],
+    refused: [analyst(SP), bureau(SP), ownerInAnotherRole, unseen(analyst(ZW)), unseen(bureau(NATION)), unseen(ownerElsewhere), groupAdmin(SIZHONG), schoolAdmin(SZ_LEAD), vendor(SP, ALL_WRITES), evaluator('spOpen')],
   },
 ];
 

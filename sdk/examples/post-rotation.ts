@@ -4,7 +4,7 @@
  * and a member campus with hub.request and a document of its own, then creates and starts
  * the posting.
  *
- *   HUB_URL=... HUB_TOKEN=<GROUP_ADMIN token> node post-rotation.js
+ *   HUB_URL=... HUB_TOKEN=<GROUP_ADMIN token> [START_DATE=YYYY-MM-DD] node post-rotation.js
  */
 import { createHubClient, HubError, TypedDocumentString } from '@edu-group-hub/sdk';
 
@@ -32,7 +32,8 @@ export async function postRotation(): Promise<{ postingId: string; status: strin
   const teacher = group.leadCampus.staff.edges.map((e) => e.node).find((s) => !s.currentPosting);
   const member = group.memberships.edges.map((e) => e.node).find((m) => m.role === 'MEMBER');
   if (!teacher || !member) throw new Error(`${group.name}: no free teacher or no member campus`);
-  const today = new Date().toISOString().slice(0, 10);
+  // Today in China (UTC+8), the hub's calendar: a posting starts on or after its start date. START_DATE overrides it.
+  const today = process.env.START_DATE ?? new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
   try {
     // Not idempotent: the client never sends it twice on its own.
     const posting = await hub.createPosting({

@@ -106,6 +106,8 @@ const KEYS: Record<EntityKind, (t: string) => Sql> = {
   ReviewCase: (r) => sql`SELECT k FROM education_group rg, LATERAL (${above('A:', sql`rg.jurisdiction_id`)}) gk(k) WHERE rg.id = ${R(r)}.group_id
     UNION ALL SELECT 'G:' || ${R(r)}.group_id`,
   AuditEntry: () => sql`SELECT NULL::text WHERE FALSE`,
+  // Workbench records (server/workbench/saved.ts): never on the change feed.
+  SavedAnalysis: () => sql`SELECT NULL::text WHERE FALSE`,
 };
 
 /** The keys of the row aliased `t` of this kind, as a text[] expression. */

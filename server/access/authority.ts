@@ -18,7 +18,8 @@ import { within } from './rules';
  * - vendor(scope): a VENDOR key holding the write scope, for a target school located in the
  *   key's jurisdiction and, when the key lists schools, one of them.
  * - evaluator: an EVALUATOR assigned to the target's cycle.
- * ANALYST callers never write. An API client's scopes never exceed its creator's
+ * - workbench(own | owner): saved analyses of the workbench, the one thing ANALYST callers write.
+ * ANALYST callers never write domain data. An API client's scopes never exceed its creator's
  * (`grantableScopes`).
  */
 
@@ -41,6 +42,8 @@ export interface Target {
   /** The lead campus's school (lead-school evaluations of members, 龙头学校对"+校"考核). */
   leadSchool?: string;
   cycle?: string;
+  /** Who saved a workbench record (a saved analysis): subject, role and jurisdiction id. */
+  owner?: { subject: string; role: string; jurisdiction: string };
 }
 
 type WriteScope = 'campus:write' | 'staff:write' | 'resource:write';
@@ -51,7 +54,8 @@ type Grant =
   | { role: 'GROUP_ADMIN' }
   | { role: 'SCHOOL_ADMIN'; of: 'school' | 'leadSchool' }
   | { role: 'VENDOR'; scope: WriteScope }
-  | { role: 'EVALUATOR' };
+  | { role: 'EVALUATOR' }
+  | { role: 'BUREAU_ADMIN' | 'ANALYST'; workbench: 'own' | 'owner' };
 
 const bureau = (of: Place): Grant => ({ role: 'BUREAU_ADMIN', of });
 const bureauOverBoth = (a: Place, b: Place): Grant => ({ role: 'BUREAU_ADMIN', over: [a, b] });
@@ -59,6 +63,12 @@ const groupAdmin: Grant = { role: 'GROUP_ADMIN' };
 const schoolAdmin = (of: 'school' | 'leadSchool' = 'school'): Grant => ({ role: 'SCHOOL_ADMIN', of });
 const vendor = (scope: WriteScope): Grant => ({ role: 'VENDOR', scope });
 const evaluator: Grant = { role: 'EVALUATOR' };
+/**
+ * Workbench records (saved analyses, 分析方案): `own`, a caller of that role anchored at the
+ * jurisdiction the record is kept with; `owner`, the very caller who saved it (same subject,
+ * role and jurisdiction).
+ */
+const workbench = (role: 'BUREAU_ADMIN' | 'ANALYST', of: 'own' | 'owner'): Grant => ({ role, workbench: of });
 
 /** The table: action → who may perform it. Read this to answer "who may do X to Y". */
 export const WRITE_RULES = {
@@ -117,6 +127,13 @@ export const WRITE_RULES = {
   createResource: [schoolAdmin(), groupAdmin, vendor('resource:write')],
   deleteResource: [groupAdmin, bureau('supervising'), schoolAdmin(), vendor('resource:write')],
   recordResourceUse: [schoolAdmin(), groupAdmin, vendor('resource:write')],
+  // Saved analyses of the analysts' workbench (分析方案, server/workbench/saved.ts). ANALYST callers
+  // never write domain data; a saved analysis is not domain data but a record of their own work
+  // (a named query and its parameter values), kept with their bureau and never on the change feed,
+  // so analysts (and bureau admins) may keep them. Saving a new one: for the caller's own
+  // jurisdiction; changing, sharing or deleting one: its owner only.
+  saveAnalysis: [workbench('ANALYST', 'own'), workbench('BUREAU_ADMIN', 'own')],
+  editAnalysis: [workbench('ANALYST', 'owner'), workbench('BUREAU_ADMIN', 'owner')],
 } satisfies Record<string, Grant[]>;
 
 export type WriteAction = keyof typeof WRITE_RULES;
@@ -125,6 +142,11 @@ export type WriteAction = keyof typeof WRITE_RULES;
 async function holds(ctx: Context, g: Grant, t: Target): Promise<boolean> {
   const c = ctx.scope.caller;
   if (c.role !== g.role) return false;
+  if ('workbench' in g) {
+    if (!c.jurisdictionId) return false;
+    if (g.workbench === 'own') return t.places?.own === c.jurisdictionId;
+    return !!t.owner && t.owner.subject === c.subject && t.owner.role === c.role && t.owner.jurisdiction === c.jurisdictionId;
+  }
   switch (g.role) {
     case 'BUREAU_ADMIN': {
       if ('of' in g) return !!t.places?.[g.of] && t.places[g.of] === c.jurisdictionId;
@@ -157,6 +179,9 @@ async function whoMay(ctx: Context, action: WriteAction, t: Target): Promise<str
   );
   const place = (p: Place) => names.get(t.places?.[p] ?? '') ?? p;
   const said = (WRITE_RULES[action] as Grant[]).map((g) => {
+    if ('workbench' in g) {
+      return g.workbench === 'own' ? `a${g.role === 'ANALYST' ? 'n' : ''} ${g.role} of ${t.places?.own ? place('own') : 'a jurisdiction (kept with its bureau)'}` : `its owner (the ${g.role} who saved it)`;
+    }
     switch (g.role) {
       case 'BUREAU_ADMIN':
         return 'of' in g ? `the BUREAU_ADMIN of ${place(g.of)}` : `a BUREAU_ADMIN whose jurisdiction holds both ${place(g.over[0])} and ${place(g.over[1])}`;
@@ -175,8 +200,10 @@ async function whoMay(ctx: Context, action: WriteAction, t: Target): Promise<str
 
 /** Throws FORBIDDEN, naming who may, unless the caller holds one of the action's grants over the target. */
 export async function authorize(ctx: Context, action: WriteAction, target: Target): Promise<void> {
-  requireWriter(ctx);
-  for (const g of WRITE_RULES[action] as Grant[]) if (await holds(ctx, g, target)) return;
+  const grants = WRITE_RULES[action] as Grant[];
+  // Analysts are refused up front, except for the workbench actions granted to them.
+  if (!grants.some((g) => g.role === 'ANALYST')) requireWriter(ctx);
+  for (const g of grants) if (await holds(ctx, g, target)) return;
   throw hubError('FORBIDDEN', `${action} needs ${await whoMay(ctx, action, target)}`);
 }
 

@@ -146,6 +146,11 @@ export function areaRules(caller: Caller, tree: JurisdictionDirectory): Rules {
     ReviewCase: (r) => supervisedOf(col(r, 'group_id')),
     // An entry names the jurisdictions it lies in; one naming none lies nowhere, for the nation too.
     AuditEntry: (a) => (everywhere ? sql`cardinality(${col(a, 'jurisdiction_ids')}) > 0` : sql`${col(a, 'jurisdiction_ids')} && ${area}::uuid[]`),
+    // Saved analyses of the workbench (分析方案) are kept with a bureau, not an area: a BUREAU_ADMIN or
+    // ANALYST of J reads its own and those shared by callers of J exactly (neither J's parents nor
+    // its children). Other roles hold no rule: they keep none (savedAnalyses answers an empty list).
+    SavedAnalysis: (s) => sql`(${col(s, 'jurisdiction_id')} = ${J}::uuid AND (${col(s, 'shared')}
+      OR (${col(s, 'owner_subject')} = ${caller.subject} AND ${col(s, 'owner_role')} = ${caller.role})))`,
   };
 }
 

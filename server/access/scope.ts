@@ -8,7 +8,7 @@ import { areaRules, evaluatorRules, groupRules, Rules, schoolRules } from './rul
 export type EntityKind =
   | 'Jurisdiction' | 'School' | 'Campus' | 'EducationGroup' | 'GroupMembership' | 'Staff'
   | 'Posting' | 'ResourceLibrary' | 'Resource' | 'EvaluationCycle' | 'Evaluation' | 'ApiClient'
-  | 'AuditEntry' | 'GroupGrade' | 'ReviewCase';
+  | 'AuditEntry' | 'GroupGrade' | 'ReviewCase' | 'SavedAnalysis';
 
 /** Entity classes that are read under another kind's rules (parts of it). */
 const KIND_OF_CLASS: Record<string, EntityKind> = {

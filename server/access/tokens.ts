@@ -28,9 +28,11 @@ export async function signToken(secret: Buffer, claims: TokenClaims, ttlSeconds 
 
 /**
  * Ready credentials for the demo's callers, printed by `npm start` when it signs with the
- * generated development secret: a province bureau, a county bureau, a group admin, a school
- * admin, an analyst and a vendor API key (derived from the secret, so it is stable across
- * restarts; only its hash is stored).
+ * generated development secret and offered by the workbench's sign-in picker
+ * (http/workbench-page.ts): a province bureau, county bureaus, a group admin, a school admin,
+ * analysts (a city and the counties whose groups the demo shows: 沙坡头区, 甘州区, and 昆明市 with
+ * its cross-county group) and a vendor API key (derived from the secret, so it is stable across
+ * restarts; only its hash is stored). Labels Chinese first: the picker shows them as they are.
  */
 export async function demoCredentials(ds: DataSource, secret: Buffer): Promise<Array<{ who: string; header: string }>> {
   const [group] = await ds.query(`SELECT id FROM education_group WHERE name = '中卫市第四中学教育集团'`);
@@ -46,11 +48,14 @@ export async function demoCredentials(ds: DataSource, secret: Buffer): Promise<A
     [newId(), county.id, hashApiKey(vendorKey)],
   );
   return [
-    { who: 'province bureau (宁夏 640000)', header: await bearer({ sub: 'demo:province-bureau', role: 'BUREAU_ADMIN', jurisdiction: '640000' }) },
-    { who: 'county bureau (沙坡头区 640502)', header: await bearer({ sub: 'demo:county-bureau', role: 'BUREAU_ADMIN', jurisdiction: '640502' }) },
-    { who: 'group admin (中卫市第四中学教育集团)', header: await bearer({ sub: 'demo:group-admin', role: 'GROUP_ADMIN', group: encodeId('EducationGroup', group.id) }) },
-    { who: `school admin (中卫市第四中学 ${school.code})`, header: await bearer({ sub: 'demo:school-admin', role: 'SCHOOL_ADMIN', school: school.code }) },
-    { who: 'analyst (中卫市 640500)', header: await bearer({ sub: 'demo:analyst', role: 'ANALYST', jurisdiction: '640500' }) },
-    { who: 'vendor API key (沙坡头区, campus/staff/posting/resource/group:read)', header: `X-Api-Key: ${vendorKey}` },
+    { who: '分析员 · 沙坡头区 640502 (analyst)', header: await bearer({ sub: 'demo:analyst-640502', role: 'ANALYST', jurisdiction: '640502' }) },
+    { who: '分析员 · 甘州区 620702 (analyst)', header: await bearer({ sub: 'demo:analyst-620702', role: 'ANALYST', jurisdiction: '620702' }) },
+    { who: '分析员 · 昆明市 530100 (analyst)', header: await bearer({ sub: 'demo:analyst-530100', role: 'ANALYST', jurisdiction: '530100' }) },
+    { who: '分析员 · 中卫市 640500 (analyst)', header: await bearer({ sub: 'demo:analyst', role: 'ANALYST', jurisdiction: '640500' }) },
+    { who: '县级教育局 · 沙坡头区 640502 (county bureau)', header: await bearer({ sub: 'demo:county-bureau', role: 'BUREAU_ADMIN', jurisdiction: '640502' }) },
+    { who: '省级教育厅 · 宁夏 640000 (province bureau)', header: await bearer({ sub: 'demo:province-bureau', role: 'BUREAU_ADMIN', jurisdiction: '640000' }) },
+    { who: '集团管理员 · 中卫市第四中学教育集团 (group admin)', header: await bearer({ sub: 'demo:group-admin', role: 'GROUP_ADMIN', group: encodeId('EducationGroup', group.id) }) },
+    { who: `学校管理员 · 中卫市第四中学 ${school.code} (school admin)`, header: await bearer({ sub: 'demo:school-admin', role: 'SCHOOL_ADMIN', school: school.code }) },
+    { who: '厂商密钥 · 沙坡头区 (vendor API key: campus/staff/posting/resource/group:read)', header: `X-Api-Key: ${vendorKey}` },
   ];
 }

@@ -9,10 +9,11 @@ import { Posting } from '../postings/entity';
 import { Resource, ResourceLibrary, ResourceUse } from '../resources/entity';
 import { Campus, School } from '../schools/entity';
 import { Staff } from '../staff/entity';
+import { SavedAnalysis } from '../workbench/entity';
 
 export const entities = [
   Jurisdiction, JurisdictionAncestor, School, Campus, EducationGroup, GroupMembership,
   MembershipApproval, GroupPolicyRow, Staff, Posting, ResourceLibrary, Resource, ResourceUse,
   EvaluationCycle, EvaluationIndicator, Evaluation, EvaluationScore, GroupGrade, ReviewCase, ApiClient, AuditEntryRow,
-  ChangeEvent, HubMeta,
+  ChangeEvent, HubMeta, SavedAnalysis,
 ];

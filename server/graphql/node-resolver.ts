@@ -8,6 +8,7 @@ import { Posting } from '../postings/entity';
 import { Resource, ResourceLibrary } from '../resources/entity';
 import { Campus, School } from '../schools/entity';
 import { Staff } from '../staff/entity';
+import { SavedAnalysis } from '../workbench/entity';
 import type { Context } from './context';
 import { decodeId } from './ids';
 import { Node } from './node';
@@ -15,7 +16,7 @@ import { Node } from './node';
 /** Every Node type, by GraphQL name (= class name, the prefix of its global ids). */
 export const NODE_TYPES: Record<string, new () => unknown> = Object.fromEntries(
   [Jurisdiction, School, Campus, EducationGroup, GroupMembership, Staff, Posting, ResourceLibrary, Resource,
-    EvaluationCycle, Evaluation, GroupGrade, ReviewCase, ApiClient].map((t) => [t.name, t]),
+    EvaluationCycle, Evaluation, GroupGrade, ReviewCase, ApiClient, SavedAnalysis].map((t) => [t.name, t]),
 );
 
 /** Loads any visible entity by global id; unknown, malformed and out-of-scope ids read as null. */

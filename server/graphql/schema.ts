@@ -21,6 +21,7 @@ import { ResourceLibraryResolver, ResourceResolver } from '../resources/resolver
 import { SchoolMutations } from '../schools/mutations';
 import { CampusResolver, SchoolResolver } from '../schools/resolver';
 import { StaffResolver } from '../staff/resolver';
+import { SavedAnalysisResolver } from '../workbench/saved';
 import { NODE_TYPES, NodeResolver } from './node-resolver';
 import { DateTime } from './scalars';
 import { directFieldResolvers } from './direct-resolvers';
@@ -32,6 +33,7 @@ export const resolvers = [
   PostingResolver, ResourceLibraryResolver, ResourceResolver, EvaluationCycleResolver, EvaluationResolver,
   ChangeResolver, GroupMutations, MembershipMutations, PostingMutations, PolicyMutations, ApiClientMutations,
   SchoolMutations, ResourceMutations, EvaluationMutations, GroupEvaluationResultResolver, GroupGradeResolver, ReviewCaseResolver, RatificationMutations,
+  SavedAnalysisResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;

@@ -17,6 +17,8 @@ import { formatError, hubError, serviceUnavailable } from '../graphql/errors';
 import { hubSchema } from '../graphql/schema';
 import { bodyAlwaysSet, jsonErrorHandler, notFound } from './errors';
 import { graphiqlRouter } from './graphiql';
+import { demoDevCallers, DevCaller, workbenchPageRouter } from './workbench-page';
+import { workbenchDataRouter } from '../workbench/routes';
 import { withStatus } from './input';
 import { Limits, limitProtections, limitsPlugin, precheckMiddleware, readLimits } from './limits';
 import { loadPersistedDocuments, PersistedDocumentCache, PersistedDocuments, persistedOnlyRefusal, runsPersistedDocument } from './persisted-documents';
@@ -69,6 +71,8 @@ export interface HttpOptions {
   metrics?: boolean;
   /** How long stop() lets requests in flight finish (default: HUB_SHUTDOWN_TIMEOUT_MS, else 10000). */
   shutdownTimeoutMs?: number;
+  /** The workbench's sign-in picker (default: the demo's callers with the development secret, else none). */
+  devCallers?: (() => Promise<DevCaller[]>) | null;
 }
 
 /**
@@ -158,6 +162,9 @@ export async function startHttpServer(ds: DataSource, opts: HttpOptions): Promis
   });
   app.get('/ready', ready.handler());
   if (metrics) app.get('/metrics', metrics.handler());
+  // The analysts' workbench at / (http/workbench-page.ts) and its JSON (workbench/routes.ts).
+  app.use(workbenchDataRouter({ devCallers: opts.devCallers !== undefined ? opts.devCallers : demoDevCallers(ds, opts.auth) }));
+  app.use(workbenchPageRouter());
   app.use(graphiqlRouter());
   app.use(
     '/graphql',

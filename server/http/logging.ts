@@ -217,8 +217,8 @@ export function recordOfContext(context: unknown): RequestRecord | undefined {
   return stats && typeof stats === 'object' ? contextRecords.get(stats) : undefined;
 }
 
-/** Paths without a log line: probes, scrapes and GraphiQL's static files. */
-const UNLOGGED = /^\/(health|ready|metrics)\/?$|^\/graphiql\/assets\//;
+/** Paths without a log line: probes, scrapes and the static files of GraphiQL and the workbench. */
+const UNLOGGED = /^\/(health|ready|metrics)\/?$|^\/(graphiql|workbench)\/assets\//;
 
 /** The error codes of a JSON error body (non-GraphQL answers: refusals before Apollo, 404s, 500s). */
 function codesOfBody(body: unknown): string[] | undefined {

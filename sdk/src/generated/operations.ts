@@ -33,6 +33,8 @@ export const PostingsDocument: TypedDocumentString<T.PostingsQuery, T.PostingsQu
 export const ResourcesDocument: TypedDocumentString<T.ResourcesQuery, T.ResourcesQueryVariables> = typedDocument("query Resources($first: Int, $after: String, $filter: ResourceFilter) {\n  resources(first: $first, after: $after, filter: $filter) {\n    totalCount\n    pageInfo {\n      ...PageInfoFields\n    }\n    edges {\n      cursor\n      node {\n        ...ResourceFields\n      }\n    }\n  }\n}\n\nfragment LibraryFields on ResourceLibrary {\n  id\n  name\n  description\n  visibility\n  updatedAt\n}\n\nfragment PageInfoFields on PageInfo {\n  hasNextPage\n  endCursor\n}\n\nfragment ResourceFields on Resource {\n  id\n  title\n  description\n  kind\n  subject\n  stages\n  tags\n  uri\n  useCount\n  library {\n    ...LibraryFields\n  }\n  createdAt\n  updatedAt\n}", '40b3fe05cdccb8a845f8279580d5bd42e654c08e8e32acf11b875fe2b71903c8');
 /** query reviewCases */
 export const ReviewCasesDocument: TypedDocumentString<T.ReviewCasesQuery, T.ReviewCasesQueryVariables> = typedDocument("query ReviewCases($first: Int, $after: String, $status: ReviewCaseStatus) {\n  reviewCases(first: $first, after: $after, status: $status) {\n    totalCount\n    pageInfo {\n      ...PageInfoFields\n    }\n    edges {\n      cursor\n      node {\n        ...ReviewCaseFields\n      }\n    }\n  }\n}\n\nfragment PageInfoFields on PageInfo {\n  hasNextPage\n  endCursor\n}\n\nfragment ReviewCaseFields on ReviewCase {\n  id\n  group {\n    id\n    name\n    status\n  }\n  cycle {\n    id\n    schoolYear\n  }\n  previousCycle {\n    id\n    schoolYear\n  }\n  status\n  rectificationDeadline\n  openedAt\n  decisionReason\n  decidedBy\n  decidedAt\n  exitedCampuses {\n    id\n    name\n  }\n  updatedAt\n}", '733f3d39d3e8731faa3c663655de880e47441225f7152f4b1ea7ec4063d4006c');
+/** query savedAnalyses */
+export const SavedAnalysesDocument: TypedDocumentString<T.SavedAnalysesQuery, T.SavedAnalysesQueryVariables> = typedDocument("query SavedAnalyses($first: Int, $after: String) {\n  savedAnalyses(first: $first, after: $after) {\n    totalCount\n    pageInfo {\n      ...PageInfoFields\n    }\n    edges {\n      cursor\n      node {\n        ...SavedAnalysisFields\n      }\n    }\n  }\n}\n\nfragment JurisdictionRef on Jurisdiction {\n  id\n  code\n  name\n  level\n}\n\nfragment PageInfoFields on PageInfo {\n  hasNextPage\n  endCursor\n}\n\nfragment SavedAnalysisFields on SavedAnalysis {\n  id\n  name\n  description\n  document\n  parameters\n  shared\n  mine\n  ownerName\n  jurisdiction {\n    ...JurisdictionRef\n  }\n  createdAt\n  updatedAt\n}", '605ff01520f3f69852cd5d9358e0c5cd106936740a5a3a8aa2c8040f943cb189');
 /** query school */
 export const SchoolDocument: TypedDocumentString<T.SchoolQuery, T.SchoolQueryVariables> = typedDocument("query School($code: String!) {\n  school(code: $code) {\n    ...SchoolFields\n  }\n}\n\nfragment JurisdictionRef on Jurisdiction {\n  id\n  code\n  name\n  level\n}\n\nfragment SchoolFields on School {\n  id\n  code\n  name\n  type\n  typeCode\n  jurisdiction {\n    ...JurisdictionRef\n  }\n  campuses {\n    id\n    name\n  }\n  createdAt\n  updatedAt\n}", '5ae2a8877a738294dda2eecad42527293e83124ee22fd5dcbdf3f111982bb5fb');
 /** query staff */
@@ -69,6 +71,8 @@ export const CreateResourceDocument: TypedDocumentString<T.CreateResourceMutatio
 export const DecideMembershipDocument: TypedDocumentString<T.DecideMembershipMutation, T.DecideMembershipMutationVariables> = typedDocument("mutation DecideMembership($id: ID!, $decision: ApprovalDecision!, $comment: String) {\n  decideMembership(id: $id, decision: $decision, comment: $comment) {\n    ...MembershipFields\n  }\n}\n\nfragment JurisdictionRef on Jurisdiction {\n  id\n  code\n  name\n  level\n}\n\nfragment MembershipFields on GroupMembership {\n  id\n  role\n  status\n  appliedAt\n  joinedOn\n  leftOn\n  pendingApprovals\n  approvals {\n    authority\n    decision\n    decidedAt\n    decidedBy\n    comment\n    jurisdiction {\n      ...JurisdictionRef\n    }\n  }\n  group {\n    id\n    name\n  }\n  updatedAt\n}", 'd61401ee7ea3308147e37dea09b64c8fdad01f7a5ac5f409f775a83546abb286');
 /** mutation decideReviewCase */
 export const DecideReviewCaseDocument: TypedDocumentString<T.DecideReviewCaseMutation, T.DecideReviewCaseMutationVariables> = typedDocument("mutation DecideReviewCase($input: DecideReviewCaseInput!) {\n  decideReviewCase(input: $input) {\n    ...ReviewCaseFields\n  }\n}\n\nfragment ReviewCaseFields on ReviewCase {\n  id\n  group {\n    id\n    name\n    status\n  }\n  cycle {\n    id\n    schoolYear\n  }\n  previousCycle {\n    id\n    schoolYear\n  }\n  status\n  rectificationDeadline\n  openedAt\n  decisionReason\n  decidedBy\n  decidedAt\n  exitedCampuses {\n    id\n    name\n  }\n  updatedAt\n}", 'c65c0c33d2b1abd2e87e7f0301a81400bd4209b2669ab3d83b2bc5b0bb86421e');
+/** mutation deleteAnalysis */
+export const DeleteAnalysisDocument: TypedDocumentString<T.DeleteAnalysisMutation, T.DeleteAnalysisMutationVariables> = typedDocument("mutation DeleteAnalysis($id: ID!) {\n  deleteAnalysis(id: $id)\n}", 'f10ff614489e58fbf6985bccb190c42c798ba3c3ae12136bb25c141054d9002e');
 /** mutation deleteResource */
 export const DeleteResourceDocument: TypedDocumentString<T.DeleteResourceMutation, T.DeleteResourceMutationVariables> = typedDocument("mutation DeleteResource($id: ID!) {\n  deleteResource(id: $id)\n}", '856809b46e4ca036700745908b9c68e8d5302891528675cc4e08c62d97fdbdbc');
 /** mutation dissolveGroup */
@@ -91,6 +95,8 @@ export const RecordResourceUseDocument: TypedDocumentString<T.RecordResourceUseM
 export const RevokeApiClientDocument: TypedDocumentString<T.RevokeApiClientMutation, T.RevokeApiClientMutationVariables> = typedDocument("mutation RevokeApiClient($id: ID!) {\n  revokeApiClient(id: $id) {\n    ...ApiClientFields\n  }\n}\n\nfragment ApiClientFields on ApiClient {\n  id\n  name\n  role\n  scopes\n  persistedOnly\n  jurisdiction {\n    ...JurisdictionRef\n  }\n  schools {\n    id\n    code\n    name\n  }\n  createdAt\n  expiresAt\n  lastUsedAt\n  revokedAt\n}\n\nfragment JurisdictionRef on Jurisdiction {\n  id\n  code\n  name\n  level\n}", '309c477f6fda26c6eb36bae299c63f2923f0bba5a1785fd895e59386d45fbe7b');
 /** mutation revokeApiKey */
 export const RevokeApiKeyDocument: TypedDocumentString<T.RevokeApiKeyMutation, T.RevokeApiKeyMutationVariables> = typedDocument("mutation RevokeApiKey($id: ID!) {\n  revokeApiKey(id: $id) {\n    ...ApiKeyFields\n  }\n}\n\nfragment ApiKeyFields on ApiKey {\n  id\n  lastFour\n  active\n  createdAt\n  createdBy\n  expiresAt\n  revokedAt\n  lastUsedAt\n}", 'b4fc79c6b8ad9043fe9b796f87a523281c2c7e6166b8de1bf74f7f4ce51dd7f1');
+/** mutation saveAnalysis */
+export const SaveAnalysisDocument: TypedDocumentString<T.SaveAnalysisMutation, T.SaveAnalysisMutationVariables> = typedDocument("mutation SaveAnalysis($input: SaveAnalysisInput!) {\n  saveAnalysis(input: $input) {\n    ...SavedAnalysisFields\n  }\n}\n\nfragment JurisdictionRef on Jurisdiction {\n  id\n  code\n  name\n  level\n}\n\nfragment SavedAnalysisFields on SavedAnalysis {\n  id\n  name\n  description\n  document\n  parameters\n  shared\n  mine\n  ownerName\n  jurisdiction {\n    ...JurisdictionRef\n  }\n  createdAt\n  updatedAt\n}", '0b5c4718d15f062502ea45267285804b6a043594ecb2000e218f58e856823792');
 /** mutation setGroupPolicy */
 export const SetGroupPolicyDocument: TypedDocumentString<T.SetGroupPolicyMutation, T.SetGroupPolicyMutationVariables> = typedDocument("mutation SetGroupPolicy($jurisdictionCode: String!, $input: GroupPolicyInput!) {\n  setGroupPolicy(jurisdictionCode: $jurisdictionCode, input: $input) {\n    ...GroupPolicyFields\n  }\n}\n\nfragment GroupPolicyFields on GroupPolicy {\n  maxMembers {\n    mode\n    maxMembers\n  }\n  leadershipBands {\n    kindergarten\n    minSize\n    vicePrincipals\n  }\n  funding {\n    baseAmount\n    campusBands {\n      minStudents\n      amount\n    }\n  }\n  coverageTarget\n  coverageDeadline\n  minAnnualRotationRate\n  minBackboneShareOfPosted\n  source {\n    ...JurisdictionRef\n  }\n}\n\nfragment JurisdictionRef on Jurisdiction {\n  id\n  code\n  name\n  level\n}", '61b37e52530f4214b71c6d30936072d7aa5198d1ef2a97c1043274c48d7ad9a2');
 /** mutation startPosting */
@@ -125,6 +131,7 @@ export interface Operations {
   postings: { result: T.PostingsQuery['postings']; variables: T.PostingsQueryVariables };
   resources: { result: T.ResourcesQuery['resources']; variables: T.ResourcesQueryVariables };
   reviewCases: { result: T.ReviewCasesQuery['reviewCases']; variables: T.ReviewCasesQueryVariables };
+  savedAnalyses: { result: T.SavedAnalysesQuery['savedAnalyses']; variables: T.SavedAnalysesQueryVariables };
   school: { result: T.SchoolQuery['school']; variables: T.SchoolQueryVariables };
   staff: { result: T.StaffQuery['staff']; variables: T.StaffQueryVariables };
   staffMembers: { result: T.StaffMembersQuery['staffMembers']; variables: T.StaffMembersQueryVariables };
@@ -143,6 +150,7 @@ export interface Operations {
   createResource: { result: T.CreateResourceMutation['createResource']; variables: T.CreateResourceMutationVariables };
   decideMembership: { result: T.DecideMembershipMutation['decideMembership']; variables: T.DecideMembershipMutationVariables };
   decideReviewCase: { result: T.DecideReviewCaseMutation['decideReviewCase']; variables: T.DecideReviewCaseMutationVariables };
+  deleteAnalysis: { result: T.DeleteAnalysisMutation['deleteAnalysis']; variables: T.DeleteAnalysisMutationVariables };
   deleteResource: { result: T.DeleteResourceMutation['deleteResource']; variables: T.DeleteResourceMutationVariables };
   dissolveGroup: { result: T.DissolveGroupMutation['dissolveGroup']; variables: T.DissolveGroupMutationVariables };
   exitMembership: { result: T.ExitMembershipMutation['exitMembership']; variables: T.ExitMembershipMutationVariables };
@@ -154,6 +162,7 @@ export interface Operations {
   recordResourceUse: { result: T.RecordResourceUseMutation['recordResourceUse']; variables: T.RecordResourceUseMutationVariables };
   revokeApiClient: { result: T.RevokeApiClientMutation['revokeApiClient']; variables: T.RevokeApiClientMutationVariables };
   revokeApiKey: { result: T.RevokeApiKeyMutation['revokeApiKey']; variables: T.RevokeApiKeyMutationVariables };
+  saveAnalysis: { result: T.SaveAnalysisMutation['saveAnalysis']; variables: T.SaveAnalysisMutationVariables };
   setGroupPolicy: { result: T.SetGroupPolicyMutation['setGroupPolicy']; variables: T.SetGroupPolicyMutationVariables };
   startPosting: { result: T.StartPostingMutation['startPosting']; variables: T.StartPostingMutationVariables };
   suspendGroup: { result: T.SuspendGroupMutation['suspendGroup']; variables: T.SuspendGroupMutationVariables };
@@ -181,6 +190,7 @@ export const operations = {
   postings: { document: PostingsDocument, kind: 'query', connection: true, byKind: false, idempotent: true },
   resources: { document: ResourcesDocument, kind: 'query', connection: true, byKind: false, idempotent: true },
   reviewCases: { document: ReviewCasesDocument, kind: 'query', connection: true, byKind: false, idempotent: true },
+  savedAnalyses: { document: SavedAnalysesDocument, kind: 'query', connection: true, byKind: false, idempotent: true },
   school: { document: SchoolDocument, kind: 'query', connection: false, byKind: false, idempotent: true },
   staff: { document: StaffDocument, kind: 'query', connection: false, byKind: false, idempotent: true },
   staffMembers: { document: StaffMembersDocument, kind: 'query', connection: true, byKind: false, idempotent: true },
@@ -199,6 +209,7 @@ export const operations = {
   createResource: { document: CreateResourceDocument, kind: 'mutation', connection: false, byKind: false, idempotent: false },
   decideMembership: { document: DecideMembershipDocument, kind: 'mutation', connection: false, byKind: false, idempotent: false },
   decideReviewCase: { document: DecideReviewCaseDocument, kind: 'mutation', connection: false, byKind: false, idempotent: false },
+  deleteAnalysis: { document: DeleteAnalysisDocument, kind: 'mutation', connection: false, byKind: false, idempotent: false },
   deleteResource: { document: DeleteResourceDocument, kind: 'mutation', connection: false, byKind: false, idempotent: false },
   dissolveGroup: { document: DissolveGroupDocument, kind: 'mutation', connection: false, byKind: false, idempotent: false },
   exitMembership: { document: ExitMembershipDocument, kind: 'mutation', connection: false, byKind: false, idempotent: false },
@@ -210,6 +221,7 @@ export const operations = {
   recordResourceUse: { document: RecordResourceUseDocument, kind: 'mutation', connection: false, byKind: false, idempotent: false },
   revokeApiClient: { document: RevokeApiClientDocument, kind: 'mutation', connection: false, byKind: false, idempotent: false },
   revokeApiKey: { document: RevokeApiKeyDocument, kind: 'mutation', connection: false, byKind: false, idempotent: false },
+  saveAnalysis: { document: SaveAnalysisDocument, kind: 'mutation', connection: false, byKind: false, idempotent: false },
   setGroupPolicy: { document: SetGroupPolicyDocument, kind: 'mutation', connection: false, byKind: false, idempotent: false },
   startPosting: { document: StartPostingDocument, kind: 'mutation', connection: false, byKind: false, idempotent: false },
   suspendGroup: { document: SuspendGroupDocument, kind: 'mutation', connection: false, byKind: false, idempotent: false },
@@ -221,4 +233,4 @@ export const operations = {
 } as const;
 
 /** Methods returning a connection, which hub.paginate pages through. */
-export type ConnectionOperation = 'auditLog' | 'campuses' | 'evaluationCycles' | 'groups' | 'jurisdictions' | 'postings' | 'resources' | 'reviewCases' | 'staffMembers';
+export type ConnectionOperation = 'auditLog' | 'campuses' | 'evaluationCycles' | 'groups' | 'jurisdictions' | 'postings' | 'resources' | 'reviewCases' | 'savedAnalyses' | 'staffMembers';

@@ -370,6 +370,22 @@ export type Role =
   /** A school MIS vendor's integration, scoped by its API client grant. */
   | 'VENDOR';
 
+/** Saves a new analysis (no id) or changes one of your own (id): fields left out keep their value (a new one: description empty, parameters {}, not shared). */
+export type SaveAnalysisInput = {
+  /** At most 2000 characters. */
+  description?: string | null | undefined;
+  /** A GraphQL document with exactly one operation, at most 20000 characters; required for a new analysis. */
+  document?: string | null | undefined;
+  /** The saved analysis to change; left out: a new one. */
+  id?: string | null | undefined;
+  /** At most 200 characters; required for a new analysis. */
+  name?: string | null | undefined;
+  /** Parameter values as JSON text: an object of string values, e.g. {"jurisdiction":"640502","schoolYear":"2025-2026"}. */
+  parameters?: string | null | undefined;
+  /** Share it with your bureau (the callers of your jurisdiction). */
+  shared?: boolean | null | undefined;
+};
+
 /** 学段 taught at a campus. */
 export type SchoolStage =
   | 'JUNIOR'
@@ -493,6 +509,8 @@ export type PageInfoFieldsFragment = { hasNextPage: boolean, endCursor: string |
 export type GroupGradeFieldsFragment = { id: string, memberAverage: number | null, partyBuilding: number | null, comprehensive: number | null, composite: number | null, computedGrade: EvaluationGrade | null, grade: EvaluationGrade | null, overridden: boolean, overrideReason: string | null, overriddenBy: string | null, overriddenAt: string | null, publishedAt: string | null, updatedAt: string, cycle: { id: string, schoolYear: string, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel } }, group: { id: string, name: string } };
 
 export type ReviewCaseFieldsFragment = { id: string, status: ReviewCaseStatus, rectificationDeadline: string, openedAt: string, decisionReason: string | null, decidedBy: string | null, decidedAt: string | null, updatedAt: string, group: { id: string, name: string, status: GroupStatus }, cycle: { id: string, schoolYear: string }, previousCycle: { id: string, schoolYear: string }, exitedCampuses: Array<{ id: string, name: string }> };
+
+export type SavedAnalysisFieldsFragment = { id: string, name: string, description: string, document: string, parameters: string, shared: boolean, mine: boolean, ownerName: string, createdAt: string, updatedAt: string, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel } };
 
 export type UpsertSchoolMutationVariables = Exact<{
   input: UpsertSchoolInput;
@@ -741,6 +759,20 @@ export type DecideReviewCaseMutationVariables = Exact<{
 
 export type DecideReviewCaseMutation = { decideReviewCase: { id: string, status: ReviewCaseStatus, rectificationDeadline: string, openedAt: string, decisionReason: string | null, decidedBy: string | null, decidedAt: string | null, updatedAt: string, group: { id: string, name: string, status: GroupStatus }, cycle: { id: string, schoolYear: string }, previousCycle: { id: string, schoolYear: string }, exitedCampuses: Array<{ id: string, name: string }> } };
 
+export type SaveAnalysisMutationVariables = Exact<{
+  input: SaveAnalysisInput;
+}>;
+
+
+export type SaveAnalysisMutation = { saveAnalysis: { id: string, name: string, description: string, document: string, parameters: string, shared: boolean, mine: boolean, ownerName: string, createdAt: string, updatedAt: string, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel } } };
+
+export type DeleteAnalysisMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type DeleteAnalysisMutation = { deleteAnalysis: string };
+
 export type ViewerQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -764,6 +796,7 @@ export type NodeQuery = { Jurisdiction:
     | { __typename: 'Resource' }
     | { __typename: 'ResourceLibrary' }
     | { __typename: 'ReviewCase' }
+    | { __typename: 'SavedAnalysis' }
     | { __typename: 'School' }
     | { __typename: 'Staff' }
    | null, School:
@@ -779,6 +812,7 @@ export type NodeQuery = { Jurisdiction:
     | { __typename: 'Resource' }
     | { __typename: 'ResourceLibrary' }
     | { __typename: 'ReviewCase' }
+    | { __typename: 'SavedAnalysis' }
     | { __typename: 'School', id: string, code: string, name: string, type: SchoolType, typeCode: string | null, createdAt: string, updatedAt: string, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel }, campuses: Array<{ id: string, name: string }> }
     | { __typename: 'Staff' }
    | null, Campus:
@@ -794,6 +828,7 @@ export type NodeQuery = { Jurisdiction:
     | { __typename: 'Resource' }
     | { __typename: 'ResourceLibrary' }
     | { __typename: 'ReviewCase' }
+    | { __typename: 'SavedAnalysis' }
     | { __typename: 'School' }
     | { __typename: 'Staff' }
    | null, Staff:
@@ -809,6 +844,7 @@ export type NodeQuery = { Jurisdiction:
     | { __typename: 'Resource' }
     | { __typename: 'ResourceLibrary' }
     | { __typename: 'ReviewCase' }
+    | { __typename: 'SavedAnalysis' }
     | { __typename: 'School' }
     | { __typename: 'Staff', id: string, externalId: string, name: string, role: StaffRole, title: ProfessionalTitle, subjects: Array<string>, backbone: boolean, fullTimeTeacher: boolean, nationalIdMasked: string | null, updatedAt: string }
    | null, EducationGroup:
@@ -824,6 +860,7 @@ export type NodeQuery = { Jurisdiction:
     | { __typename: 'Resource' }
     | { __typename: 'ResourceLibrary' }
     | { __typename: 'ReviewCase' }
+    | { __typename: 'SavedAnalysis' }
     | { __typename: 'School' }
     | { __typename: 'Staff' }
    | null, GroupMembership:
@@ -839,6 +876,7 @@ export type NodeQuery = { Jurisdiction:
     | { __typename: 'Resource' }
     | { __typename: 'ResourceLibrary' }
     | { __typename: 'ReviewCase' }
+    | { __typename: 'SavedAnalysis' }
     | { __typename: 'School' }
     | { __typename: 'Staff' }
    | null, Posting:
@@ -854,6 +892,7 @@ export type NodeQuery = { Jurisdiction:
     | { __typename: 'Resource' }
     | { __typename: 'ResourceLibrary' }
     | { __typename: 'ReviewCase' }
+    | { __typename: 'SavedAnalysis' }
     | { __typename: 'School' }
     | { __typename: 'Staff' }
    | null, ResourceLibrary:
@@ -869,6 +908,7 @@ export type NodeQuery = { Jurisdiction:
     | { __typename: 'Resource' }
     | { __typename: 'ResourceLibrary', id: string, name: string, description: string | null, visibility: ResourceVisibility, updatedAt: string }
     | { __typename: 'ReviewCase' }
+    | { __typename: 'SavedAnalysis' }
     | { __typename: 'School' }
     | { __typename: 'Staff' }
    | null, Resource:
@@ -884,6 +924,7 @@ export type NodeQuery = { Jurisdiction:
     | { __typename: 'Resource', id: string, title: string, description: string | null, kind: ResourceKind, subject: string, stages: Array<SchoolStage>, tags: Array<string>, uri: string, useCount: number, createdAt: string, updatedAt: string, library: { id: string, name: string, description: string | null, visibility: ResourceVisibility, updatedAt: string } }
     | { __typename: 'ResourceLibrary' }
     | { __typename: 'ReviewCase' }
+    | { __typename: 'SavedAnalysis' }
     | { __typename: 'School' }
     | { __typename: 'Staff' }
    | null, EvaluationCycle:
@@ -899,6 +940,7 @@ export type NodeQuery = { Jurisdiction:
     | { __typename: 'Resource' }
     | { __typename: 'ResourceLibrary' }
     | { __typename: 'ReviewCase' }
+    | { __typename: 'SavedAnalysis' }
     | { __typename: 'School' }
     | { __typename: 'Staff' }
    | null, Evaluation:
@@ -914,6 +956,7 @@ export type NodeQuery = { Jurisdiction:
     | { __typename: 'Resource' }
     | { __typename: 'ResourceLibrary' }
     | { __typename: 'ReviewCase' }
+    | { __typename: 'SavedAnalysis' }
     | { __typename: 'School' }
     | { __typename: 'Staff' }
    | null, ApiClient:
@@ -929,6 +972,7 @@ export type NodeQuery = { Jurisdiction:
     | { __typename: 'Resource' }
     | { __typename: 'ResourceLibrary' }
     | { __typename: 'ReviewCase' }
+    | { __typename: 'SavedAnalysis' }
     | { __typename: 'School' }
     | { __typename: 'Staff' }
    | null, GroupGrade:
@@ -944,6 +988,7 @@ export type NodeQuery = { Jurisdiction:
     | { __typename: 'Resource' }
     | { __typename: 'ResourceLibrary' }
     | { __typename: 'ReviewCase' }
+    | { __typename: 'SavedAnalysis' }
     | { __typename: 'School' }
     | { __typename: 'Staff' }
    | null, ReviewCase:
@@ -959,6 +1004,7 @@ export type NodeQuery = { Jurisdiction:
     | { __typename: 'Resource' }
     | { __typename: 'ResourceLibrary' }
     | { __typename: 'ReviewCase', id: string, status: ReviewCaseStatus, rectificationDeadline: string, openedAt: string, decisionReason: string | null, decidedBy: string | null, decidedAt: string | null, updatedAt: string, group: { id: string, name: string, status: GroupStatus }, cycle: { id: string, schoolYear: string }, previousCycle: { id: string, schoolYear: string }, exitedCampuses: Array<{ id: string, name: string }> }
+    | { __typename: 'SavedAnalysis' }
     | { __typename: 'School' }
     | { __typename: 'Staff' }
    | null };
@@ -1116,6 +1162,7 @@ export type ChangesQuery = { changes: { endCursor: string | null, hasMore: boole
         | { __typename: 'Resource' }
         | { __typename: 'ResourceLibrary' }
         | { __typename: 'ReviewCase' }
+        | { __typename: 'SavedAnalysis' }
         | { __typename: 'School' }
         | { __typename: 'Staff' }
        | null, School?:
@@ -1131,6 +1178,7 @@ export type ChangesQuery = { changes: { endCursor: string | null, hasMore: boole
         | { __typename: 'Resource' }
         | { __typename: 'ResourceLibrary' }
         | { __typename: 'ReviewCase' }
+        | { __typename: 'SavedAnalysis' }
         | { __typename: 'School', id: string, code: string, name: string, type: SchoolType, typeCode: string | null, createdAt: string, updatedAt: string, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel }, campuses: Array<{ id: string, name: string }> }
         | { __typename: 'Staff' }
        | null, Campus?:
@@ -1146,6 +1194,7 @@ export type ChangesQuery = { changes: { endCursor: string | null, hasMore: boole
         | { __typename: 'Resource' }
         | { __typename: 'ResourceLibrary' }
         | { __typename: 'ReviewCase' }
+        | { __typename: 'SavedAnalysis' }
         | { __typename: 'School' }
         | { __typename: 'Staff' }
        | null, Staff?:
@@ -1161,6 +1210,7 @@ export type ChangesQuery = { changes: { endCursor: string | null, hasMore: boole
         | { __typename: 'Resource' }
         | { __typename: 'ResourceLibrary' }
         | { __typename: 'ReviewCase' }
+        | { __typename: 'SavedAnalysis' }
         | { __typename: 'School' }
         | { __typename: 'Staff', id: string, externalId: string, name: string, role: StaffRole, title: ProfessionalTitle, subjects: Array<string>, backbone: boolean, fullTimeTeacher: boolean, nationalIdMasked: string | null, updatedAt: string }
        | null, EducationGroup?:
@@ -1176,6 +1226,7 @@ export type ChangesQuery = { changes: { endCursor: string | null, hasMore: boole
         | { __typename: 'Resource' }
         | { __typename: 'ResourceLibrary' }
         | { __typename: 'ReviewCase' }
+        | { __typename: 'SavedAnalysis' }
         | { __typename: 'School' }
         | { __typename: 'Staff' }
        | null, GroupMembership?:
@@ -1191,6 +1242,7 @@ export type ChangesQuery = { changes: { endCursor: string | null, hasMore: boole
         | { __typename: 'Resource' }
         | { __typename: 'ResourceLibrary' }
         | { __typename: 'ReviewCase' }
+        | { __typename: 'SavedAnalysis' }
         | { __typename: 'School' }
         | { __typename: 'Staff' }
        | null, Posting?:
@@ -1206,6 +1258,7 @@ export type ChangesQuery = { changes: { endCursor: string | null, hasMore: boole
         | { __typename: 'Resource' }
         | { __typename: 'ResourceLibrary' }
         | { __typename: 'ReviewCase' }
+        | { __typename: 'SavedAnalysis' }
         | { __typename: 'School' }
         | { __typename: 'Staff' }
        | null, ResourceLibrary?:
@@ -1221,6 +1274,7 @@ export type ChangesQuery = { changes: { endCursor: string | null, hasMore: boole
         | { __typename: 'Resource' }
         | { __typename: 'ResourceLibrary', id: string, name: string, description: string | null, visibility: ResourceVisibility, updatedAt: string }
         | { __typename: 'ReviewCase' }
+        | { __typename: 'SavedAnalysis' }
         | { __typename: 'School' }
         | { __typename: 'Staff' }
        | null, Resource?:
@@ -1236,6 +1290,7 @@ export type ChangesQuery = { changes: { endCursor: string | null, hasMore: boole
         | { __typename: 'Resource', id: string, title: string, description: string | null, kind: ResourceKind, subject: string, stages: Array<SchoolStage>, tags: Array<string>, uri: string, useCount: number, createdAt: string, updatedAt: string, library: { id: string, name: string, description: string | null, visibility: ResourceVisibility, updatedAt: string } }
         | { __typename: 'ResourceLibrary' }
         | { __typename: 'ReviewCase' }
+        | { __typename: 'SavedAnalysis' }
         | { __typename: 'School' }
         | { __typename: 'Staff' }
        | null, EvaluationCycle?:
@@ -1251,6 +1306,7 @@ export type ChangesQuery = { changes: { endCursor: string | null, hasMore: boole
         | { __typename: 'Resource' }
         | { __typename: 'ResourceLibrary' }
         | { __typename: 'ReviewCase' }
+        | { __typename: 'SavedAnalysis' }
         | { __typename: 'School' }
         | { __typename: 'Staff' }
        | null, Evaluation?:
@@ -1266,6 +1322,7 @@ export type ChangesQuery = { changes: { endCursor: string | null, hasMore: boole
         | { __typename: 'Resource' }
         | { __typename: 'ResourceLibrary' }
         | { __typename: 'ReviewCase' }
+        | { __typename: 'SavedAnalysis' }
         | { __typename: 'School' }
         | { __typename: 'Staff' }
        | null, ApiClient?:
@@ -1281,6 +1338,7 @@ export type ChangesQuery = { changes: { endCursor: string | null, hasMore: boole
         | { __typename: 'Resource' }
         | { __typename: 'ResourceLibrary' }
         | { __typename: 'ReviewCase' }
+        | { __typename: 'SavedAnalysis' }
         | { __typename: 'School' }
         | { __typename: 'Staff' }
        | null, GroupGrade?:
@@ -1296,6 +1354,7 @@ export type ChangesQuery = { changes: { endCursor: string | null, hasMore: boole
         | { __typename: 'Resource' }
         | { __typename: 'ResourceLibrary' }
         | { __typename: 'ReviewCase' }
+        | { __typename: 'SavedAnalysis' }
         | { __typename: 'School' }
         | { __typename: 'Staff' }
        | null, ReviewCase?:
@@ -1311,6 +1370,7 @@ export type ChangesQuery = { changes: { endCursor: string | null, hasMore: boole
         | { __typename: 'Resource' }
         | { __typename: 'ResourceLibrary' }
         | { __typename: 'ReviewCase', id: string, status: ReviewCaseStatus, rectificationDeadline: string, openedAt: string, decisionReason: string | null, decidedBy: string | null, decidedAt: string | null, updatedAt: string, group: { id: string, name: string, status: GroupStatus }, cycle: { id: string, schoolYear: string }, previousCycle: { id: string, schoolYear: string }, exitedCampuses: Array<{ id: string, name: string }> }
+        | { __typename: 'SavedAnalysis' }
         | { __typename: 'School' }
         | { __typename: 'Staff' }
        | null }> } };
@@ -1323,3 +1383,11 @@ export type ReviewCasesQueryVariables = Exact<{
 
 
 export type ReviewCasesQuery = { reviewCases: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, status: ReviewCaseStatus, rectificationDeadline: string, openedAt: string, decisionReason: string | null, decidedBy: string | null, decidedAt: string | null, updatedAt: string, group: { id: string, name: string, status: GroupStatus }, cycle: { id: string, schoolYear: string }, previousCycle: { id: string, schoolYear: string }, exitedCampuses: Array<{ id: string, name: string }> } }> } };
+
+export type SavedAnalysesQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type SavedAnalysesQuery = { savedAnalyses: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, name: string, description: string, document: string, parameters: string, shared: boolean, mine: boolean, ownerName: string, createdAt: string, updatedAt: string, jurisdiction: { id: string, code: string, name: string, level: JurisdictionLevel } } }> } };
