@@ -51,13 +51,13 @@ const PAGE = `<!doctype html>
 export function graphiqlRouter(): express.Router {
   const router = express.Router();
   router.get('/graphiql', (_req, res) => {
-    res.type('html').set('content-security-policy', CSP).send(PAGE);
+    res.type('html').set({ 'content-security-policy': CSP, 'x-content-type-options': 'nosniff' }).send(PAGE);
   });
   router.get('/graphiql/assets/:name', (req, res, next) => {
     const asset = Object.hasOwn(ASSETS, req.params.name) ? ASSETS[req.params.name] : undefined;
     if (!asset) return next(); // the JSON 404 (http/errors.ts)
     // boot.js changes with the hub; the packages only with an upgrade.
-    res.type(asset.type).set('cache-control', req.params.name === 'boot.js' ? 'no-cache' : 'public, max-age=86400');
+    res.type(asset.type).set({ 'cache-control': req.params.name === 'boot.js' ? 'no-cache' : 'public, max-age=86400', 'x-content-type-options': 'nosniff' });
     fs.createReadStream(asset.file).pipe(res);
   });
   // A browser opening the endpoint itself gets the IDE.
