@@ -4,7 +4,7 @@ import { registerEnumType } from 'type-graphql';
  * Every enumeration of the public contract, stored in the database as its name (text with a
  * CHECK constraint). Values are their own names so rows map straight onto the API.
  */
-function enumOf<T extends string>(...values: T[]): { [K in T]: K } {
+export function enumOf<T extends string>(...values: T[]): { [K in T]: K } {
   return Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
 }
 

@@ -162,9 +162,7 @@ export async function startHttpServer(ds: DataSource, opts: HttpOptions): Promis
   });
   app.get('/ready', ready.handler());
   if (metrics) app.get('/metrics', metrics.handler());
-  // The analysts' workbench at / (http/workbench-page.ts) and its JSON (workbench/routes.ts).
-  app.use(workbenchDataRouter({ devCallers: opts.devCallers !== undefined ? opts.devCallers : demoDevCallers(ds, opts.auth) }));
-  app.use(workbenchPageRouter());
+  // Before /graphql: a browser's GET /graphql is sent to GraphiQL (http/graphiql.ts).
   app.use(graphiqlRouter());
   app.use(
     '/graphql',
@@ -197,6 +195,9 @@ export async function startHttpServer(ds: DataSource, opts: HttpOptions): Promis
       },
     }),
   );
+  // The analysts' workbench at / (http/workbench-page.ts) and its JSON (workbench/routes.ts), after /graphql: API requests never pass through their routes.
+  app.use(workbenchDataRouter({ devCallers: opts.devCallers !== undefined ? opts.devCallers : demoDevCallers(ds, opts.auth) }));
+  app.use(workbenchPageRouter());
   app.use(notFound());
   app.use(jsonErrorHandler());
 

@@ -1,6 +1,6 @@
 import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { GroupMode, PostingType, SchoolStage } from '../graphql/enums';
+import { enumOf, GroupMode, PostingType, SchoolStage } from '../graphql/enums';
 import { LocalDate } from '../graphql/scalars';
 import { Jurisdiction } from '../jurisdictions/entity';
 
@@ -21,7 +21,7 @@ export interface LeadershipBandValue { kindergarten: boolean; minSize: number; v
  * - FUNDING (专项经费): base amount and the per-campus band table.
  * - LEADERSHIP: the vice-principal band table.
  */
-export const PolicySetting = { MAX_MEMBERS: 'MAX_MEMBERS', ROTATION: 'ROTATION', COVERAGE: 'COVERAGE', FUNDING: 'FUNDING', LEADERSHIP: 'LEADERSHIP' } as const;
+export const PolicySetting = enumOf('MAX_MEMBERS', 'ROTATION', 'COVERAGE', 'FUNDING', 'LEADERSHIP');
 export type PolicySetting = keyof typeof PolicySetting;
 registerEnumType(PolicySetting, {
   name: 'PolicySetting',
