@@ -1,4 +1,4 @@
-import { encodeId } from '../server/graphql/ids';
+import { decodeId, encodeId } from '../server/graphql/ids';
 import { As, startHub, TEST_NOW, TestHub } from './support/hub';
 
 /** Postings, policy and API clients: writes over HTTP on a database of their own. */
@@ -61,6 +61,25 @@ describe('postings', () => {
     expect(done.completePosting).toEqual({ status: 'COMPLETED', endDate: today });
     const cancel = await admin.gql(`mutation($id: ID!) { cancelPosting(id: $id, reason: "x") { status } }`, { id: running.id });
     expect(cancel.errors?.[0].extensions?.code).toBe('CONFLICT');
+  });
+
+  test('a posting cannot be completed on or past a day its campus leaves the group (an exit due but not yet settled)', async () => {
+    const f = await postingFixture('中卫市第四中学教育集团', 3);
+    const admin = hub.as({ sub: 't:ga', role: 'GROUP_ADMIN', group: f.group });
+    const today = new Date(TEST_NOW.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+    const p = (await admin.data(CREATE, { input: { staffId: f.staff[2], toCampusId: f.member, type: 'ROTATION', hostRole: 'TEACHER', startDate: '2026-10-12', endDate: null } })).createPosting;
+    await admin.data(`mutation($id: ID!) { startPosting(id: $id) { status } }`, { id: p.id });
+    // The member's exit is due today and no write has settled it yet: the membership is still ACTIVE.
+    const member = decodeId(f.member)!.uuid;
+    const group = decodeId(f.group)!.uuid;
+    await hub.ds.query(`UPDATE group_membership SET left_on = $3 WHERE group_id = $1 AND campus_id = $2 AND status = 'ACTIVE'`, [group, member, today]);
+    try {
+      const r = await admin.gql(`mutation($id: ID!, $d: Date!) { completePosting(id: $id, endDate: $d) { status } }`, { id: p.id, d: today });
+      expect(r.errors?.[0].extensions).toMatchObject({ code: 'POLICY_VIOLATION', field: 'endDate' });
+      expect((await hub.ds.query(`SELECT status FROM posting WHERE id = $1`, [decodeId(p.id)!.uuid]))[0].status).toBe('ACTIVE');
+    } finally {
+      await hub.ds.query(`UPDATE group_membership SET left_on = NULL WHERE group_id = $1 AND campus_id = $2 AND status = 'ACTIVE'`, [group, member]);
+    }
   });
 
   test('racing postings for one person: exactly one is created, repeatedly', async () => {
