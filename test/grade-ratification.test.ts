@@ -100,6 +100,10 @@ describe('ratifying grades (核定考核等次)', () => {
     const before = await sp().data(RESULTS, { id: cycle2526 });
     const computed = new Map(before.evaluationCycle.groupResults.map((r: any) => [r.group.id, r.grade]));
     expect(before.evaluationCycle.groupResults.every((r: any) => r.publishedGrade === null)).toBe(true);
+    // A rectification deadline must lie ahead: a past one is refused, naming it, and nothing is published.
+    const pastDeadline = await sp().gql(`mutation($id: ID!) { publishCycleResults(cycleId: $id, rectificationDeadline: "2026-01-01") { id } }`, { id: cycle2526 });
+    expect(pastDeadline.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'rectificationDeadline' });
+    expect((await hub.ds.query(`SELECT count(*)::int AS n FROM group_grade WHERE published_at IS NOT NULL`))[0].n).toBe(0);
     const published = (await sp().data(PUBLISH, { id: cycle2526 })).publishCycleResults;
     expect(published).toMatchObject({ status: 'CLOSED' });
     expect(published.publishedAt).not.toBeNull();
