@@ -133,6 +133,7 @@ export const ENV = z.object({
     .optional(),
   HUB_STATEMENT_TIMEOUT_MS: whole(0, 86400000),
   HUB_JIT: flag('compiled execution'),
+  HUB_LEAN_POST: flag('POST /graphql served without Express'),
   HUB_PREFETCH: flag('join selected relations into list statements'),
   HUB_DIRECT_RESOLVERS: flag('direct resolver calls'),
   HUB_PREPARE: flag('prepared statements'),

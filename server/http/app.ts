@@ -20,7 +20,8 @@ import { graphiqlRouter } from './graphiql';
 import { demoDevCallers, DevCaller, workbenchPageRouter } from './workbench-page';
 import { workbenchDataRouter } from '../workbench/routes';
 import { withStatus } from './input';
-import { Limits, limitProtections, limitsPlugin, precheckMiddleware, readLimits } from './limits';
+import { Limits, limitProtections, limitsPlugin, precheckMiddleware, precheckRefusal, readLimits } from './limits';
+import { graphqlPost, takesGraphQLPost } from './graphql-post';
 import { loadPersistedDocuments, PersistedDocumentCache, PersistedDocuments, persistedOnlyRefusal, runsPersistedDocument } from './persisted-documents';
 import { createRateLimiter, RateLimitConfig } from './rate-limit';
 import { drain, readShutdownTimeout } from './drain';
@@ -71,6 +72,11 @@ export interface HttpOptions {
   metrics?: boolean;
   /** How long stop() lets requests in flight finish (default: HUB_SHUTDOWN_TIMEOUT_MS, else 10000). */
   shutdownTimeoutMs?: number;
+  /**
+   * POST /graphql with JSON on the lean path (http/graphql-post.ts); false: through Express like
+   * every other request, for comparison (default: HUB_LEAN_POST, on unless 0).
+   */
+  leanPost?: boolean;
   /** The workbench's sign-in picker (default: the demo's callers with the development secret, else none). */
   devCallers?: (() => Promise<DevCaller[]>) | null;
 }
@@ -96,9 +102,15 @@ async function authenticate(authenticator: Authenticator, headers: http.Incoming
   }
 }
 
+/** The largest request body (JSON) either path accepts. */
+const BODY_LIMIT = '1mb';
+const BODY_LIMIT_BYTES = 1024 * 1024;
+
 export async function startHttpServer(ds: DataSource, opts: HttpOptions): Promise<HubServer> {
   const app = express();
-  const httpServer = http.createServer(app);
+  // POST /graphql with JSON takes the lean path (http/graphql-post.ts); everything else is Express's.
+  let lean: http.RequestListener | undefined;
+  const httpServer = http.createServer((req, res) => (lean && takesGraphQLPost(req) ? lean(req, res) : app(req, res)));
   const logger = opts.logger ?? processLogger();
   const shutdownTimeoutMs = opts.shutdownTimeoutMs ?? readShutdownTimeout();
   const drainer = drain(httpServer);
@@ -164,37 +176,38 @@ export async function startHttpServer(ds: DataSource, opts: HttpOptions): Promis
   if (metrics) app.get('/metrics', metrics.handler());
   // Before /graphql: a browser's GET /graphql is sent to GraphiQL (http/graphiql.ts).
   app.use(graphiqlRouter());
+  // Every GraphQL request needs a caller; the access module turns it into a SQL scope.
+  const contextFor = async (req: http.IncomingMessage & { body?: unknown }): Promise<Context> => {
+    const record = recordOf(req);
+    const stats = new RequestStats();
+    // The request's id and log travel with its stats down to the database layer (statement errors).
+    if (record) {
+      stats.requestId = record.id;
+      stats.log = record;
+      record.stats = stats;
+    }
+    try {
+      const caller = await authenticate(authenticator, req.headers, stats);
+      if (record) record.caller = { role: caller.role, subject: caller.subject, apiClientId: caller.apiClientId };
+      if (caller.persistedOnly && !runsPersistedDocument(persisted, req)) throw persistedOnlyRefusal();
+      const context = new Context(db, Scope.forCaller(caller, await JurisdictionDirectory.of(ds)), opts.fixedNow ?? new Date(), stats);
+      if (record) bindRecord(context, record);
+      return context;
+    } catch (e) {
+      // An unexpected failure here becomes an internal error: logged under this request's id.
+      if (record) attachLog(e, record);
+      throw e;
+    }
+  };
+  const refusal = precheckRefusal(schema, limits, protections.precheck);
   app.use(
     '/graphql',
-    express.json({ limit: '1mb' }),
+    express.json({ limit: BODY_LIMIT }),
     bodyAlwaysSet(),
-    precheckMiddleware(schema, limits, protections.precheck),
-    expressMiddleware(apollo, {
-      // Every GraphQL request needs a caller; the access module turns it into a SQL scope.
-      context: async ({ req }) => {
-        const record = recordOf(req);
-        const stats = new RequestStats();
-        // The request's id and log travel with its stats down to the database layer (statement errors).
-        if (record) {
-          stats.requestId = record.id;
-          stats.log = record;
-          record.stats = stats;
-        }
-        try {
-          const caller = await authenticate(authenticator, req.headers, stats);
-          if (record) record.caller = { role: caller.role, subject: caller.subject, apiClientId: caller.apiClientId };
-          if (caller.persistedOnly && !runsPersistedDocument(persisted, req)) throw persistedOnlyRefusal();
-          const context = new Context(db, Scope.forCaller(caller, await JurisdictionDirectory.of(ds)), opts.fixedNow ?? new Date(), stats);
-          if (record) bindRecord(context, record);
-          return context;
-        } catch (e) {
-          // An unexpected failure here becomes an internal error: logged under this request's id.
-          if (record) attachLog(e, record);
-          throw e;
-        }
-      },
-    }),
+    precheckMiddleware(refusal),
+    expressMiddleware(apollo, { context: ({ req }) => contextFor(req) }),
   );
+  if (opts.leanPost ?? process.env.HUB_LEAN_POST !== '0') lean = graphqlPost({ apollo, context: contextFor, refusal, drainer, logger, observe: metrics?.observe, limitBytes: BODY_LIMIT_BYTES });
   // The analysts' workbench at / (http/workbench-page.ts) and its JSON (workbench/routes.ts), after /graphql: API requests never pass through their routes.
   app.use(workbenchDataRouter({ devCallers: opts.devCallers !== undefined ? opts.devCallers : demoDevCallers(ds, opts.auth) }));
   app.use(workbenchPageRouter());

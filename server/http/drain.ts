@@ -24,6 +24,8 @@ import type express from 'express';
 export interface Drain {
   /** The first middleware: tracks responses in progress; `Connection: close` once stopping. */
   middleware(): express.RequestHandler;
+  /** The same for a response served outside Express (the lean POST /graphql path). */
+  track(res: http.ServerResponse): void;
   readonly stopping: boolean;
   /** Resolves once every connection is closed (or destroyed after timeoutMs). Idempotent. */
   stop(timeoutMs: number): Promise<void>;
@@ -56,20 +58,25 @@ export function drain(server: http.Server): Drain {
   let closing = false;
   let stopped: Promise<void> | undefined;
 
+  const track = (res: http.ServerResponse) => {
+    if (stopping) res.setHeader('connection', 'close');
+    inFlight.add(res);
+    res.once('close', () => {
+      inFlight.delete(res);
+      // A response that began before stop (headers already sent, so still keep-alive): once
+      // the grace is over its connection is idle now, close it rather than wait for its next request.
+      if (closing) setImmediate(() => server.closeIdleConnections());
+    });
+  };
+
   return {
     get stopping() {
       return stopping;
     },
+    track,
     middleware() {
       return (_req, res, next) => {
-        if (stopping) res.setHeader('connection', 'close');
-        inFlight.add(res);
-        res.once('close', () => {
-          inFlight.delete(res);
-          // A response that began before stop (headers already sent, so still keep-alive): once
-          // the grace is over its connection is idle now, close it rather than wait for its next request.
-          if (closing) setImmediate(() => server.closeIdleConnections());
-        });
+        track(res);
         next();
       };
     },

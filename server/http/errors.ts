@@ -1,6 +1,6 @@
 import express from 'express';
 import { classifyDbError, RETRY_AFTER_SECONDS } from '../db/failures';
-import { describeError, loggedBefore, processLogger, recordOf } from './logging';
+import { describeError, ErrorLog, loggedBefore, processLogger, recordOf } from './logging';
 
 /**
  * Everything outside GraphQL answers JSON too, in the GraphQL error shape: a client (or an
@@ -34,20 +34,30 @@ const BODY_ERRORS: Record<string, string> = {
 export function jsonErrorHandler(): express.ErrorRequestHandler {
   return (err, req, res, next) => {
     if (res.headersSent) return next(err);
-    const e = err as { status?: number; statusCode?: number; type?: string; expose?: boolean; message?: string };
-    const status = Number(e.status ?? e.statusCode);
-    if (status >= 400 && status < 500) {
-      const message = (e.type && BODY_ERRORS[e.type]) ?? (e.expose && e.message ? e.message : 'Bad request');
-      return void res.status(status).json(errorBody('BAD_USER_INPUT', message, { field: 'body' }));
-    }
-    if (classifyDbError(err) === 'unavailable') {
-      res.set('retry-after', String(RETRY_AFTER_SECONDS));
-      return void res.status(503).json(errorBody('SERVICE_UNAVAILABLE', 'The database is unavailable; retry shortly', { retryable: true }));
-    }
-    // Once, at error level, under the request's id; SQL text stays in the server's log.
-    if (!loggedBefore(err)) (recordOf(req) ?? processLogger()).error({ err: describeError(err) }, 'internal error');
-    res.status(500).json(errorBody('INTERNAL_SERVER_ERROR', 'Internal server error'));
+    const a = errorAnswer(err, recordOf(req));
+    res.set(a.headers);
+    res.status(a.status).json(a.body);
   };
+}
+
+/**
+ * What a client is told about an error that escaped every handler (both the Express routes and
+ * the lean POST /graphql path): its own mistakes as 4xx, an unreachable database as 503, else a
+ * plain 500, logged once under the request's id.
+ */
+export function errorAnswer(err: unknown, log: ErrorLog | undefined): { status: number; headers: Record<string, string>; body: ReturnType<typeof errorBody> } {
+  const e = err as { status?: number; statusCode?: number; type?: string; expose?: boolean; message?: string };
+  const status = Number(e?.status ?? e?.statusCode);
+  if (status >= 400 && status < 500) {
+    const message = (e.type && BODY_ERRORS[e.type]) ?? (e.expose && e.message ? e.message : 'Bad request');
+    return { status, headers: {}, body: errorBody('BAD_USER_INPUT', message, { field: 'body' }) };
+  }
+  if (classifyDbError(err) === 'unavailable') {
+    return { status: 503, headers: { 'retry-after': String(RETRY_AFTER_SECONDS) }, body: errorBody('SERVICE_UNAVAILABLE', 'The database is unavailable; retry shortly', { retryable: true }) };
+  }
+  // Once, at error level, under the request's id; SQL text stays in the server's log.
+  if (!loggedBefore(err)) (log ?? processLogger()).error({ err: describeError(err) }, 'internal error');
+  return { status: 500, headers: {}, body: errorBody('INTERNAL_SERVER_ERROR', 'Internal server error') };
 }
 
 /**

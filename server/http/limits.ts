@@ -99,30 +99,43 @@ export type Precheck = (schema: GraphQLSchema, document: DocumentNode) => GraphQ
  * document should cost neither a validation pass nor a database lookup. Documents that do not
  * parse go on to Apollo, which answers them in its own words.
  */
-export function precheckMiddleware(schema: GraphQLSchema, limits: Limits, precheck: Precheck): express.RequestHandler {
-  // Bounded by count and by size (a document is at most limits.maxTokens tokens).
-  const passed = new LRUCache<string, true>({ max: 1000, maxSize: 8_000_000, sizeCalculation: (_v, k) => k.length + 1 });
+export function precheckMiddleware(refusal: PrecheckRefusal): express.RequestHandler {
   return (req, res, next) => {
     // GET: read the query string as Apollo does (URLSearchParams, no parameter limit), so padding
     // the URL cannot hide the document from the precheck (Express's parser stops at 1,000 keys).
     const query = req.method === 'POST'
       ? (req.body as { query?: unknown } | undefined)?.query
       : new URL(req.originalUrl, 'http://hub').searchParams.get('query');
-    if (typeof query !== 'string' || query === '') return next();
+    const errors = refusal(query);
+    if (!errors) return next();
+    res.status(400).json(errors);
+  };
+}
+
+/**
+ * The precheck of a request's `query`: null when it may go on to Apollo, else the 400 body
+ * refusing it. Shared by the Express route and the lean POST /graphql path (http/graphql-post.ts).
+ */
+export type PrecheckRefusal = (query: unknown) => { errors: unknown[] } | null;
+export function precheckRefusal(schema: GraphQLSchema, limits: Limits, precheck: Precheck): PrecheckRefusal {
+  // Bounded by count and by size (a document is at most limits.maxTokens tokens).
+  const passed = new LRUCache<string, true>({ max: 1000, maxSize: 8_000_000, sizeCalculation: (_v, k) => k.length + 1 });
+  return (query) => {
+    if (typeof query !== 'string' || query === '') return null;
     // A document that passed once passes again: the same text is checked once per process.
-    if (passed.has(query)) return next();
+    if (passed.has(query)) return null;
     let document: DocumentNode;
     try {
       document = parse(query, { maxTokens: limits.maxTokens });
     } catch {
-      return next();
+      return null;
     }
     const errors = precheck(schema, document);
     if (!errors.length) {
       passed.set(query, true);
-      return next();
+      return null;
     }
-    res.status(400).json({ errors: errors.map((e) => formatError(e.toJSON(), e)) });
+    return { errors: errors.map((e) => formatError(e.toJSON(), e)) };
   };
 }
 

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import type http from 'node:http';
 import type express from 'express';
 import type { ApolloServerPlugin } from '@apollo/server';
 import pino, { DestinationStream, Logger } from 'pino';
@@ -202,7 +203,7 @@ export class RequestRecord implements ErrorLog {
 const RECORD = Symbol('hub.requestRecord');
 const contextRecords = new WeakMap<object, RequestRecord>();
 
-export function recordOf(req: express.Request): RequestRecord | undefined {
+export function recordOf(req: http.IncomingMessage): RequestRecord | undefined {
   return (req as unknown as { [RECORD]?: RequestRecord })[RECORD];
 }
 /**
@@ -221,7 +222,7 @@ export function recordOfContext(context: unknown): RequestRecord | undefined {
 const UNLOGGED = /^\/(health|ready|metrics)\/?$|^\/(graphiql|workbench)\/assets\//;
 
 /** The error codes of a JSON error body (non-GraphQL answers: refusals before Apollo, 404s, 500s). */
-function codesOfBody(body: unknown): string[] | undefined {
+export function codesOfBody(body: unknown): string[] | undefined {
   let parsed = body;
   if (typeof body === 'string' || Buffer.isBuffer(body)) {
     if (body.length > 65_536) return undefined;
@@ -262,10 +263,7 @@ export interface FinishedRequest {
  */
 export function requestLogging(logger: Logger, observe?: (done: FinishedRequest) => void): express.RequestHandler {
   return (req, res, next) => {
-    const record = new RequestRecord(requestIdFrom(req.headers['x-request-id']), logger);
-    (req as unknown as { [RECORD]: RequestRecord })[RECORD] = record;
-    res.setHeader('x-request-id', record.id);
-    const path = req.path.slice(0, 200);
+    const record = trackRequest(req, res, req.path, logger, observe);
     // Answers that do not pass Apollo's plugins (refusals before it, 404s, context failures)
     // are small JSON bodies: their codes are read from the body when the status is an error.
     const send = res.send;
@@ -273,34 +271,47 @@ export function requestLogging(logger: Logger, observe?: (done: FinishedRequest)
       if (record.codes === undefined && this.statusCode >= 400) record.codes = codesOfBody(body);
       return send.call(this, body);
     } as typeof res.send;
-    let done = false;
-    const finish = (aborted: boolean) => {
-      if (done) return;
-      done = true;
-      const finished: FinishedRequest = { record, method: req.method, path, status: res.statusCode, ms: record.elapsedMs(), aborted };
-      observe?.(finished);
-      if (UNLOGGED.test(path) || !logger.isLevelEnabled('info')) return;
-      logger.info(
-        {
-          requestId: record.id,
-          method: req.method,
-          path,
-          status: res.statusCode,
-          ms: Math.round(finished.ms * 10) / 10,
-          ...(aborted ? { aborted: true } : {}),
-          ...(record.caller ? { caller: record.caller } : {}),
-          ...(record.operationType ? { operation: record.operation?.slice(0, 100) ?? null, operationType: record.operationType } : {}),
-          ...(record.cost !== undefined ? { cost: record.cost } : {}),
-          ...(record.codes?.length ? { errors: record.codes } : {}),
-          ...(record.stats ? { statements: record.stats.statements } : {}),
-        },
-        'request',
-      );
-    };
-    res.once('finish', () => finish(false));
-    res.once('close', () => finish(!res.writableFinished));
     next();
   };
+}
+
+/**
+ * Starts a request's record (its id in and out) and writes its line when the response ends:
+ * used by the Express middleware above and by the lean POST /graphql path (http/graphql-post.ts).
+ */
+export function trackRequest(req: http.IncomingMessage, res: http.ServerResponse, rawPath: string, logger: Logger, observe?: (done: FinishedRequest) => void): RequestRecord {
+  const record = new RequestRecord(requestIdFrom(req.headers['x-request-id']), logger);
+  (req as unknown as { [RECORD]: RequestRecord })[RECORD] = record;
+  res.setHeader('x-request-id', record.id);
+  const path = rawPath.slice(0, 200);
+  const method = req.method ?? '';
+  let done = false;
+  const finish = (aborted: boolean) => {
+    if (done) return;
+    done = true;
+    const finished: FinishedRequest = { record, method, path, status: res.statusCode, ms: record.elapsedMs(), aborted };
+    observe?.(finished);
+    if (UNLOGGED.test(path) || !logger.isLevelEnabled('info')) return;
+    logger.info(
+      {
+        requestId: record.id,
+        method,
+        path,
+        status: res.statusCode,
+        ms: Math.round(finished.ms * 10) / 10,
+        ...(aborted ? { aborted: true } : {}),
+        ...(record.caller ? { caller: record.caller } : {}),
+        ...(record.operationType ? { operation: record.operation?.slice(0, 100) ?? null, operationType: record.operationType } : {}),
+        ...(record.cost !== undefined ? { cost: record.cost } : {}),
+        ...(record.codes?.length ? { errors: record.codes } : {}),
+        ...(record.stats ? { statements: record.stats.statements } : {}),
+      },
+      'request',
+    );
+  };
+  res.once('finish', () => finish(false));
+  res.once('close', () => finish(!res.writableFinished));
+  return record;
 }
 
 /**

@@ -120,7 +120,9 @@ export class PersistedDocumentCache {
 }
 
 /** The document text and persisted-query hash a GraphQL request over HTTP carries (POST body or GET parameters). */
-function requestDocument(req: express.Request): { query?: unknown; hash?: unknown } {
+/** What identifies the document of a request: its method and parsed body (POST), else its query string. */
+type DocumentRequest = { method?: string; body?: unknown; query?: unknown; url?: string };
+function requestDocument(req: DocumentRequest): { query?: unknown; hash?: unknown } {
   if (req.method === 'POST') {
     const body = req.body as { query?: unknown; extensions?: { persistedQuery?: { sha256Hash?: unknown } } } | undefined;
     if (!body || typeof body !== 'object' || Array.isArray(body)) return {};
@@ -142,7 +144,7 @@ function requestDocument(req: express.Request): { query?: unknown; hash?: unknow
  * Whether the request runs a manifest document: its text when it sends one (whatever hash it
  * names beside it), else the document its hash names.
  */
-export function runsPersistedDocument(docs: PersistedDocuments, req: express.Request): boolean {
+export function runsPersistedDocument(docs: PersistedDocuments, req: DocumentRequest): boolean {
   const { query, hash } = requestDocument(req);
   if (typeof query === 'string' && query !== '') return docs.byHash.has(sha256Hex(query));
   return typeof hash === 'string' && docs.byHash.has(hash);

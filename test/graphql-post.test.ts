@@ -1,0 +1,128 @@
+import 'reflect-metadata';
+import { startHub, TestHub } from './support/hub';
+
+/**
+ * Issue 9: POST /graphql with a JSON body is served without Express (http/graphql-post.ts).
+ * A client must not be able to tell: the same requests, well-formed and broken, sent to a hub
+ * on the lean path and to one with `leanPost: false` (everything through Express), answer the
+ * same status, body and headers. The only difference is Express's ETag on the latter, which
+ * the test uses to check that each request took the path it was meant to.
+ */
+let lean: TestHub;
+let express: TestHub;
+
+beforeAll(async () => {
+  lean = await startHub({ http: { leanPost: true } });
+  // The same database (read-only requests): both answer from the same rows.
+  express = await startHub({ databaseUrl: lean.databaseUrl, http: { leanPost: false } });
+});
+afterAll(async () => {
+  await lean?.stop();
+  await express?.stop();
+});
+
+interface Sent {
+  body: string | Buffer;
+  headers?: Record<string, string>;
+  auth?: boolean;
+  path?: string;
+}
+
+/** Status, JSON body and the headers a client reads, of one request to one hub. */
+async function send(hub: TestHub, s: Sent) {
+  const auth = s.auth === false ? {} : await hub.headers({ sub: 'test:lean-post', role: 'BUREAU_ADMIN', jurisdiction: '640502' });
+  const res = await fetch(new URL(s.path ?? '/graphql', hub.url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...auth, ...s.headers },
+    body: s.body,
+  });
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = { notJson: text.slice(0, 200) };
+  }
+  const h = (n: string) => res.headers.get(n);
+  return {
+    status: res.status,
+    json,
+    headers: {
+      'content-type': h('content-type'),
+      'x-sql-statements': h('x-sql-statements'),
+      'ratelimit-limit': h('ratelimit-limit'),
+      'ratelimit-policy': h('ratelimit-policy'),
+      'retry-after': h('retry-after'),
+      'x-request-id': s.headers?.['x-request-id'] ? h('x-request-id') : 'generated',
+    },
+    etag: h('etag'),
+    requestId: h('x-request-id'),
+  };
+}
+
+const gql = (query: string, variables?: unknown, extra: Record<string, unknown> = {}) => JSON.stringify({ query, variables, ...extra });
+const deep = (n: number) => `{ groups(first: 1) { edges { node { ${'memberships(first: 1) { edges { node { group { '.repeat(n)}id${' } } } }'.repeat(n)} } } } }`;
+
+const CASES: Record<string, Sent> = {
+  'a query': { body: gql('query G { groups(first: 3) { totalCount edges { cursor node { id name leadCampus { name school { code } } } } } }') },
+  'a query with variables': { body: gql('query J($code: String!) { jurisdiction(code: $code) { code name } }', { code: '640502' }) },
+  'charset=utf-8 and a BOM': { body: '\ufeff' + gql('{ jurisdiction(code: "640502") { name } }'), headers: { 'content-type': 'application/json; charset=utf-8' } },
+  'the client\'s request id': { body: gql('{ __typename }'), headers: { 'x-request-id': 'lean-post-test-1' } },
+  'broken JSON': { body: '{"query": ' },
+  'JSON that is not an object': { body: '"{ __typename }"' },
+  'an empty body': { body: '' },
+  'a batch (an array)': { body: `[${gql('{ __typename }')}]` },
+  'no credentials': { body: gql('{ __typename }'), auth: false },
+  'a forged token': { body: gql('{ __typename }'), auth: false, headers: { authorization: 'Bearer abc.def.ghi' } },
+  'too deep (refused before Apollo)': { body: gql(deep(6)) },
+  'an unknown field': { body: gql('{ groups(first: 1) { nope } }') },
+  'a variable of the wrong type': { body: gql('query J($code: String!) { jurisdiction(code: $code) { code } }', { code: 5 }) },
+  'a NUL in a literal': { body: gql('{ jurisdiction(code: "64\\u00000502") { code } }') },
+  'an unknown persisted hash': { body: JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } }) },
+  'no query at all': { body: JSON.stringify({ variables: {} }) },
+  'a query that is not a string': { body: JSON.stringify({ query: 42 }) },
+  'a mutation refused by the authority module': { body: gql('mutation { createGroup(input: { name: "x", mode: ALLIANCE, leadCampusId: "bm9wZQ" }) { group { id } } }') },
+  'too large (over 1 MB)': { body: JSON.stringify({ query: '{ __typename }', variables: { pad: 'x'.repeat(1_100_000) } }) },
+};
+
+describe('POST /graphql: the lean path answers as Express does', () => {
+  for (const [name, sent] of Object.entries(CASES)) {
+    it(name, async () => {
+      const a = await send(lean, sent);
+      const b = await send(express, sent);
+      expect(a.status).toBe(b.status);
+      expect(a.json).toEqual(b.json);
+      expect(a.headers).toEqual(b.headers);
+      // Never HTML or a stack, on either path; every error has a code.
+      expect(a.headers['content-type']).toMatch(/^application\/(graphql-response\+)?json/);
+      for (const e of ((a.json as { errors?: Array<{ extensions?: { code?: string }; stack?: unknown }> }).errors ?? [])) {
+        expect(typeof e.extensions?.code).toBe('string');
+        expect(JSON.stringify(e)).not.toMatch(/\n\s+at |SELECT |node_modules/);
+      }
+      // Which path served: Express's res.send adds an ETag, the lean path does not.
+      expect(a.etag).toBeNull();
+      if (b.status !== 413) expect(b.etag).not.toBeNull();
+    });
+  }
+
+  it('a fresh request id for each request', async () => {
+    const a = await send(lean, CASES['a query']);
+    const again = await send(lean, CASES['a query']);
+    expect(a.status).toBe(200);
+    expect((a.json as { data: { groups: { edges: unknown[] } } }).data.groups.edges.length).toBeGreaterThan(0);
+    expect(a.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(again.requestId).not.toBe(a.requestId);
+  });
+
+  it('other paths, methods and content types still go through Express', async () => {
+    // Not exactly /graphql: Express's routing (a trailing slash matches /graphql there too).
+    const slash = await send(lean, { body: gql('{ __typename }'), path: '/graphql/' });
+    expect(slash.status).toBe(200);
+    expect(slash.etag).not.toBeNull();
+    // Another charset: Express's body parser refuses it in its words.
+    const latin = await send(lean, { body: gql('{ __typename }'), headers: { 'content-type': 'application/json; charset=latin1' } });
+    const latinExpress = await send(express, { body: gql('{ __typename }'), headers: { 'content-type': 'application/json; charset=latin1' } });
+    expect(latin.status).toBe(latinExpress.status);
+    expect(latin.json).toEqual(latinExpress.json);
+  });
+});
