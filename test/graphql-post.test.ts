@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 interface Sent {
-  body: string | Buffer;
+  body: string;
   headers?: Record<string, string>;
   auth?: boolean;
   path?: string;

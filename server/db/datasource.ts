@@ -96,8 +96,10 @@ export function createDataSource(url: string, opts: { poolSize?: number; stateme
       // Every statement of every request runs under the timeout (57014 answers QUERY_TOO_COMPLEX,
       // graphql/errors.ts); JIT compiled the scope subplans on each run (STACK-NOTES): off.
       // random_page_cost 1.1 (SSD, hot data in cache): at 4 the planner read a whole table
-      // rather than 500 index lookups for a county's page (bench/).
-      options: `-c statement_timeout=${timeout} -c jit=off -c random_page_cost=1.1`,
+      // rather than 500 index lookups for a county's page (bench/). Transactions are READ
+      // COMMITTED by this setting, whatever the server's default: a write then begins with
+      // one statement, not START TRANSACTION and SET TRANSACTION (writes/transaction.ts).
+      options: `-c statement_timeout=${timeout} -c jit=off -c random_page_cost=1.1 -c default_transaction_isolation=read\\ committed`,
       // While the database is unreachable a request fails fast (503) instead of queueing forever.
       connectionTimeoutMillis: 10_000,
       // A connection is renewed after this many statements (its prepared statements go with it, see pooled).

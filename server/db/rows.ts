@@ -2,21 +2,32 @@ import { DataSource } from 'typeorm';
 import { raw, Sql } from './sql';
 
 type Ctor<T> = new () => T;
-const columnMaps = new WeakMap<Function, Array<[string, string]>>();
+const hydrators = new WeakMap<Function, (row: Record<string, unknown>) => unknown>();
 
 /**
  * Turns a raw row (snake_case columns) into an entity instance using TypeORM's own column
- * metadata, so reads written in SQL and the entities never disagree about names.
+ * metadata, so reads written in SQL and the entities never disagree about names. Columns the
+ * row lacks (a statement reading only some) stay unset.
  */
 export function hydrate<T>(ds: DataSource, entity: Ctor<T>, row: Record<string, unknown>): T {
-  let map = columnMaps.get(entity);
-  if (!map) {
-    map = ds.getMetadata(entity).columns.map((c) => [c.databaseName, c.propertyName] as [string, string]);
-    columnMaps.set(entity, map);
+  let h = hydrators.get(entity);
+  if (!h) {
+    const pairs = ds.getMetadata(entity).columns.map((c) => [c.databaseName, c.propertyName] as [string, string]);
+    hydrators.set(entity, (h = hydrator(entity, pairs)));
   }
-  const out = new entity() as Record<string, unknown>;
-  for (const [db, prop] of map) if (db in row) out[prop] = row[db];
-  return out as T;
+  return h(row) as T;
+}
+
+/**
+ * A function copying `row[key]` to `entity[property]` for each pair, written out with literal
+ * keys: every row of a statement has the same shape, so each read stays a monomorphic property
+ * access (a loop over names made each one a dictionary lookup: a tenth of a 500-row page's
+ * CPU, bench/). Keys and properties come from TypeORM's metadata, never from a request.
+ */
+export function hydrator<T>(entity: Ctor<T>, pairs: ReadonlyArray<readonly [key: string, property: string]>): (row: Record<string, unknown>) => T {
+  const body = pairs.map(([k, p]) => `v = row[${JSON.stringify(k)}]; if (v !== undefined) out[${JSON.stringify(p)}] = v;`).join('\n');
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  return new Function('Entity', `return function hydrate(row) { const out = new Entity(); let v;\n${body}\nreturn out; };`)(entity);
 }
 
 export function tableOf(ds: DataSource, entity: Function): string {

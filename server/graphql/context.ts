@@ -8,6 +8,14 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { joinClauses, joinedColumns, planJoins, withJoined } from './prefetch';
 
 /**
+ * Entities a request listed carry that request's context here: lists are filtered by the scope
+ * of record, so these are in it. (A mark on the entity, made fresh by `listed`, rather than a
+ * WeakSet: thousands of weak entries per page cost the garbage collector, bench/.)
+ */
+const LISTED_BY = Symbol('listed by');
+type Listed = { [LISTED_BY]?: Context };
+
+/**
  * Everything one request works with: the database, the caller's scope, and the request's
  * DataLoaders (created on first use, so a request pays only for the batches it needs).
  */
@@ -16,8 +24,7 @@ export class Context {
   private readonly memos = new Map<string, unknown>();
   private readonly anchored = new WeakMap<object, Map<string, unknown>>();
   private readonly waves = new Waves();
-  /** Entities this request listed: lists are filtered by the scope of record, so these are in it. */
-  private readonly listedRows = new WeakSet<object>();
+
   /** The request's view of the database: every statement counts towards its waves. */
   readonly db: Db;
 
@@ -98,7 +105,7 @@ export class Context {
    */
   listed<T>(entity: new () => T, row: Record<string, unknown>): T {
     const e = hydrate(this.db.ds, entity, row);
-    this.listedRows.add(e as object);
+    (e as Listed)[LISTED_BY] = this;
     return e;
   }
 
@@ -106,7 +113,7 @@ export class Context {
   inScope(entity: Function, row: { uuid: string }): Promise<boolean> {
     const kind = kindOf(entity);
     if (!this.scope.canRead(kind)) return Promise.resolve(false);
-    if (this.listedRows.has(row)) return Promise.resolve(true);
+    if ((row as Listed)[LISTED_BY] === this) return Promise.resolve(true);
     const uuid = row.uuid;
     return this.loader(`inScope:${kind}`, () => new RequestLoader<string, boolean>(async (ids) => {
       const table = tableOf(this.db.ds, entity);

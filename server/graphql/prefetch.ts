@@ -1,6 +1,6 @@
 import { FieldNode, GraphQLResolveInfo, GraphQLSchema, isObjectType, SelectionSetNode } from 'graphql';
-import { kindOf } from '../access/scope';
-import { hydrate, tableOf } from '../db/rows';
+import { EntityKind, kindOf } from '../access/scope';
+import { hydrator, tableOf } from '../db/rows';
 import { join, raw, sql, Sql } from '../db/sql';
 import type { Context } from './context';
 
@@ -8,7 +8,7 @@ import type { Context } from './context';
  * Join what is always fetched together: when a query selects a many-to-one relation of the
  * rows a list returns (a staff member's home campus, that campus's school, a membership's
  * campus), the list's own statement LEFT JOINs it and hands the related rows to the request's
- * row it belongs to (`JOINED`; joinedRelations makes the relation's field read it there). The
+ * row it belongs to (a symbol-keyed slot; joinedRelations makes the relation's field read it there). The
  * relation then needs no statement of its own: a 500-staff page with campus and school is one
  * statement, not three. A list whose rows serve only its own selection (a connection page)
  * reads of a joined row only the columns that selection needs; where rows are shared (a
@@ -71,6 +71,12 @@ export interface JoinPlan {
   entity: Function;
   /** The entity's selected columns (database names). */
   columns: string[];
+  /** Makes the related entity from a row of the statement (its columns named `<alias>$<column>`). */
+  hydrate: (row: Record<string, unknown>) => object;
+  /** The related row's id in the statement's rows. */
+  idKey: string;
+  /** Where the parent row keeps it (slotOf(field)). */
+  slot: symbol;
   /** Every column the entity has (then the row may also serve the request's relation loader). */
   full: boolean;
   /** The related rows made so far, by id: many rows share one campus (a plan lives for one request). */
@@ -80,9 +86,17 @@ export interface JoinPlan {
   children: JoinPlan[];
 }
 
-/** Where a row keeps the related rows its statement joined in, by relation field. */
-export const JOINED = Symbol('joined relations');
-type WithJoined = { [JOINED]?: Record<string, object> };
+/**
+ * Where a row keeps the related row its statement joined in: a property per relation field,
+ * keyed by a symbol (no extra object per row, and nothing a resolver could mistake for data).
+ */
+const slots = new Map<string, symbol>();
+const slotOf = (field: string): symbol => {
+  let s = slots.get(field);
+  if (!s) slots.set(field, (s = Symbol(`joined ${field}`)));
+  return s;
+};
+type WithJoined = Record<symbol, object | undefined>;
 
 /** The fields selected under `set` by name, through fragments (directives ignored: joining extra rows is harmless). */
 function selected(set: SelectionSetNode | undefined, info: GraphQLResolveInfo, out = new Map<string, FieldNode[]>()): Map<string, FieldNode[]> {
@@ -119,6 +133,23 @@ function under(info: GraphQLResolveInfo, path: string[]): SelectionSetNode[] {
  */
 export function planJoins(ctx: Context, entity: Function, alias: string, info: GraphQLResolveInfo | undefined, path: string[], prune = false): JoinPlan[] {
   if (!info || process.env.HUB_PREFETCH === '0') return [];
+  // A plan depends on the place in the document (its field nodes: the same objects for every
+  // request of a cached document) and on which related kinds the caller may read: made once
+  // per pair, then copied with fresh `made` maps (a plan's rows belong to one request).
+  let byPlace = plansByPlace.get(info.fieldNodes);
+  if (!byPlace) plansByPlace.set(info.fieldNodes, (byPlace = new Map()));
+  const key = `${entity.name}|${alias}|${path.join('.')}|${prune}|${JOINED_KINDS.map((k) => (ctx.scope.canRead(k) ? 1 : 0)).join('')}`;
+  let plans = byPlace.get(key);
+  if (!plans) byPlace.set(key, (plans = makePlans(ctx, entity, alias, info, path, prune)));
+  return fresh(plans);
+}
+
+const plansByPlace = new WeakMap<readonly FieldNode[], Map<string, JoinPlan[]>>();
+/** Every kind a relation above leads to: what a plan's shape depends on of the caller. */
+const JOINED_KINDS = [...new Set(Object.values(RELATIONS).flat().map((r) => r.target))] as EntityKind[];
+const fresh = (plans: JoinPlan[]): JoinPlan[] => plans.map((p) => ({ ...p, made: new Map(), children: fresh(p.children) }));
+
+function makePlans(ctx: Context, entity: Function, alias: string, info: GraphQLResolveInfo, path: string[], prune: boolean): JoinPlan[] {
   let n = 0;
   const plan = (entityName: string, parentAlias: string, sets: SelectionSetNode[], depth: number): JoinPlan[] => {
     const relations = RELATIONS[entityName];
@@ -138,7 +169,13 @@ export function planJoins(ctx: Context, entity: Function, alias: string, info: G
       const all = meta.columns.filter((c) => c.isSelect).map((c) => c.databaseName);
       const needed = prune ? columnsFor(ctx, target, childSets, info, children.map((c) => c.fk)) : null;
       const columns = needed ?? all;
-      plans.push({ alias: childAlias, field: r.field, entity: target, columns, full: columns.length === all.length, made: new Map(), parentAlias, fk: r.fk, children });
+      const property = new Map(meta.columns.map((c) => [c.databaseName, c.propertyName]));
+      const hydrate = hydrator(target as new () => object, columns.map((c) => [`${childAlias}$${c}`, property.get(c)!] as const));
+      plans.push({
+        hydrate,
+        alias: childAlias, field: r.field, entity: target, columns, idKey: `${childAlias}$id`, slot: slotOf(r.field),
+        full: columns.length === all.length, made: new Map(), parentAlias, fk: r.fk, children,
+      });
     }
     return plans;
   };
@@ -168,7 +205,7 @@ export function joinedColumns(ctx: Context, plans: JoinPlan[]): Sql {
 }
 
 /**
- * The entity of a list row with its joined rows attached (`JOINED`), each made once per plan;
+ * The entity of a list row with its joined rows attached (in their slots), each made once per plan;
  * rows with every column are also handed to the request's relation loader.
  */
 export function withJoined<T>(ctx: Context, plans: JoinPlan[], row: Record<string, unknown>, entity: T): T {
@@ -178,20 +215,17 @@ export function withJoined<T>(ctx: Context, plans: JoinPlan[], row: Record<strin
 
 function attach(ctx: Context, plans: JoinPlan[], row: Record<string, unknown>, parent: WithJoined): void {
   for (const p of plans) {
-    const prefix = `${p.alias}$`;
-    const id = row[`${prefix}id`] as string | null;
+    const id = row[p.idKey] as string | null;
     // No related row (a null key): the relation's resolver answers as it would have.
     if (id == null) continue;
     let related = p.made.get(id);
     if (!related) {
-      const own: Record<string, unknown> = {};
-      for (const c of p.columns) own[c] = row[prefix + c];
-      related = hydrate(ctx.db.ds, p.entity as new () => { uuid: string }, own);
+      related = p.hydrate(row);
       p.made.set(id, related);
       if (p.full) ctx.primeRelated(p.entity, related as { uuid: string });
       if (p.children.length) attach(ctx, p.children, row, related as WithJoined);
     }
-    (parent[JOINED] ??= {})[p.field] = related;
+    parent[p.slot] = related;
   }
 }
 
@@ -207,8 +241,8 @@ export function joinedRelations(schema: GraphQLSchema): void {
       const field = type.getFields()[r.field];
       const own = field?.resolve;
       if (!own) throw new Error(`prefetch: ${typeName}.${r.field} has no resolver`);
-      const name = r.field;
-      field.resolve = (parent: WithJoined, args, ctx, info) => parent[JOINED]?.[name] ?? own(parent, args, ctx, info);
+      const slot = slotOf(r.field);
+      field.resolve = (parent: WithJoined, args, ctx, info) => parent[slot] ?? own(parent, args, ctx, info);
     }
   }
 }

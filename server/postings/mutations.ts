@@ -63,12 +63,13 @@ export class PostingMutations {
     }
     return write(ctx, async (w) => {
       const staffId = uuidOf(input.staffId, 'Staff');
-      // The person, and the group their home campus is active in (one statement).
+      // The person, locked (the row lock serialises their postings; the unique index is the
+      // backstop), and the group their home campus is active in: one statement.
       const staff = staffId
         ? await w.one(sql`SELECT s.*, home.id AS home_group_id, home.jurisdiction_id AS home_group_jurisdiction FROM staff s
             LEFT JOIN LATERAL (SELECT g.id, g.jurisdiction_id FROM group_membership m JOIN education_group g ON g.id = m.group_id
               WHERE m.campus_id = s.home_campus_id AND m.status = 'ACTIVE' LIMIT 1) home ON true
-            WHERE s.id = ${staffId}::uuid`)
+            WHERE s.id = ${staffId}::uuid FOR UPDATE OF s`)
         : undefined;
       if (!staff) throw badInput('input.staffId', 'no such staff member');
       // Who may arrange it is decided first, by the group the person's home campus is active in,
@@ -76,8 +77,6 @@ export class PostingMutations {
       const home = staff.home_group_id ? { id: staff.home_group_id as string, jurisdiction_id: staff.home_group_jurisdiction as string } : undefined;
       if (!home) throw hubError('POLICY_VIOLATION', "the person's home campus is not an active member of any group", { field: 'input.staffId' });
       await authorize(w.ctx, 'createPosting', { places: { supervising: home.jurisdiction_id }, group: home.id });
-      // The person's row lock serialises their postings; the unique index is the backstop.
-      await w.query(sql`SELECT 1 FROM staff WHERE id = ${staff.id}::uuid FOR UPDATE`);
       const to = uuidOf(input.toCampusId, 'Campus');
       if (!to) throw badInput('input.toCampusId', 'no such campus');
       if (to === staff.home_campus_id) throw badInput('input.toCampusId', 'a posting goes to another campus than the home campus');

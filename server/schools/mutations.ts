@@ -65,6 +65,14 @@ function changes(before: Record<string, any> | undefined, wanted: Record<string,
   return Object.keys(diff).length ? diff : null;
 }
 
+/** A new row of `wanted` (upsertRow's insert), or undefined when one with its `conflict` key exists (then nothing is written). */
+async function insertNew(w: Writer, table: string, wanted: Record<string, unknown>, conflict: string): Promise<any | undefined> {
+  const all: Record<string, unknown> = { id: newId(), ...changes(undefined, wanted) };
+  const keys = Object.keys(all);
+  return w.one(sql`INSERT INTO ${raw(table)} (${raw(keys.join(', '))}) VALUES (${join(keys.map((k) => sql`${all[k]}`), ', ')})
+    ON CONFLICT (${raw(conflict)}) DO NOTHING RETURNING *`);
+}
+
 async function upsertRow(w: Writer, table: string, before: Record<string, any> | undefined, wanted: Record<string, unknown>): Promise<{ row: any; changed: boolean }> {
   const diff = changes(before, wanted);
   if (!diff) return { row: before, changed: false };
@@ -226,25 +234,35 @@ export class SchoolMutations {
         : undefined;
       if (!campus) throw badInput('input.homeCampusId', 'no such campus');
       await authorize(w.ctx, 'upsertStaff', { places: { school: campus.school_jurisdiction }, school: campus.school_id });
-      // Concurrent first upserts of one person take turns here, so the second finds the first's row.
-      await w.lockKey('staff', `${campus.school_id}/${externalId}`);
-      const before = await w.one(sql`SELECT * FROM staff WHERE school_id = ${campus.school_id}::uuid AND external_id = ${externalId} FOR UPDATE`);
-      const wanted: Record<string, unknown> = {
-        school_id: campus.school_id, home_campus_id: campus.id, external_id: externalId, name, role: input.role, title: input.title,
-        subjects: [...new Set(input.subjects.map((s) => s.trim()).filter(Boolean))], backbone: input.backbone, full_time_teacher: input.fullTimeTeacher,
-      };
-      // The audit trail never holds an ID number, but shows that it changed.
-      let nationalIdAudit: { before: string | null; after: string | null } | null = null;
-      if (input.nationalId !== undefined) {
-        // Compared in clear (each encryption differs), re-encrypted only when it changed.
-        const current = before?.national_id_cipher ? decryptPii(before.national_id_cipher, processPiiKey()) : null;
-        if (!before || current !== input.nationalId) {
-          wanted.national_id_masked = input.nationalId === null ? null : maskNationalId(input.nationalId);
-          wanted.national_id_cipher = input.nationalId === null ? null : encryptPii(input.nationalId, processPiiKey());
-          nationalIdAudit = { before: auditedNationalId(current), after: auditedNationalId(input.nationalId) };
+      const wantedGiven = (before: Record<string, any> | undefined) => {
+        const wanted: Record<string, unknown> = {
+          school_id: campus.school_id, home_campus_id: campus.id, external_id: externalId, name, role: input.role, title: input.title,
+          subjects: [...new Set(input.subjects.map((s) => s.trim()).filter(Boolean))], backbone: input.backbone, full_time_teacher: input.fullTimeTeacher,
+        };
+        // The audit trail never holds an ID number, but shows that it changed.
+        let nationalIdAudit: { before: string | null; after: string | null } | null = null;
+        if (input.nationalId !== undefined) {
+          // Compared in clear (each encryption differs), re-encrypted only when it changed.
+          const current = before?.national_id_cipher ? decryptPii(before.national_id_cipher, processPiiKey()) : null;
+          if (!before || current !== input.nationalId) {
+            wanted.national_id_masked = input.nationalId === null ? null : maskNationalId(input.nationalId);
+            wanted.national_id_cipher = input.nationalId === null ? null : encryptPii(input.nationalId, processPiiKey());
+            nationalIdAudit = { before: auditedNationalId(current), after: auditedNationalId(input.nationalId) };
+          }
         }
+        return { wanted, nationalIdAudit };
+      };
+      // A new person is inserted at once; `ON CONFLICT` makes concurrent first upserts of one
+      // person take turns (the second waits for the first's commit), and then the second, like
+      // any upsert of a known person, locks the row and updates what changed.
+      let before: Record<string, any> | undefined;
+      let { wanted, nationalIdAudit } = wantedGiven(undefined);
+      const inserted = await insertNew(w, 'staff', wanted, 'school_id, external_id');
+      if (!inserted) {
+        before = await w.one(sql`SELECT * FROM staff WHERE school_id = ${campus.school_id}::uuid AND external_id = ${externalId} FOR UPDATE`);
+        ({ wanted, nationalIdAudit } = wantedGiven(before));
       }
-      const { row, changed } = await upsertRow(w, 'staff', before, wanted);
+      const { row, changed } = inserted ? { row: inserted, changed: true } : await upsertRow(w, 'staff', before, wanted);
       if (changed) {
         await w.record({
           action: 'upsertStaff', entityType: 'Staff', entityId: row.id,

@@ -125,7 +125,8 @@ export async function write<T>(ctx: Context, fn: (w: Writer) => Promise<T>): Pro
   if (joined) return fn(joined);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await ctx.db.ds.transaction('READ COMMITTED', (m) => {
+      // READ COMMITTED: every hub connection's default (db/datasource.ts), so no SET TRANSACTION.
+      return await ctx.db.ds.transaction((m) => {
         countOn(m.queryRunner, ctx.stats);
         return fn(new Writer(ctx, m));
       });
