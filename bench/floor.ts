@@ -183,6 +183,9 @@ INSERT INTO posting (id, staff_id, group_id, from_campus_id, to_campus_id, type,
 SELECT $1::uuid, s.id, m.group_id, s.home_campus_id, $3::uuid, 'ROTATION', 'PLANNED', 'TEACHER', $4::date, $5::date, false
 FROM staff s JOIN group_membership m ON m.campus_id = s.home_campus_id AND m.status = 'ACTIVE' WHERE s.id = $2::uuid
 RETURNING json_build_object('id', id)::text`,
+  // (g-rows): the hub's rows of each write (row, audit entry, feed entries), by bench/same-rows.ts's functions.
+  staffRows: `SELECT json_build_object('id', (bench_staff_rows($1::uuid, $2::uuid, $3, $4)).id)::text`,
+  postingRows: `SELECT json_build_object('id', (bench_posting_rows($1::uuid, $2::uuid, $3::uuid, $4::date, $5::date)).id)::text`,
 };
 
 function main() {

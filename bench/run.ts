@@ -21,6 +21,7 @@ import { SignJWT } from 'jose';
 import { Pool } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { Call, firstDifference, normalise, Scenario, scenarios, ServerName, SERVERS, Setup, Step } from './scenarios';
+import { dropSameRowsSql, sameRowsSql } from './same-rows';
 import { hubCopy, NODE22, nodeVersion, pkgVersion, PG_DIR, ROOT, sampleRss, Server, startFloor, startHub, startPostgraphile, stop } from './servers';
 
 const CONNECTIONS = 10;
@@ -368,6 +369,7 @@ async function main() {
     fs.rmSync(hubCopy(o.hubDir), { recursive: true, force: true });
     // Leave the database as the generator made it (the write mix's rows go).
     await cleanUp(db).catch((e) => say(`clean-up failed: ${e}`));
+    await db.query(dropSameRowsSql()).catch((e) => say(`dropping the (g-rows) functions failed: ${e}`));
     await db.end().catch(() => undefined);
   };
   process.on('SIGINT', () => void stopAll().then(() => process.exit(130)));
@@ -381,6 +383,8 @@ async function main() {
     const removed = await cleanUp(db);
     if (removed) say(`removed ${removed} staff (and their postings, feed and audit entries) written by earlier runs`);
     const setup = await findSetup(db, secret, runId);
+    // (g-rows)'s functions, before PostGraphile reads the schema (bench/same-rows.ts); dropped by stopAll.
+    await db.query(sameRowsSql());
     say(`county ${setup.county.code} ${setup.county.name}; group ${setup.group.name}; middle row ${setup.middle.position}; writer bureau ${setup.writer.code}`);
     // Starters, also used to restart a server that something outside the run stopped (the machine is shared).
     const starters: Record<ServerName, () => Promise<Server>> = {
@@ -426,7 +430,7 @@ async function main() {
         restarts.push(why);
         servers[n] = await starters[n]();
       }
-      const checked: Partial<Record<ServerName, { answer?: unknown; statements: number | null }>> = {};
+      const checked: Partial<Record<ServerName, { answer?: unknown; statements: number | null; aloneMs?: number }>> = {};
       let refused: string | null = null;
       for (const n of present) {
         if (sc.steps?.[n]) {
@@ -442,7 +446,14 @@ async function main() {
         // Statements are counted on a second, warm request: a first one may open a pool connection (PostGraphile
         // counts its setup statement) or fill a cache.
         const warm = await post(servers[n]!, sc.calls[n]!);
-        checked[n] = { answer: normalise(a.json), statements: warm.statements };
+        // Latency alone (no other request in flight): the median of 21 requests one after another.
+        const alone: number[] = [];
+        for (let i = 0; i < 21; i++) {
+          const t = process.hrtime.bigint();
+          await post(servers[n]!, sc.calls[n]!);
+          alone.push(Number(process.hrtime.bigint() - t) / 1e6);
+        }
+        checked[n] = { answer: normalise(a.json), statements: warm.statements, aloneMs: r2(pct(alone.sort((x, y) => x - y), 50)) };
       }
       if (!refused && sc.compare) {
         const [ref, ...others] = present;
@@ -470,7 +481,7 @@ async function main() {
           say(`  (${sc.key}) round ${round + 1} ${n.padEnd(12)} ${(l.length / run.seconds).toFixed(1).padStart(8)} rps  p95 ${pct(l, 95).toFixed(1)} ms${run.non2xx || run.errors ? `  non2xx ${run.non2xx} errors ${run.errors}` : ''}`);
         }
       }
-      for (const n of present) entry.servers[n] = summarise(runs[n]!, checked[n]!.statements);
+      for (const n of present) entry.servers[n] = { ...summarise(runs[n]!, checked[n]!.statements), aloneP50: checked[n]!.aloneMs };
       const hub = entry.servers.hub, pg = entry.servers.postgraphile, fl = entry.servers.floor;
       entry.hubVsPostgraphile = hub && pg?.rps ? r2(hub.rps / pg.rps) : null;
       entry.hubVsFloorP95 = hub && fl?.p95 ? r2(hub.p95 / fl.p95) : null;
@@ -567,16 +578,16 @@ function markdown(out: any): string {
     `Rows: ${Object.entries(out.rowCounts).map(([k, v]) => `${k} ${f(v as number)}`).join(', ')}.`,
     `Hub: ${out.servers.hub}, commit ${out.hubCommit ?? '?'}.`,
     '',
-    '| scenario | hub rps | PostGraphile rps | floor rps | hub/PG | hub p95 | floor p95 | hub/floor p95 | hub stmts | PG stmts | RSS hub/PG (MB) |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| scenario | hub rps | PostGraphile rps | floor rps | hub/PG | hub p95 | floor p95 | hub/floor p95 | hub alone | PG alone | hub stmts | PG stmts | RSS hub/PG (MB) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const s of out.scenarios) {
     if (s.refused) {
-      lines.push(`| ${s.key} | REFUSED: ${String(s.refused).replace(/\|/g, '\\|').slice(0, 200)} | | | | | | | | | |`);
+      lines.push(`| ${s.key} | REFUSED: ${String(s.refused).replace(/\|/g, '\\|').slice(0, 200)} | | | | | | | | | | | |`);
       continue;
     }
     const h = s.servers.hub, p = s.servers.postgraphile, fl = s.servers.floor;
-    lines.push(`| ${s.key} | ${f(h?.rps)} | ${f(p?.rps)} | ${f(fl?.rps)} | ${f(s.hubVsPostgraphile, 2)} | ${f(h?.p95, 1)} | ${f(fl?.p95, 1)} | ${f(s.hubVsFloorP95, 2)} | ${f(h?.statementsPerRequest, 1)} | ${f(p?.statementsPerRequest, 1)} | ${f(h?.rssPeakMb)}/${f(p?.rssPeakMb)} |`);
+    lines.push(`| ${s.key} | ${f(h?.rps)} | ${f(p?.rps)} | ${f(fl?.rps)} | ${f(s.hubVsPostgraphile, 2)} | ${f(h?.p95, 1)} | ${f(fl?.p95, 1)} | ${f(s.hubVsFloorP95, 2)} | ${f(h?.aloneP50, 1)} | ${f(p?.aloneP50, 1)} | ${f(h?.statementsPerRequest, 1)} | ${f(p?.statementsPerRequest, 1)} | ${f(h?.rssPeakMb)}/${f(p?.rssPeakMb)} |`);
   }
   lines.push('', 'Scenarios:', '');
   for (const s of out.scenarios) {
@@ -586,7 +597,7 @@ function markdown(out: any): string {
     lines.push(`- **${s.key}**: ${s.title}. ${[s.compared ? 'answers compared equal' : 'answers not compared', s.note, ...na, ...extra, ...errs].filter(Boolean).join('; ')}.`);
   }
   for (const r of out.restarts ?? []) lines.push(`- restart: ${r}.`);
-  lines.push('', 'rps: responses per second over all rounds; p50/p95/p99 in ms over every response; stmts: SQL statements per request (hub: x-sql-statements; PostGraphile: counted on its pool; floor: 1); RSS: peak VmRSS during load.', '');
+  lines.push('', 'rps: responses per second over all rounds; p50/p95/p99 in ms over every response; stmts: SQL statements per request (hub: x-sql-statements; PostGraphile: counted on its pool; floor: 1); alone: median latency in ms of 21 requests sent one after another, nothing else in flight (steps-based scenarios: n/a); RSS: peak VmRSS during load.', '');
   return lines.join('\n');
 }
 

@@ -193,6 +193,15 @@ export function scenarios(s: Setup): Scenario[] {
       compare: false,
       note: 'each server writes its own rows; PostGraphile: raw createStaff/createPosting (no checks, no audit, no feed); floor: one INSERT each',
     },
+    {
+      key: 'g-rows',
+      title: 'write mix writing the same rows: (g), with PostGraphile and the floor also writing the audit entry and the feed entries (their audience by the hub\'s key SQL)',
+      calls: {},
+      steps: writeSteps(s, true),
+      na: {},
+      compare: false,
+      note: 'each server writes its own rows; PostGraphile: custom mutations benchStaffRows/benchPostingRows, the floor: the same functions (bench/same-rows.ts), one statement each: row + audit + feed, no checks',
+    },
   ];
 }
 
@@ -205,7 +214,7 @@ export function schoolYearDays(label: string): [string, string] {
 }
 
 /** Per-connection write cycles: step 1 creates a person, step 2 posts them (an open posting per person at most). */
-function writeSteps(s: Setup): Partial<Record<ServerName, () => Step[]>> {
+function writeSteps(s: Setup, sameRows = false): Partial<Record<ServerName, () => Step[]>> {
   const w = s.writer;
   let n = 0;
   const ext = (server: string) => `bench-${s.runId}-${server}-${++n}`;
@@ -224,7 +233,7 @@ function writeSteps(s: Setup): Partial<Record<ServerName, () => Step[]>> {
         method: 'POST', path: '/graphql', headers: hubHeaders,
         setupRequest: (req) => ({ ...req, body: body({
           query: 'mutation S($input: UpsertStaffInput!) { upsertStaff(input: $input) { id } }',
-          variables: { input: { homeCampusId: encodeGlobalId('Campus', w.fromCampusId), externalId: ext('hub'), name: '压测教师', role: 'TEACHER',
+          variables: { input: { homeCampusId: encodeGlobalId('Campus', w.fromCampusId), externalId: ext(sameRows ? 'hub-rows' : 'hub'), name: '压测教师', role: 'TEACHER',
             title: 'FIRST', subjects: ['数学'], backbone: false, fullTimeTeacher: true } },
         }) }),
         onResponse: (_st, text, ctx) => { ctx.staffId = idOf(text, (d) => d.data?.upsertStaff?.id); },
@@ -238,7 +247,25 @@ function writeSteps(s: Setup): Partial<Record<ServerName, () => Step[]>> {
         }) }) : null,
       },
     ],
-    postgraphile: () => [
+    postgraphile: () => sameRows ? [
+      {
+        method: 'POST', path: '/graphql', headers: json,
+        setupRequest: (req, ctx) => {
+          ctx.staffId = uuidv7();
+          return { ...req, body: body({
+            query: 'mutation S($i: BenchStaffRowsInput!) { benchStaffRows(input: $i) { staff { rowId } } }',
+            variables: { i: { staffId: ctx.staffId, campusId: w.fromCampusId, externalId: ext('pg-rows'), name: '压测教师' } },
+          }) };
+        },
+      },
+      {
+        method: 'POST', path: '/graphql', headers: json,
+        setupRequest: (req, ctx) => ({ ...req, body: body({
+          query: 'mutation P($i: BenchPostingRowsInput!) { benchPostingRows(input: $i) { posting { rowId status } } }',
+          variables: { i: { postingId: uuidv7(), staffId: ctx.staffId, toCampusId: w.toCampusId, startDate: w.startDate, endDate: w.endDate } },
+        }) }),
+      },
+    ] : [
       {
         method: 'POST', path: '/graphql', headers: json,
         setupRequest: (req, ctx) => {
@@ -259,7 +286,19 @@ function writeSteps(s: Setup): Partial<Record<ServerName, () => Step[]>> {
         }) }),
       },
     ],
-    floor: () => [
+    floor: () => sameRows ? [
+      {
+        method: 'POST', path: '/q/staffRows', headers: json,
+        setupRequest: (req, ctx) => {
+          ctx.staffId = uuidv7();
+          return { ...req, body: body({ params: [ctx.staffId, w.fromCampusId, ext('floor-rows'), '压测教师'] }) };
+        },
+      },
+      {
+        method: 'POST', path: '/q/postingRows', headers: json,
+        setupRequest: (req, ctx) => ({ ...req, body: body({ params: [uuidv7(), ctx.staffId, w.toCampusId, w.startDate, w.endDate] }) }),
+      },
+    ] : [
       {
         method: 'POST', path: '/q/insertStaff', headers: json,
         setupRequest: (req, ctx) => {

@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+import net from 'node:net';
+import { createLogger } from '../server/http/logging';
 import { startHub, TestHub } from './support/hub';
 
 /**
@@ -10,11 +12,14 @@ import { startHub, TestHub } from './support/hub';
  */
 let lean: TestHub;
 let express: TestHub;
+/** Both servers' log lines (JSON), to compare what each recorded of a request. */
+const lines: Array<Record<string, any>> = [];
+const capture = () => createLogger({ level: 'info', format: 'json', destination: { write: (s: string) => void s.split('\n').filter(Boolean).forEach((l) => lines.push(JSON.parse(l))) } });
 
 beforeAll(async () => {
-  lean = await startHub({ http: { leanPost: true } });
+  lean = await startHub({ http: { leanPost: true, logger: capture() } });
   // The same database (read-only requests): both answer from the same rows.
-  express = await startHub({ databaseUrl: lean.databaseUrl, http: { leanPost: false } });
+  express = await startHub({ databaseUrl: lean.databaseUrl, http: { leanPost: false, logger: capture() } });
 });
 afterAll(async () => {
   await lean?.stop();
@@ -83,6 +88,8 @@ const CASES: Record<string, Sent> = {
   'a query that is not a string': { body: JSON.stringify({ query: 42 }) },
   'a mutation refused by the authority module': { body: gql('mutation { createGroup(input: { name: "x", mode: ALLIANCE, leadCampusId: "bm9wZQ" }) { group { id } } }') },
   'too large (over 1 MB)': { body: JSON.stringify({ query: '{ __typename }', variables: { pad: 'x'.repeat(1_100_000) } }) },
+  'exactly 1 MB': { body: (() => { const b = JSON.stringify({ query: '{ __typename }', variables: { pad: '' } }); return b.replace('"pad":""', `"pad":"${'x'.repeat(1024 * 1024 - b.length)}"`); })() },
+  'variables nested 5,000 deep (a client error, not a crash)': { body: `{"query":"{ __typename }","variables":{"a":${'['.repeat(5000)}${']'.repeat(5000)}}}` },
 };
 
 describe('POST /graphql: the lean path answers as Express does', () => {
@@ -104,6 +111,62 @@ describe('POST /graphql: the lean path answers as Express does', () => {
       if (b.status !== 413) expect(b.etag).not.toBeNull();
     });
   }
+
+  it('variables nested 5,000 deep are refused as BAD_USER_INPUT (they overflowed the stack: a 500)', async () => {
+    const a = await send(lean, CASES['variables nested 5,000 deep (a client error, not a crash)']);
+    expect(a.status).toBe(400);
+    expect((a.json as { errors: Array<{ extensions: { code: string } }> }).errors[0].extensions.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('a body over 1 MB is read off before the 413, so the connection serves the next request', async () => {
+    // Two requests on one connection, the first too large and sent in slices: both answered, in order.
+    for (const hub of [lean, express]) {
+      const auth = await hub.headers({ sub: 'test:lean-post', role: 'BUREAU_ADMIN', jurisdiction: '640502' });
+      const big = JSON.stringify({ query: '{ __typename }', variables: { pad: 'x'.repeat(1_500_000) } });
+      const small = JSON.stringify({ query: '{ __typename }' });
+      const head = (len: number) => `POST /graphql HTTP/1.1\r\nHost: hub\r\nContent-Type: application/json\r\nAuthorization: ${auth.authorization}\r\nContent-Length: ${len}\r\n\r\n`;
+      const answers = await new Promise<string>((resolve, reject) => {
+        let got = '';
+        const s = net.connect(Number(new URL(hub.url).port), '127.0.0.1', async () => {
+          s.write(head(Buffer.byteLength(big)));
+          for (let i = 0; i < big.length; i += 100_000) {
+            s.write(big.slice(i, i + 100_000));
+            await new Promise((r) => setTimeout(r, 5));
+          }
+          s.write(head(Buffer.byteLength(small)) + small);
+        });
+        const done = () => {
+          clearTimeout(timer);
+          s.destroy();
+          resolve(got);
+        };
+        const timer = setTimeout(done, 10_000);
+        s.on('data', (d) => {
+          got += d.toString();
+          if ((got.match(/HTTP\/1\.1 /g) ?? []).length >= 2 && got.includes('"Query"')) done();
+        });
+        s.on('close', done);
+        s.on('error', reject);
+      });
+      const statuses = [...answers.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => m[1]);
+      expect(statuses).toEqual(['413', '200']);
+    }
+  });
+
+  it('a client that leaves mid-body is logged and counted as on Express (400 BAD_USER_INPUT, aborted)', async () => {
+    for (const [hub, id] of [[lean, 'lean-abort-1'], [express, 'express-abort-1']] as const) {
+      await new Promise<void>((resolve) => {
+        const s = net.connect(Number(new URL(hub.url).port), '127.0.0.1', () => {
+          s.write(`POST /graphql HTTP/1.1\r\nHost: hub\r\nX-Request-Id: ${id}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"query":`);
+          setTimeout(() => { s.destroy(); resolve(); }, 100);
+        });
+      });
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    const line = (id: string) => lines.find((l) => l.requestId === id && l.msg === 'request');
+    expect(line('lean-abort-1')).toMatchObject({ status: 400, aborted: true, errors: ['BAD_USER_INPUT'] });
+    expect(line('express-abort-1')).toMatchObject({ status: 400, aborted: true, errors: ['BAD_USER_INPUT'] });
+  });
 
   it('a fresh request id for each request', async () => {
     const a = await send(lean, CASES['a query']);

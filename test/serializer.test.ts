@@ -72,6 +72,29 @@ describe('compiled serializer writes what JSON.stringify wrote', () => {
     expect(a.body).toBe(JSON.stringify(JSON.parse(a.body)) + '\n');
   });
 
+  it('one response name with different selections per concrete type, and a fragment before a field: as graphql-js writes them', async () => {
+    const d = JSON.parse((await text(compiled, `{ groups(first: 1) { edges { node { id memberships(first: 1) { edges { node { id } } } } } } }`)).body).data;
+    const g = d.groups.edges[0].node.id;
+    const m = d.groups.edges[0].node.memberships.edges[0].node.id;
+    const queries: Array<[string, Record<string, unknown>]> = [
+      // A serializer made from the merged possible types dropped `name` here ("rel":{}).
+      [`query($g: ID!, $m: ID!) { a: node(id: $g) { ...F } b: node(id: $m) { ...F } }
+        fragment F on Node { ... on EducationGroup { rel: leadCampus { name } } ... on GroupMembership { rel: campus { id } } }`, { g, m }],
+      // ... and wrote `id` before `name` here.
+      [`query($g: ID!) { node(id: $g) { ... on EducationGroup { name } id } }`, { g }],
+      // An alias like __proto__ is valid GraphQL: its value, not "[object Object]" (or nothing).
+      [`{ __proto__: __typename }`, {}],
+    ];
+    for (const [q, v] of queries) {
+      const a = await text(compiled, q, v);
+      expect(a.body).toBe((await text(interpreted, q, v)).body);
+      expect(JSON.parse(a.body).errors).toBeUndefined();
+    }
+    const first = JSON.parse((await text(compiled, queries[0][0], queries[0][1])).body).data;
+    expect(first.a.rel.name).toEqual(expect.any(String));
+    expect(JSON.parse((await text(compiled, queries[2][0])).body).data.__proto__).toBe('Query');
+  });
+
   it('node(id) through the Node interface: every field of the concrete type is written', async () => {
     const ids = JSON.parse((await text(compiled, QUERIES['node(id) of several types, through an interface'])).body).data.groups.edges.map((e: any) => e.node.id);
     const q = `query N($id: ID!) { node(id: $id) { __typename id ... on EducationGroup { name mode leadCampus { name } } ... on Campus { name } } }`;

@@ -1,5 +1,5 @@
 import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
-import { DocumentNode, execute, ExecutionResult, FormattedExecutionResult, GraphQLError, GraphQLSchema, OperationDefinitionNode, printSchema } from 'graphql';
+import { BREAK, DocumentNode, execute, ExecutionResult, FormattedExecutionResult, getNamedType, GraphQLError, GraphQLSchema, isAbstractType, OperationDefinitionNode, printSchema, TypeInfo, visit, visitWithTypeInfo } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
 import { CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 
@@ -37,9 +37,55 @@ export function stringifyResult(value: FormattedExecutionResult): string {
  * with custom scalars (DateTime, Date, ...), and those operations serialize with JSON.stringify.
  */
 function compile(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined): CompiledQuery | ExecutionResult {
+  if (!serializable(schema, document)) return compileQuery(schema, document, operationName);
   // graphql-jit answers a failed compilation with errors rather than throwing.
   const withSerializer = compileQuery(schema, document, operationName, { customJSONSerializer: true });
   return isCompiledQuery(withSerializer) ? withSerializer : compileQuery(schema, document, operationName);
+}
+
+/** Documents with an alias starting with `__` (valid GraphQL), which graphql-jit answers wrongly; by document, as Apollo caches them. */
+const withReservedAliases = new WeakMap<DocumentNode, boolean>();
+function reservedAliases(document: DocumentNode): boolean {
+  let found = withReservedAliases.get(document);
+  if (found === undefined) {
+    found = false;
+    visit(document, {
+      Field(node) {
+        if (node.alias?.value.startsWith('__')) {
+          found = true;
+          return BREAK;
+        }
+        return undefined;
+      },
+    });
+    withReservedAliases.set(document, found);
+  }
+  return found;
+}
+
+/**
+ * Whether graphql-jit's serializer writes this document's answers as JSON.stringify would. It
+ * does not when a field's type is an interface or a union: it describes the field by merging
+ * the possible types' selections (the last wins where two share a response name, and fields
+ * come in that merged order: a field could vanish or move). Nor for a response name starting
+ * with `__` other than __typename (`__proto__` came out as "[object Object]"), nor for
+ * introspection (`__schema`, `__type`), which gains nothing from it.
+ */
+function serializable(schema: GraphQLSchema, document: DocumentNode): boolean {
+  const types = new TypeInfo(schema);
+  let ok = true;
+  visit(document, visitWithTypeInfo(types, {
+    Field(node) {
+      const type = types.getType();
+      const odd = (name: string) => name.startsWith('__') && name !== '__typename';
+      if ((type && isAbstractType(getNamedType(type))) || odd((node.alias ?? node.name).value) || odd(node.name.value)) {
+        ok = false;
+        return BREAK;
+      }
+      return undefined;
+    },
+  }));
+  return ok;
 }
 
 /** Compiled operations kept per process (by document hash and operation name); a bounded LRU. */
@@ -74,8 +120,9 @@ export function compiledExecutor(schema: GraphQLSchema): GatewayInterface {
 
   const executor: GatewayExecutor = async (rc) => {
     const operation = rc.operation as OperationDefinitionNode | undefined;
-    // No operation to run (an unknown operationName, several unnamed): graphql-js says why, as before.
-    if (!operation) {
+    // No operation to run (an unknown operationName, several unnamed): graphql-js says why, as
+    // before. An alias like `__proto__`: graphql-js answers it (graphql-jit drops the key).
+    if (!operation || reservedAliases(rc.document)) {
       return (await execute({ schema, document: rc.document, operationName: rc.request.operationName, variableValues: rc.request.variables, contextValue: rc.context })) as never;
     }
     const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rc.request.variables ?? {}, { maxErrors: 50 });

@@ -9,11 +9,11 @@ import { codesOfBody, distinctCodes, FinishedRequest, Logger, RequestRecord, tra
 /**
  * The lean path for the API's one hot request: `POST /graphql` with a JSON body (every SDK
  * and client request). It is served on node's http server directly, without Express: its
- * router, body parser and `res.send` (which hashes every answer for an ETag) cost about a
- * third of a small request's CPU (bench/README.md "Where the time goes"). Everything else
- * (GET /graphql, other content types or encodings, GraphiQL, the workbench, probes) stays on
- * Express, and both paths share each step: the request's record and log line, drain
- * tracking, the precheck, the context (authentication, scope) and Apollo Server itself.
+ * router, body parser and `res.send` (which hashes every answer for an ETag) cost nearly
+ * half of a small request's CPU (README "Performance"). Everything else (GET /graphql,
+ * other content types or encodings, GraphiQL, the workbench, probes) stays on Express, and
+ * both paths share each step: the request's record and log line, drain tracking, the
+ * precheck, the context (authentication, scope) and Apollo Server itself.
  * What a client sees is the same on both (test/graphql-post.test.ts compares them).
  */
 export interface GraphQLPostDeps {
@@ -44,42 +44,57 @@ export function takesGraphQLPost(req: http.IncomingMessage): boolean {
 }
 
 class BodyRefused extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(readonly status: number, message: string, readonly close = false) {
     super(message);
   }
 }
 /** The client went away before its body arrived: nothing to answer (one value: 'close' follows every request). */
 const ABORTED = Symbol('aborted');
 
-/** The body as text, bounded by `limit` bytes (413 before reading when Content-Length says more). */
+/**
+ * The body as text, bounded by `limit` bytes. A larger one is refused (413) only once it has
+ * been read off, as body-parser does: a client still sending when the answer came and the
+ * connection closed saw a reset (EPIPE), not the 413, and retried. What is read off is
+ * bounded too (DRAIN_LIMIT): past it, the answer closes the connection.
+ */
 function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
-  const declared = Number(req.headers['content-length']);
-  if (declared > limit) return Promise.reject(new BodyRefused(413, 'The request body is too large'));
+  // Declared beyond what is worth reading off: refused at once, the connection closed.
+  if (Number(req.headers['content-length']) > DRAIN_LIMIT) return Promise.reject(new BodyRefused(413, 'The request body is too large', true));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let tooLarge = Number(req.headers['content-length']) > limit;
     let settled = false;
     const settle = (e: BodyRefused | typeof ABORTED | null, text?: string) => {
       if (settled) return;
       settled = true;
       req.removeListener('data', onData);
-      if (e) {
-        // Stop reading a body we refuse; the answer closes the connection.
-        req.pause();
-        reject(e);
-      } else resolve(text!);
+      if (e) reject(e);
+      else resolve(text!);
     };
+    const refuse = () => settle(new BodyRefused(413, 'The request body is too large', size > DRAIN_LIMIT));
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) return settle(new BodyRefused(413, 'The request body is too large'));
-      chunks.push(chunk);
+      if (size > limit) {
+        tooLarge = true;
+        chunks.length = 0;
+      }
+      if (!tooLarge) chunks.push(chunk);
+      else if (size > DRAIN_LIMIT) {
+        // Enough read off: stop reading, answer and close.
+        req.pause();
+        refuse();
+      }
     };
     req.on('data', onData);
-    req.once('end', () => settle(null, (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)).toString('utf8')));
+    req.once('end', () => (tooLarge ? refuse() : settle(null, (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)).toString('utf8'))));
     req.once('error', () => settle(ABORTED));
     req.once('close', () => settle(ABORTED));
   });
 }
+
+/** How much of a refused body is read off before the connection is closed instead. */
+const DRAIN_LIMIT = 64 * 1024 * 1024;
 
 /** body-parser's strict JSON: empty is {}, otherwise an object or an array (a leading BOM is dropped). */
 function parseJson(text: string): unknown {
@@ -110,12 +125,19 @@ export function graphqlPost(deps: GraphQLPostDeps): http.RequestListener {
 
   const serve = async (req: http.IncomingMessage & { body?: unknown }, res: http.ServerResponse, record: RequestRecord) => {
     let body: unknown;
+    // Should the client leave before its body has arrived, the request is logged and counted
+    // as Express's path has it (body-parser's 400): set before reading, since the response's
+    // 'close' (which writes the log line) may come before the read's rejection is handled.
+    res.statusCode = 400;
+    record.codes = ['BAD_USER_INPUT'];
     try {
       body = parseJson(await readBody(req, limitBytes));
     } catch (e) {
-      if (e instanceof BodyRefused) return reply(res, record, e.status, errorBody('BAD_USER_INPUT', e.message, { field: 'body' }), {}, e.status === 413);
+      if (e instanceof BodyRefused) return reply(res, record, e.status, errorBody('BAD_USER_INPUT', e.message, { field: 'body' }), {}, e.close);
       return; // aborted: the client is gone
     }
+    res.statusCode = 200;
+    record.codes = undefined;
     req.body = body;
     const refused = refusal((body as { query?: unknown } | null)?.query);
     if (refused) return reply(res, record, 400, refused);

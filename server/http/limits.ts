@@ -189,7 +189,14 @@ const costs = new LRUCache<string, number>({ max: 5000, maxSize: 16_000_000, siz
 
 /** The cost of the operation, or the client error its variables make. */
 function costOf(ctx: GraphQLRequestContextDidResolveOperation<Context>): number {
-  const key = `${ctx.queryHash}\u0000${ctx.request.operationName ?? ''}\u0000${JSON.stringify(ctx.request.variables ?? {})}`;
+  let variables: string;
+  try {
+    variables = JSON.stringify(ctx.request.variables ?? {});
+  } catch {
+    // Nested thousands deep, they overflow the stack (a RangeError): a client's mistake, not ours.
+    throw withStatus(badInput('variables', 'The variables are nested too deeply'), 400);
+  }
+  const key = `${ctx.queryHash}\u0000${ctx.request.operationName ?? ''}\u0000${variables}`;
   const known = costs.get(key);
   if (known !== undefined) return known;
   try {
