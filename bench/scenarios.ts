@@ -253,7 +253,7 @@ function writeSteps(s: Setup, sameRows = false): Partial<Record<ServerName, () =
         setupRequest: (req, ctx) => {
           ctx.staffId = uuidv7();
           return { ...req, body: body({
-            query: 'mutation S($i: BenchStaffRowsInput!) { benchStaffRows(input: $i) { staff { rowId } } }',
+            query: 'mutation S($i: BenchStaffRowsInput!) { benchStaffRows(input: $i) { result { rowId } } }',
             variables: { i: { staffId: ctx.staffId, campusId: w.fromCampusId, externalId: ext('pg-rows'), name: '压测教师' } },
           }) };
         },
@@ -261,7 +261,7 @@ function writeSteps(s: Setup, sameRows = false): Partial<Record<ServerName, () =
       {
         method: 'POST', path: '/graphql', headers: json,
         setupRequest: (req, ctx) => ({ ...req, body: body({
-          query: 'mutation P($i: BenchPostingRowsInput!) { benchPostingRows(input: $i) { posting { rowId status } } }',
+          query: 'mutation P($i: BenchPostingRowsInput!) { benchPostingRows(input: $i) { result { rowId status } } }',
           variables: { i: { postingId: uuidv7(), staffId: ctx.staffId, toCampusId: w.toCampusId, startDate: w.startDate, endDate: w.endDate } },
         }) }),
       },
