@@ -9,7 +9,7 @@ import { Authenticator, AuthConfig } from '../access/authenticate';
 import { Caller } from '../access/caller';
 import { Scope } from '../access/scope';
 import { Db, RequestStats } from '../db/datasource';
-import { compiledExecutor, stringifyResult } from '../graphql/executor';
+import { compiledExecutor } from '../graphql/executor';
 import { JurisdictionDirectory } from '../jurisdictions/directory';
 import { classifyDbError, RETRY_AFTER_SECONDS } from '../db/failures';
 import { Context } from '../graphql/context';
@@ -132,8 +132,6 @@ export async function startHttpServer(ds: DataSource, opts: HttpOptions): Promis
     // The schema, executed by compiled operations (graphql/executor.ts); HUB_JIT=0: by graphql-js, for comparison.
     ...(process.env.HUB_JIT === '0' ? { schema } : { gateway: compiledExecutor(schema) }),
     formatError,
-    // Successful compiled operations' answers through their compiled serializer (graphql/executor.ts).
-    stringifyResult,
     includeStacktraceInErrorResponses: false,
     introspection: limits.introspection,
     // Counted by the parser itself, before a large document costs anything more.
