@@ -102,8 +102,7 @@ async function authenticate(authenticator: Authenticator, headers: http.Incoming
   }
 }
 
-/** The largest request body (JSON) either path accepts. */
-const BODY_LIMIT = '1mb';
+/** The largest request body (JSON) either path accepts, in bytes (1 MB). */
 const BODY_LIMIT_BYTES = 1024 * 1024;
 
 export async function startHttpServer(ds: DataSource, opts: HttpOptions): Promise<HubServer> {
@@ -202,7 +201,7 @@ export async function startHttpServer(ds: DataSource, opts: HttpOptions): Promis
   const refusal = precheckRefusal(schema, limits, protections.precheck);
   app.use(
     '/graphql',
-    express.json({ limit: BODY_LIMIT }),
+    express.json({ limit: BODY_LIMIT_BYTES }),
     bodyAlwaysSet(),
     precheckMiddleware(refusal),
     expressMiddleware(apollo, { context: ({ req }) => contextFor(req) }),

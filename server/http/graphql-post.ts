@@ -58,12 +58,13 @@ const ABORTED = Symbol('aborted');
  * bounded too (DRAIN_LIMIT): past it, the answer closes the connection.
  */
 function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
+  const declared = Number(req.headers['content-length']);
   // Declared beyond what is worth reading off: refused at once, the connection closed.
-  if (Number(req.headers['content-length']) > DRAIN_LIMIT) return Promise.reject(new BodyRefused(413, 'The request body is too large', true));
+  if (declared > DRAIN_LIMIT) return Promise.reject(new BodyRefused(413, 'The request body is too large', true));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let tooLarge = Number(req.headers['content-length']) > limit;
+    let tooLarge = declared > limit;
     let settled = false;
     const settle = (e: BodyRefused | typeof ABORTED | null, text?: string) => {
       if (settled) return;

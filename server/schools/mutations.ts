@@ -65,23 +65,21 @@ function changes(before: Record<string, any> | undefined, wanted: Record<string,
   return Object.keys(diff).length ? diff : null;
 }
 
-/** A new row of `wanted` (upsertRow's insert), or undefined when one with its `conflict` key exists (then nothing is written). */
-async function insertNew(w: Writer, table: string, wanted: Record<string, unknown>, conflict: string): Promise<any | undefined> {
-  const all: Record<string, unknown> = { id: newId(), ...changes(undefined, wanted) };
+/**
+ * A new row of `wanted` with a fresh id. With `conflict` (a unique key's columns), nothing is
+ * written when a row with that key exists, and the answer is undefined.
+ */
+async function insertRow(w: Writer, table: string, wanted: Record<string, unknown>, conflict?: string): Promise<any | undefined> {
+  const all: Record<string, unknown> = { id: newId(), ...wanted };
   const keys = Object.keys(all);
   return w.one(sql`INSERT INTO ${raw(table)} (${raw(keys.join(', '))}) VALUES (${join(keys.map((k) => sql`${all[k]}`), ', ')})
-    ON CONFLICT (${raw(conflict)}) DO NOTHING RETURNING *`);
+    ${raw(conflict ? `ON CONFLICT (${conflict}) DO NOTHING ` : '')}RETURNING *`);
 }
 
 async function upsertRow(w: Writer, table: string, before: Record<string, any> | undefined, wanted: Record<string, unknown>): Promise<{ row: any; changed: boolean }> {
   const diff = changes(before, wanted);
   if (!diff) return { row: before, changed: false };
-  if (!before) {
-    const all: Record<string, unknown> = { id: newId(), ...diff };
-    const keys = Object.keys(all);
-    const row = await w.one(sql`INSERT INTO ${raw(table)} (${raw(keys.join(', '))}) VALUES (${join(keys.map((k) => sql`${all[k]}`), ', ')}) RETURNING *`);
-    return { row, changed: true };
-  }
+  if (!before) return { row: await insertRow(w, table, diff), changed: true };
   const sets = Object.keys(diff).map((c) => sql`${raw(c)} = ${diff[c]}`);
   const row = await w.one(sql`UPDATE ${raw(table)} SET ${join(sets, ', ')}, updated_at = now() WHERE id = ${before.id}::uuid RETURNING *`);
   return { row, changed: true };
@@ -257,7 +255,7 @@ export class SchoolMutations {
       // any upsert of a known person, locks the row and updates what changed.
       let before: Record<string, any> | undefined;
       let { wanted, nationalIdAudit } = wantedGiven(undefined);
-      const inserted = await insertNew(w, 'staff', wanted, 'school_id, external_id');
+      const inserted = await insertRow(w, 'staff', wanted, 'school_id, external_id');
       if (!inserted) {
         before = await w.one(sql`SELECT * FROM staff WHERE school_id = ${campus.school_id}::uuid AND external_id = ${externalId} FOR UPDATE`);
         ({ wanted, nationalIdAudit } = wantedGiven(before));
