@@ -22,12 +22,20 @@ export function hydrate<T>(ds: DataSource, entity: Ctor<T>, row: Record<string, 
  * A function copying `row[key]` to `entity[property]` for each pair, written out with literal
  * keys: every row of a statement has the same shape, so each read stays a monomorphic property
  * access (a loop over names made each one a dictionary lookup: a tenth of a 500-row page's
- * CPU, bench/). Keys and properties come from TypeORM's metadata, never from a request.
+ * CPU, bench/). Keys are column names, or indexes for a row that is an array (a page fetched
+ * as JSON, graphql/prefetch.ts), and properties come from TypeORM's metadata, never from a
+ * request. A pair's `parse` reads a non-null value back (a timestamptz's text into a Date).
  */
-export function hydrator<T>(entity: Ctor<T>, pairs: ReadonlyArray<readonly [key: string, property: string]>): (row: Record<string, unknown>) => T {
-  const body = pairs.map(([k, p]) => `v = row[${JSON.stringify(k)}]; if (v !== undefined) out[${JSON.stringify(p)}] = v;`).join('\n');
+export function hydrator<T>(
+  entity: Ctor<T>,
+  pairs: ReadonlyArray<readonly [key: string | number, property: string, parse?: ((v: string) => unknown) | undefined]>,
+): (row: any) => T {
+  const parsers = pairs.map((p) => p[2]);
+  const body = pairs
+    .map(([k, p, parse], i) => `v = row[${JSON.stringify(k)}]; if (v !== undefined) out[${JSON.stringify(p)}] = ${parse ? `v === null ? null : parse[${i}](v)` : 'v'};`)
+    .join('\n');
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  return new Function('Entity', `return function hydrate(row) { const out = new Entity(); let v;\n${body}\nreturn out; };`)(entity);
+  return new Function('Entity', 'parse', `return function hydrate(row) { const out = new Entity(); let v;\n${body}\nreturn out; };`)(entity, parsers);
 }
 
 export function tableOf(ds: DataSource, entity: Function): string {

@@ -1,9 +1,11 @@
 import { RequestLoader } from '../graphql/loader';
-import { Arg, Ctx, FieldResolver, Float, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Ctx, FieldResolver, Float, ID, Info, Int, Query, Resolver, Root } from 'type-graphql';
 import { schoolYearOf } from '../calendar';
 import { and, raw, sql } from '../db/sql';
 import { connectionTypes, nestedConnection, nestedList, paginate, tableSpec } from '../graphql/connection';
 import type { Context } from '../graphql/context';
+import { toMany } from '../graphql/to-many';
 import { EvaluationGrade, EvaluationTargetType } from '../graphql/enums';
 import { uuidOf } from '../graphql/ids';
 import { EducationGroup } from '../groups/entity';
@@ -14,6 +16,14 @@ import { Evaluation, EvaluationCycle, EvaluationIndicator, EvaluationScore, Grou
 
 export const { Connection: EvaluationCycleConnection } = connectionTypes(EvaluationCycle);
 export const { Connection: EvaluationConnection } = connectionTypes(Evaluation);
+
+/** A cycle's evaluations (to-many.ts). */
+const CYCLE_EVALUATIONS = toMany({
+  type: 'EvaluationCycle', field: 'evaluations', entity: Evaluation, alias: 'e',
+  key: ({ targetType }: { targetType?: EvaluationTargetType | null }) => `Cycle.evaluations:${targetType ?? ''}`,
+  spec: (ctx, { targetType }) => tableSpec(Evaluation, 'evaluation', 'e',
+    and([ctx.scope.visible('Evaluation', 'e'), targetType && sql`e.target_type = ${targetType}`]), 'e.cycle_id'),
+});
 
 @Resolver(() => EvaluationCycle)
 export class EvaluationCycleResolver {
@@ -58,13 +68,12 @@ export class EvaluationCycleResolver {
   evaluations(
     @Root() y: EvaluationCycle,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
     @Arg('targetType', () => EvaluationTargetType, { nullable: true }) targetType?: EvaluationTargetType,
     @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first?: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
   ) {
-    return nestedConnection(ctx, `Cycle.evaluations:${targetType ?? ''}`, y.uuid, { first, after }, () =>
-      tableSpec(Evaluation, 'evaluation', 'e',
-        and([ctx.scope.visible('Evaluation', 'e'), targetType && sql`e.target_type = ${targetType}`]), 'e.cycle_id'));
+    return nestedConnection(ctx, CYCLE_EVALUATIONS, y, { first, after, info }, { targetType });
   }
 
   @FieldResolver(() => [GroupGrade], {

@@ -4,18 +4,19 @@ import { kindOf } from '../access/scope';
 import { and, oneOf, raw, sql, Sql, TRUE } from '../db/sql';
 import { columnsOf } from '../db/rows';
 import { GraphQLResolveInfo } from 'graphql';
-import { joinClauses, joinedColumns, planJoins, selectedColumns, withJoined } from './prefetch';
+import { joinClauses, joinedColumns, planJoins, prefetchedPage, selectedColumns, withJoined } from './prefetch';
 import type { Context } from './context';
-import { badInput } from './errors';
+import { afterKey, encodeCursor, ListSpec, NestedListSpec, pageSize } from './page-args';
+import type { ToMany } from './to-many';
+
+export { DEFAULT_PAGE, MAX_PAGE, encodeCursor, decodeCursor, pageSize } from './page-args';
+export type { ListSpec, NestedListSpec } from './page-args';
 
 /**
  * Relay connections over keyset pagination. Every list sorts by one unique, immutable key
  * (a time-ordered uuid, or a code), and the cursor carries that key: rows inserted while a
  * client pages never shift or repeat the rows it has not seen yet.
  */
-export const DEFAULT_PAGE = 50;
-export const MAX_PAGE = 500;
-
 @ObjectType()
 export class PageInfo {
   @Field() hasNextPage: boolean;
@@ -51,70 +52,6 @@ export function connectionTypes<T extends object>(node: ClassType<T>, name = nod
     totalCount: number;
   }
   return { Edge, Connection: ConnectionType };
-}
-
-export function encodeCursor(key: string): string {
-  return Buffer.from(`k:${key}`, 'utf8').toString('base64url');
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const DIVISION_CODE = /^\d{6}$/;
-
-/**
- * The shape a list's sort key must have, judged from its column: a forged cursor carrying
- * anything else is the client's mistake (BAD_USER_INPUT), not a database error.
- */
-function keyPattern(sortKey: string): RegExp | undefined {
-  if (/\.id$/.test(sortKey)) return UUID;
-  if (/\.code$/.test(sortKey)) return DIVISION_CODE;
-  return undefined;
-}
-
-/** The key an `after` cursor carries; `pattern` (from the list's sort key) checks its shape. */
-export function decodeCursor(cursor: string | null | undefined, pattern?: RegExp): string | null {
-  if (cursor == null || cursor === '') return null;
-  const text = cursor.length <= 200 && /^[A-Za-z0-9_-]+={0,2}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
-  const key = text.slice(2);
-  if (!text.startsWith('k:') || key.length < 1 || key.length > 100 || (pattern && !pattern.test(key))) {
-    throw badInput('after', 'after is not a cursor returned by this list');
-  }
-  return key;
-}
-
-/** The `after` cursor of a list built from `spec`. */
-function afterKey(spec: ListSpec<unknown>, page: Page): string | null {
-  return decodeCursor(page.after, keyPattern(spec.sortKey));
-}
-
-export function pageSize(first: number | null | undefined): number {
-  const n = first ?? DEFAULT_PAGE;
-  if (!Number.isInteger(n) || n < 0 || n > MAX_PAGE) {
-    throw badInput('first', `first must be between 0 and ${MAX_PAGE}`);
-  }
-  return n;
-}
-
-/** A list of one entity: which rows (FROM/WHERE, scope included) in which order. */
-export interface ListSpec<T> {
-  entity: new () => T;
-  /** FROM clause; the entity's columns are selected on `<alias>` (db/rows.ts columnsOf). */
-  from: Sql;
-  alias: string;
-  /** Filters and the caller's scope. */
-  where: Sql;
-  /** A unique, immutable column expression (e.g. `c.id`, `j.code`). */
-  sortKey: string;
-  /** The one table `from` names (`<table> <alias>`), when it is one: see pageKeysFirst. */
-  table?: string;
-  /** The row's value of sortKey (for cursors). */
-  keyOf(row: T): string;
-  /** Newest first (top-level lists only). */
-  descending?: boolean;
-}
-
-/** A list nested under parents, batched: `parentKey = ANY(parent ids)`. */
-export interface NestedListSpec<T> extends ListSpec<T> {
-  parentKey: string;
 }
 
 /**
@@ -155,7 +92,7 @@ function toConnection<T>(spec: ListSpec<T>, rows: T[], size: number, total: () =
 export async function paginate<T>(ctx: Context, spec: ListSpec<T>, page: Page): Promise<Connection<T>> {
   ctx.scope.assertReadable(kindOf(spec.entity));
   const size = pageSize(page.first);
-  const after = afterKey(spec, page);
+  const after = afterKey(spec, page.after);
   const [cmp, dir] = spec.descending ? ['<', 'DESC'] : ['>', 'ASC'];
   const where = and([spec.where, after !== null && sql`${raw(spec.sortKey)} ${raw(cmp)} ${after}`]);
   const joins = planJoins(ctx, spec.entity, spec.alias, page.info, ['edges', 'node'], true);
@@ -202,20 +139,27 @@ function rowColumns<T>(ctx: Context, spec: ListSpec<T>, info: GraphQLResolveInfo
 }
 
 /**
- * A connection under each of many parents (e.g. every group's memberships), batched per
- * request: one windowed statement for all parents' pages, one grouped count if selected.
- * `loaderKey` must identify the spec and its arguments (parents sharing it share a batch).
+ * A connection under each of many parents (e.g. every group's memberships): the page the
+ * parent's own statement fetched with it, when it did (graphql/prefetch.ts), else batched per
+ * request: one windowed statement for all parents' pages. One grouped count if selected.
  */
-export function nestedConnection<T>(
-  ctx: Context,
-  loaderKey: string,
-  parentId: string,
-  page: Page,
-  spec: () => NestedListSpec<T>,
-): Promise<Connection<T>> {
-  const s = readableSpec(ctx, loaderKey, spec);
+export function nestedConnection<T, A>(ctx: Context, def: ToMany<T, A>, parent: { uuid: string }, page: Page, args: A): Promise<Connection<T>> {
+  const loaderKey = def.key(args);
+  const s = readableSpec(ctx, loaderKey, () => def.spec(ctx, args));
   const size = pageSize(page.first);
-  const after = afterKey(s, page);
+  const after = afterKey(s, page.after);
+  const parentId = parent.uuid;
+  const counts = () => ctx.loader(`count:${loaderKey}`, () => {
+    return new RequestLoader<string, number>(async (ids) => {
+      const rows = await ctx.db.query(sql`
+        SELECT ${raw(s.parentKey)} AS __parent, count(*)::int AS n FROM ${s.from}
+        WHERE ${oneOf(raw(s.parentKey), ids)} AND ${s.where} GROUP BY 1`);
+      const byParent = new Map(rows.map((r) => [String(r.__parent), r.n as number]));
+      return ids.map((id) => byParent.get(id) ?? 0);
+    });
+  }).load(parentId);
+  const fetched = prefetchedPage<T>(parent, page.info);
+  if (fetched) return Promise.resolve(toConnection(s, fetched, size, counts));
   // The columns and joins this alias's selection needs are part of the key: two aliases of one
   // list selecting different fields must not share a statement that reads only one's columns.
   // Planned once per place in the query, not once per parent row.
@@ -248,16 +192,7 @@ export function nestedConnection<T>(
       return groupBy(ids, rows, (r) => withJoined(ctx, joins, r, ctx.listed(s.entity, r)));
     });
   });
-  const counts = ctx.loader(`count:${loaderKey}`, () => {
-    return new RequestLoader<string, number>(async (ids) => {
-      const rows = await ctx.db.query(sql`
-        SELECT ${raw(s.parentKey)} AS __parent, count(*)::int AS n FROM ${s.from}
-        WHERE ${oneOf(raw(s.parentKey), ids)} AND ${s.where} GROUP BY 1`);
-      const byParent = new Map(rows.map((r) => [String(r.__parent), r.n as number]));
-      return ids.map((id) => byParent.get(id) ?? 0);
-    });
-  });
-  return pages.load(parentId).then((rows) => toConnection(s, rows, size, () => counts.load(parentId)));
+  return pages.load(parentId).then((rows) => toConnection(s, rows, size, counts));
 }
 
 /** A plain (unpaged) list under each of many parents, batched per request. */

@@ -104,9 +104,13 @@ export class Context {
    * (The few unscoped part-lists, e.g. a cycle's indicators, carry no figures.)
    */
   listed<T>(entity: new () => T, row: Record<string, unknown>): T {
-    const e = hydrate(this.db.ds, entity, row);
-    (e as Listed)[LISTED_BY] = this;
-    return e;
+    return this.mark(hydrate(this.db.ds, entity, row));
+  }
+
+  /** Marks an entity made from a list's row as listed (see `listed`). */
+  mark<T>(entity: T): T {
+    (entity as Listed)[LISTED_BY] = this;
+    return entity;
   }
 
   /** Whether the entity lies in the caller's scope of record (lists, totals, figures), batched. */

@@ -1,8 +1,11 @@
-import { FieldNode, GraphQLResolveInfo, GraphQLSchema, isObjectType, SelectionSetNode } from 'graphql';
+import { FieldNode, getArgumentValues, GraphQLField, GraphQLResolveInfo, GraphQLSchema, isObjectType, SelectionSetNode } from 'graphql';
+import pg from 'pg';
 import { EntityKind, kindOf } from '../access/scope';
 import { hydrator, tableOf } from '../db/rows';
-import { join, raw, sql, Sql } from '../db/sql';
+import { and, join, raw, sql, Sql } from '../db/sql';
 import type { Context } from './context';
+import { afterKey, NestedListSpec, pageSize } from './page-args';
+import { ToMany, toManyOf } from './to-many';
 
 /**
  * Join what is always fetched together: when a query selects a many-to-one relation of the
@@ -26,18 +29,24 @@ interface Relation {
   target: string;
   /** The foreign key column on the source row. */
   fk: string;
+  /**
+   * Few source rows name the same target (a campus is in few memberships; a staff member's
+   * home campus is not: it is home to dozens). Pages under the joined row are fetched in the
+   * statement only then, since the statement repeats them on every source row naming it.
+   */
+  distinct?: boolean;
 }
 
 const RELATIONS: Record<string, Relation[]> = {
   Staff: [{ field: 'homeCampus', target: 'Campus', fk: 'home_campus_id' }],
-  Campus: [{ field: 'school', target: 'School', fk: 'school_id' }],
+  Campus: [{ field: 'school', target: 'School', fk: 'school_id', distinct: true }],
   GroupMembership: [
-    { field: 'campus', target: 'Campus', fk: 'campus_id' },
+    { field: 'campus', target: 'Campus', fk: 'campus_id', distinct: true },
     { field: 'group', target: 'EducationGroup', fk: 'group_id' },
   ],
   EducationGroup: [{ field: 'leadCampus', target: 'Campus', fk: 'lead_campus_id' }],
   Posting: [
-    { field: 'staff', target: 'Staff', fk: 'staff_id' },
+    { field: 'staff', target: 'Staff', fk: 'staff_id', distinct: true },
     { field: 'group', target: 'EducationGroup', fk: 'group_id' },
     { field: 'fromCampus', target: 'Campus', fk: 'from_campus_id' },
     { field: 'toCampus', target: 'Campus', fk: 'to_campus_id' },
@@ -62,6 +71,20 @@ const READS: Record<string, Record<string, string[]>> = {
 
 /** Joins nest this deep at most (staff → campus → school is 2). */
 const MAX_DEPTH = 3;
+/** Pages nest this deep at most in one statement (groups → memberships → campus → staff is 2). */
+const MAX_PAGE_DEPTH = 3;
+/** PostgreSQL's limit on a function's arguments (json_build_array). */
+const MAX_ITEMS = 100;
+
+/** What one list statement reads besides its rows' own columns: joined relations and nested pages. */
+export interface Prefetch {
+  joins: JoinPlan[];
+  /** Pages under the list's own rows (pages under a joined row sit on its join plan). */
+  pages: PagePlan[];
+}
+
+/** Where a value sits in a row: a column name (a statement's rows) or an index (a row inside a page, a JSON array). */
+type Key = string | number;
 
 /** One joined relation: its alias in the statement and what is joined under it. */
 export interface JoinPlan {
@@ -71,10 +94,13 @@ export interface JoinPlan {
   entity: Function;
   /** The entity's selected columns (database names). */
   columns: string[];
-  /** Makes the related entity from a row of the statement (its columns named `<alias>$<column>`). */
-  hydrate: (row: Record<string, unknown>) => object;
+  /** The columns' expressions in a row inside a page, and how each is read back (see jsonValue). */
+  items: string[];
+  parsers: Parser[];
+  /** Makes the related entity from a row of the statement. */
+  hydrate: (row: any) => object;
   /** The related row's id in the statement's rows. */
-  idKey: string;
+  idKey: Key;
   /** Where the parent row keeps it (slotOf(field)). */
   slot: symbol;
   /** Every column the entity has (then the row may also serve the request's relation loader). */
@@ -84,6 +110,35 @@ export interface JoinPlan {
   parentAlias: string;
   fk: string;
   children: JoinPlan[];
+  /** Pages under the joined row (a membership's campus's staff). */
+  pages: PagePlan[];
+}
+
+/**
+ * A nested page (a to-many connection, to-many.ts) fetched in its parent's statement, as
+ * PostgreSQL's own JSON: for each parent row a correlated subquery reads the page's rows
+ * (same spec, scope and order as the connection's own statement would) into a JSON array of
+ * arrays, one value per selected column. The page's rows then wait on their parent in a
+ * slot per field node, where the connection's resolver finds them (nestedConnection).
+ * A group's 50 memberships with their campuses and each campus's 50 staff are one
+ * statement, not three (bench/: c).
+ */
+export interface PagePlan {
+  def: ToMany;
+  /** The connection field's definition (to read its arguments) and the field nodes asking for it (one response name). */
+  fieldDef: GraphQLField<unknown, unknown>;
+  nodes: readonly FieldNode[];
+  /** Where the page's value sits in the parent's row. */
+  key: Key;
+  parentAlias: string;
+  /** The rows' own columns, in array order from 0. */
+  columns: string[];
+  items: string[];
+  hydrate: (row: any) => object;
+  joins: JoinPlan[];
+  pages: PagePlan[];
+  /** Made per request (bindPages): the spec, page size and cursor for this caller's arguments; null: the resolver pages it itself. */
+  bound: { spec: NestedListSpec<unknown>; size: number; after: string | null } | null;
 }
 
 /**
@@ -96,7 +151,24 @@ const slotOf = (field: string): symbol => {
   if (!s) slots.set(field, (s = Symbol(`joined ${field}`)));
   return s;
 };
-type WithJoined = Record<symbol, object | undefined>;
+type WithJoined = Record<symbol, unknown>;
+
+/**
+ * Where a row keeps a nested page fetched with it: a symbol per field node asking for the page
+ * (the resolver knows its field nodes, and one node always asks with the same arguments).
+ */
+const pageSlots = new WeakMap<FieldNode, symbol>();
+function pageSlotOf(node: FieldNode): symbol {
+  let s = pageSlots.get(node);
+  if (!s) pageSlots.set(node, (s = Symbol(`page ${node.name.value}`)));
+  return s;
+}
+
+/** The page its parent's statement fetched for this connection field, if it did (nestedConnection). */
+export function prefetchedPage<T>(parent: object, info: GraphQLResolveInfo | undefined): T[] | undefined {
+  const slot = info && pageSlots.get(info.fieldNodes[0]);
+  return slot && ((parent as WithJoined)[slot] as T[] | undefined);
+}
 
 /** The fields selected under `set` by name, through fragments (directives ignored: joining extra rows is harmless). */
 function selected(set: SelectionSetNode | undefined, info: GraphQLResolveInfo, out = new Map<string, FieldNode[]>()): Map<string, FieldNode[]> {
@@ -114,9 +186,8 @@ function selected(set: SelectionSetNode | undefined, info: GraphQLResolveInfo, o
   return out;
 }
 
-/** The selection under `path` (e.g. edges → node) of the field being resolved. */
-function under(info: GraphQLResolveInfo, path: string[]): SelectionSetNode[] {
-  let nodes: readonly FieldNode[] = info.fieldNodes;
+/** The selection under `path` (e.g. edges → node) of `nodes`. */
+function under(info: GraphQLResolveInfo, nodes: readonly FieldNode[], path: string[]): SelectionSetNode[] {
   for (const name of path) {
     const next: FieldNode[] = [];
     for (const n of nodes) next.push(...(selected(n.selectionSet, info).get(name) ?? []));
@@ -126,32 +197,61 @@ function under(info: GraphQLResolveInfo, path: string[]): SelectionSetNode[] {
 }
 
 /**
- * The joins a list of `entity` rows (aliased `alias`) needs for what the query selects on each
- * row: `path` leads from the resolved field to the rows (['edges', 'node'] for a connection).
- * `prune`: the rows serve this selection only, so joined rows read only the columns it needs.
- * Relations to kinds the caller may not read are not joined (their resolver refuses them).
+ * What a list of `entity` rows (aliased `alias`) fetches in its own statement for what the
+ * query selects on each row: `path` leads from the resolved field to the rows (['edges',
+ * 'node'] for a connection). `prune`: the rows serve this selection only, so joined rows read
+ * only the columns it needs. Relations to kinds the caller may not read are not joined (their
+ * resolver refuses them); pages the caller may not read, or asked with arguments their
+ * resolver refuses, are left to it.
  */
-export function planJoins(ctx: Context, entity: Function, alias: string, info: GraphQLResolveInfo | undefined, path: string[], prune = false): JoinPlan[] {
-  if (!info || process.env.HUB_PREFETCH === '0') return [];
+export function planJoins(ctx: Context, entity: Function, alias: string, info: GraphQLResolveInfo | undefined, path: string[], prune = false): Prefetch {
+  if (!info || process.env.HUB_PREFETCH === '0') return NOTHING;
   // A plan depends on the place in the document (its field nodes: the same objects for every
   // request of a cached document) and on which related kinds the caller may read: made once
-  // per pair, then copied with fresh `made` maps (a plan's rows belong to one request).
+  // per pair, then copied with fresh `made` maps and the pages bound to this request's
+  // arguments and caller (a plan's rows belong to one request).
   let byPlace = plansByPlace.get(info.fieldNodes);
   if (!byPlace) plansByPlace.set(info.fieldNodes, (byPlace = new Map()));
   const key = `${entity.name}|${alias}|${path.join('.')}|${prune}|${JOINED_KINDS.map((k) => (ctx.scope.canRead(k) ? 1 : 0)).join('')}`;
-  let plans = byPlace.get(key);
-  if (!plans) byPlace.set(key, (plans = makePlans(ctx, entity, alias, info, path, prune)));
-  return fresh(plans);
+  let plan = byPlace.get(key);
+  if (!plan) byPlace.set(key, (plan = makePlans(ctx, entity, alias, info, path, prune)));
+  if (!plan.joins.length && !plan.pages.length) return NOTHING;
+  const bind = (p: PagePlan): PagePlan => ({ ...p, joins: fresh(p.joins), pages: p.pages.map(bind), bound: bindPage(ctx, p, info) });
+  const fresh = (plans: JoinPlan[]): JoinPlan[] => plans.map((p) => ({ ...p, made: new Map(), children: fresh(p.children), pages: p.pages.map(bind) }));
+  return { joins: fresh(plan.joins), pages: plan.pages.map(bind) };
 }
 
-const plansByPlace = new WeakMap<readonly FieldNode[], Map<string, JoinPlan[]>>();
+const NOTHING: Prefetch = { joins: [], pages: [] };
+const plansByPlace = new WeakMap<readonly FieldNode[], Map<string, Prefetch>>();
 /** Every kind a relation above leads to: what a plan's shape depends on of the caller. */
 const JOINED_KINDS = [...new Set(Object.values(RELATIONS).flat().map((r) => r.target))] as EntityKind[];
-const fresh = (plans: JoinPlan[]): JoinPlan[] => plans.map((p) => ({ ...p, made: new Map(), children: fresh(p.children) }));
 
-function makePlans(ctx: Context, entity: Function, alias: string, info: GraphQLResolveInfo, path: string[], prune: boolean): JoinPlan[] {
+/**
+ * A page's spec, size and cursor for this request, or null when its resolver should answer it:
+ * arguments it refuses (the resolver raises the error where it belongs), a kind the caller may
+ * not read, an empty page, or a spec that is not the one the plan was made for.
+ */
+function bindPage(ctx: Context, p: PagePlan, info: GraphQLResolveInfo): PagePlan['bound'] {
+  try {
+    const args = getArgumentValues(p.fieldDef, p.nodes[0], info.variableValues) as { first?: number; after?: string };
+    const { def } = p;
+    const spec = ctx.memo(`spec:${def.key(args)}`, () => def.spec(ctx, args));
+    if (spec.entity !== def.entity || spec.alias !== def.alias || spec.sortKey !== `${def.alias}.id` || spec.descending) return null;
+    if (!ctx.scope.canRead(kindOf(spec.entity))) return null;
+    // The correlation names the parent's alias: the page's FROM must not hide it.
+    if (new RegExp(`\\b${p.parentAlias}\\b`).test(spec.from.render().text)) return null;
+    const size = pageSize(args.first);
+    if (size === 0) return null;
+    return { spec, size, after: afterKey(spec, args.after) };
+  } catch {
+    return null;
+  }
+}
+
+function makePlans(ctx: Context, entity: Function, alias: string, info: GraphQLResolveInfo, path: string[], prune: boolean): Prefetch {
   let n = 0;
-  const plan = (entityName: string, parentAlias: string, sets: SelectionSetNode[], depth: number): JoinPlan[] => {
+  /** The joins under rows of `entityName` aliased `parentAlias`; `positional`: rows inside a page. */
+  const plan = (entityName: string, parentAlias: string, sets: SelectionSetNode[], depth: number, pageDepth: number, positional: boolean, prune: boolean): JoinPlan[] => {
     const relations = RELATIONS[entityName];
     if (!relations || depth > MAX_DEPTH) return [];
     const fields = new Map<string, FieldNode[]>();
@@ -165,55 +265,200 @@ function makePlans(ctx: Context, entity: Function, alias: string, info: GraphQLR
       if (!ctx.scope.canRead(kindOf(target))) continue;
       const childAlias = `${alias}_j${++n}`;
       const childSets = nodes.flatMap((f) => (f.selectionSet ? [f.selectionSet] : []));
-      const children = plan(r.target, childAlias, childSets, depth + 1);
+      const children = plan(r.target, childAlias, childSets, depth + 1, pageDepth, positional, prune);
       const all = meta.columns.filter((c) => c.isSelect).map((c) => c.databaseName);
       const needed = prune ? columnsFor(ctx, target, childSets, info, children.map((c) => c.fk)) : null;
       const columns = needed ?? all;
-      const property = new Map(meta.columns.map((c) => [c.databaseName, c.propertyName]));
-      const hydrate = hydrator(target as new () => object, columns.map((c) => [`${childAlias}$${c}`, property.get(c)!] as const));
+      const json = positional ? jsonItems(meta, childAlias, columns) : null;
+      if (positional && !json) continue;
+      // A joined row repeats on every parent row naming it: pages under it only where it rarely does.
+      const pages = r.distinct ? pagesAt(r.target, childAlias, childSets, pageDepth) : [];
       plans.push({
-        hydrate,
-        alias: childAlias, field: r.field, entity: target, columns, idKey: `${childAlias}$id`, slot: slotOf(r.field),
-        full: columns.length === all.length, made: new Map(), parentAlias, fk: r.fk, children,
+        hydrate: NO_HYDRATOR, items: json?.items ?? [], parsers: json?.parsers ?? [], idKey: '',
+        alias: childAlias, field: r.field, entity: target, columns, slot: slotOf(r.field),
+        full: columns.length === all.length, made: new Map(), parentAlias, fk: r.fk, children, pages,
       });
     }
     return plans;
   };
-  return plan(entity.name, alias, under(info, path), 1);
+
+  /** The pages selected on rows of `entityName` aliased `parentAlias` (statement rows, or rows inside a page). */
+  const pagesAt = (entityName: string, parentAlias: string, sets: SelectionSetNode[], pageDepth: number): PagePlan[] => {
+    if (pageDepth >= MAX_PAGE_DEPTH) return [];
+    const type = info.schema.getType(entityName);
+    if (!isObjectType(type)) return [];
+    const fields = new Map<string, FieldNode[]>();
+    for (const set of sets) selected(set, info, fields);
+    const pages: PagePlan[] = [];
+    for (const [name, nodes] of fields) {
+      const def = toManyOf(entityName, name);
+      if (!def || def.alias === parentAlias) continue;
+      // One page per response name: aliases of one field may ask with different arguments.
+      const byResponse = new Map<string, FieldNode[]>();
+      for (const node of nodes) {
+        const k = node.alias?.value ?? name;
+        byResponse.set(k, [...(byResponse.get(k) ?? []), node]);
+      }
+      for (const group of byResponse.values()) {
+        const rowSets = under(info, group, ['edges', 'node']);
+        const meta = ctx.db.ds.getMetadata(def.entity);
+        const columns = columnsFor(ctx, def.entity, rowSets, info, []) ?? meta.columns.filter((c) => c.isSelect).map((c) => c.databaseName);
+        const json = jsonItems(meta, def.alias, columns);
+        if (!json) continue;
+        const joins = plan(def.entity.name, def.alias, rowSets, 1, pageDepth + 1, true, true);
+        const page: PagePlan = {
+          def, fieldDef: type.getFields()[name], nodes: group, key: '', parentAlias, columns, items: json.items,
+          hydrate: positionalHydrator(ctx, def.entity, columns, json.parsers, 0), joins,
+          pages: pagesAt(def.entity.name, def.alias, rowSets, pageDepth + 1), bound: null,
+        };
+        if (layout(ctx, page.joins, page.pages, columns.length) > MAX_ITEMS) continue;
+        for (const node of group) pageSlotOf(node);
+        pages.push(page);
+      }
+    }
+    return pages;
+  };
+
+  const sets = under(info, info.fieldNodes, path);
+  const joins = plan(entity.name, alias, sets, 1, 0, false, prune);
+  const pages = pagesAt(entity.name, alias, sets, 0);
+  // Statement rows: joined columns named `<alias>$<column>`, pages `<alias>$page<n>`.
+  let pageNo = 0;
+  for (const p of allPages(joins, pages)) p.key = `${alias}$page${++pageNo}`;
+  for (const p of flat(joins)) {
+    const property = propertiesOf(ctx, p.entity);
+    p.hydrate = hydrator(p.entity as new () => object, p.columns.map((c) => [`${p.alias}$${c}`, property.get(c)!] as const));
+    p.idKey = `${p.alias}$id`;
+  }
+  return { joins, pages };
 }
 
-const flattened = new WeakMap<JoinPlan[], JoinPlan[]>();
-/** The plans and all their children, in join order: computed once per plan list (asked for every row). */
-function flat(plans: JoinPlan[]): JoinPlan[] {
-  let f = flattened.get(plans);
-  if (!f) flattened.set(plans, (f = plans.flatMap((p) => [p, ...flat(p.children)])));
-  return f;
+/**
+ * Numbers the values of a row inside a page (a JSON array): the row's own columns, then each
+ * join's columns in join order, then the pages under the row and under its joins. Returns the
+ * array's length.
+ */
+function layout(ctx: Context, joins: JoinPlan[], pages: PagePlan[], own: number): number {
+  let i = own;
+  for (const p of flat(joins)) {
+    const start = i;
+    p.hydrate = positionalHydrator(ctx, p.entity, p.columns, p.parsers, start);
+    p.idKey = start + p.columns.indexOf('id');
+    i += p.columns.length;
+  }
+  for (const p of allPages(joins, pages)) p.key = i++;
+  return i;
 }
+
+/** The pages of a row and of its joins, in layout order. */
+function allPages(joins: JoinPlan[], pages: PagePlan[]): PagePlan[] {
+  return [...pages, ...flat(joins).flatMap((j) => j.pages)];
+}
+
+/** The plans and all their children, in join order. */
+function flat(plans: JoinPlan[]): JoinPlan[] {
+  return plans.flatMap((p) => [p, ...flat(p.children)]);
+}
+
+const propertyMaps = new WeakMap<Function, Map<string, string>>();
+function propertiesOf(ctx: Context, entity: Function): Map<string, string> {
+  let m = propertyMaps.get(entity);
+  if (!m) propertyMaps.set(entity, (m = new Map(ctx.db.ds.getMetadata(entity).columns.map((c) => [c.databaseName, c.propertyName]))));
+  return m;
+}
+
+/**
+ * How a column is written into a page's JSON and read back so that the entity holds what a
+ * statement row would (db/datasource.ts type parsers): JSON's own form where it is the same
+ * (uuid, text, integers, booleans, jsonb, text and uuid arrays), else the column's text with
+ * the driver's parser for its type (timestamptz, date, numeric, bigint). Other types: no page.
+ */
+const JSON_NATIVE = new Set(['uuid', 'text', 'varchar', 'int', 'integer', 'smallint', 'boolean', 'jsonb']);
+const VIA_TEXT: Record<string, number> = {
+  timestamptz: pg.types.builtins.TIMESTAMPTZ, date: pg.types.builtins.DATE, numeric: pg.types.builtins.NUMERIC, bigint: pg.types.builtins.INT8,
+};
+type ColumnMeta = { databaseName: string; type: unknown; isArray: boolean };
+type Parser = ((v: string) => unknown) | undefined;
+function jsonValue(c: ColumnMeta): { text: boolean; parse?: Parser } | null {
+  const type = typeof c.type === 'string' ? c.type : '';
+  if (c.isArray) return type === 'text' || type === 'uuid' ? { text: false } : null;
+  if (JSON_NATIVE.has(type)) return { text: false };
+  const oid = VIA_TEXT[type];
+  return oid ? { text: true, parse: pg.types.getTypeParser(oid, 'text') as (v: string) => unknown } : null;
+}
+
+/** The columns' expressions in a page's JSON array and their parsers, or null when one has no JSON form here. */
+function jsonItems(meta: { columns: ColumnMeta[] }, alias: string, columns: string[]): { items: string[]; parsers: Parser[] } | null {
+  const items: string[] = [];
+  const parsers: Parser[] = [];
+  for (const name of columns) {
+    const c = meta.columns.find((x) => x.databaseName === name);
+    const v = c && jsonValue(c);
+    if (!v) return null;
+    items.push(v.text ? `${alias}.${name}::text` : `${alias}.${name}`);
+    parsers.push(v.parse);
+  }
+  return { items, parsers };
+}
+
+/** Makes an entity from a row inside a page (a JSON array): `columns` from index `start`, each read back by its parser. */
+function positionalHydrator(ctx: Context, entity: Function, columns: string[], parsers: Parser[], start: number): (row: any) => object {
+  const property = propertiesOf(ctx, entity);
+  return hydrator(entity as new () => object, columns.map((c, i) => [start + i, property.get(c)!, parsers[i]] as const));
+}
+
+const NO_HYDRATOR = (): object => {
+  throw new Error('prefetch: a join plan was used before its layout was made');
+};
 
 /** `LEFT JOIN`s for the plans (appended to the list's FROM). */
-export function joinClauses(ctx: Context, plans: JoinPlan[]): Sql {
+export function joinClauses(ctx: Context, pf: Prefetch): Sql {
+  return joinSql(ctx, pf.joins);
+}
+
+function joinSql(ctx: Context, plans: JoinPlan[]): Sql {
   return join(
     flat(plans).map((p) => raw(` LEFT JOIN ${tableOf(ctx.db.ds, p.entity)} ${p.alias} ON ${p.alias}.id = ${p.parentAlias}.${p.fk}`)),
     '',
   );
 }
 
-/** The joined rows' columns, each named `<alias>$<column>` (appended to the SELECT list). */
-export function joinedColumns(ctx: Context, plans: JoinPlan[]): Sql {
-  const parts = flat(plans).map((p) => raw(p.columns.map((c) => `${p.alias}.${c} AS "${p.alias}$${c}"`).join(', ')));
+/** The joined rows' columns, each named `<alias>$<column>`, and the pages, `<alias>$page<n>` (appended to the SELECT list). */
+export function joinedColumns(ctx: Context, pf: Prefetch): Sql {
+  const parts = flat(pf.joins).map((p) => raw(p.columns.map((c) => `${p.alias}.${c} AS "${p.alias}$${c}"`).join(', ')));
+  for (const p of allPages(pf.joins, pf.pages)) if (p.bound) parts.push(sql`${pageSql(ctx, p)} AS ${raw(`"${p.key}"`)}`);
   return parts.length ? sql`, ${join(parts, ', ')}` : raw('');
 }
 
 /**
- * The entity of a list row with its joined rows attached (in their slots), each made once per plan;
- * rows with every column are also handed to the request's relation loader.
+ * A page as a correlated subquery: the connection's own statement for one parent (spec,
+ * scope, cursor, order, one row more than the page to tell whether there is a next), each row
+ * a JSON array laid out as `layout` numbered it, the rows in order.
  */
-export function withJoined<T>(ctx: Context, plans: JoinPlan[], row: Record<string, unknown>, entity: T): T {
-  if (plans.length) attach(ctx, plans, row, entity as WithJoined);
+function pageSql(ctx: Context, p: PagePlan): Sql {
+  const { spec, size, after } = p.bound!;
+  const items = [
+    raw([...p.items, ...flat(p.joins).flatMap((j) => j.items)].join(', ')),
+    ...allPages(p.joins, p.pages).map((q) => (q.bound ? pageSql(ctx, q) : raw('NULL'))),
+  ];
+  const where = and([spec.where, after !== null && sql`${raw(spec.sortKey)} > ${after}`]);
+  return sql`(SELECT json_agg(__page.r ORDER BY __page.k) FROM (
+    SELECT json_build_array(${join(items, ', ')}) AS r, ${raw(spec.sortKey)} AS k FROM ${spec.from}${joinSql(ctx, p.joins)}
+    WHERE ${raw(spec.parentKey)} = ${raw(p.parentAlias)}.id AND ${where} ORDER BY ${raw(spec.sortKey)} LIMIT ${size + 1}) __page)`;
+}
+
+/**
+ * The entity of a list row with what its statement fetched with it: joined rows in their
+ * slots (each made once per plan; rows with every column are also handed to the request's
+ * relation loader) and nested pages in theirs.
+ */
+export function withJoined<T>(ctx: Context, pf: Prefetch, row: any, entity: T): T {
+  if (pf.joins.length) attach(ctx, pf.joins, row, entity as WithJoined);
+  for (const p of pf.pages) if (p.bound) keepPage(ctx, p, row[p.key], entity as WithJoined);
   return entity;
 }
 
-function attach(ctx: Context, plans: JoinPlan[], row: Record<string, unknown>, parent: WithJoined): void {
+function attach(ctx: Context, plans: JoinPlan[], row: any, parent: WithJoined): void {
   for (const p of plans) {
     const id = row[p.idKey] as string | null;
     // No related row (a null key): the relation's resolver answers as it would have.
@@ -224,9 +469,17 @@ function attach(ctx: Context, plans: JoinPlan[], row: Record<string, unknown>, p
       p.made.set(id, related);
       if (p.full) ctx.primeRelated(p.entity, related as { uuid: string });
       if (p.children.length) attach(ctx, p.children, row, related as WithJoined);
+      for (const q of p.pages) if (q.bound) keepPage(ctx, q, row[q.key], related as WithJoined);
     }
     parent[p.slot] = related;
   }
+}
+
+/** A page's rows (listed: its spec filtered them by the caller's scope of record), kept on their parent for each field node asking. */
+function keepPage(ctx: Context, p: PagePlan, value: unknown, owner: WithJoined): void {
+  const rows: object[] = [];
+  if (Array.isArray(value)) for (const r of value) rows.push(withJoined(ctx, p, r, ctx.mark(p.hydrate(r))));
+  for (const node of p.nodes) owner[pageSlotOf(node)] = rows;
 }
 
 /**
@@ -254,7 +507,7 @@ export function joinedRelations(schema: GraphQLSchema): void {
  */
 export function selectedColumns(ctx: Context, entity: Function, info: GraphQLResolveInfo | undefined, path: string[], always: string[]): string[] | null {
   if (!info || process.env.HUB_PREFETCH === '0') return null;
-  return columnsFor(ctx, entity, under(info, path), info, always);
+  return columnsFor(ctx, entity, under(info, info.fieldNodes, path), info, always);
 }
 
 /** The columns the selections `sets` on rows of `entity` need (with `id` and `always`); null: every column. */

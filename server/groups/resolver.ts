@@ -8,6 +8,7 @@ import { argsKey, connectionTypes, nestedConnection, nestedList, paginate, table
 import type { Context } from '../graphql/context';
 import { MembershipStatus } from '../graphql/enums';
 import { uuidOf } from '../graphql/ids';
+import { toMany } from '../graphql/to-many';
 import { Jurisdiction } from '../jurisdictions/entity';
 import { GroupMembership } from '../memberships/entity';
 import { FundingEntitlement, PolicyViolation } from '../policy/entity';
@@ -23,6 +24,20 @@ import { groupFigures, GroupStats, rotationJudgement } from './stats';
 export const { Connection: EducationGroupConnection } = connectionTypes(EducationGroup);
 export const { Connection: GroupMembershipConnection } = connectionTypes(GroupMembership);
 export const { Connection: PostingConnection } = connectionTypes(Posting);
+
+/** A group's memberships (to-many.ts: also fetched in the statement reading the groups). */
+const GROUP_MEMBERSHIPS = toMany({
+  type: 'EducationGroup', field: 'memberships', entity: GroupMembership, alias: 'm',
+  key: ({ status }: { status?: MembershipStatus[] | null }) => `Group.memberships:${argsKey(status)}`,
+  spec: (ctx, { status }) => tableSpec(GroupMembership, 'group_membership', 'm',
+    and([ctx.scope.visible('GroupMembership', 'm'), status && sql`m.status = ANY(${status}::text[])`]), 'm.group_id'),
+});
+
+const GROUP_POSTINGS = toMany({
+  type: 'EducationGroup', field: 'postings', entity: Posting, alias: 'p',
+  key: ({ filter }: { filter?: PostingFilter | null }) => `Group.postings:${argsKey(filter)}`,
+  spec: (ctx, { filter }) => tableSpec(Posting, 'posting', 'p', postingWhere(ctx, 'p', filter), 'p.group_id'),
+});
 
 @Resolver(() => EducationGroup)
 export class EducationGroupResolver {
@@ -68,9 +83,7 @@ export class EducationGroupResolver {
     @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first?: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
   ) {
-    return nestedConnection(ctx, `Group.memberships:${argsKey(status)}`, g.uuid, { first, after, info }, () =>
-      tableSpec(GroupMembership, 'group_membership', 'm',
-        and([ctx.scope.visible('GroupMembership', 'm'), status && sql`m.status = ANY(${status}::text[])`]), 'm.group_id'));
+    return nestedConnection(ctx, GROUP_MEMBERSHIPS, g, { first, after, info }, { status });
   }
 
   @FieldResolver(() => [Jurisdiction], { description: 'County-level jurisdictions of the lead and every active member.' })
@@ -92,8 +105,7 @@ export class EducationGroupResolver {
     @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first?: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
   ) {
-    return nestedConnection(ctx, `Group.postings:${argsKey(filter)}`, g.uuid, { first, after, info }, () =>
-      tableSpec(Posting, 'posting', 'p', postingWhere(ctx, 'p', filter), 'p.group_id'));
+    return nestedConnection(ctx, GROUP_POSTINGS, g, { first, after, info }, { filter });
   }
 
   @FieldResolver(() => [ResourceLibrary])

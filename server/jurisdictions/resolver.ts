@@ -1,9 +1,11 @@
-import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Ctx, FieldResolver, Info, Int, Query, Resolver, Root } from 'type-graphql';
 import { schoolYearAt, schoolYearOf } from '../calendar';
 import { hydrate } from '../db/rows';
 import { and, raw, sql } from '../db/sql';
 import { argsKey, connectionTypes, ListSpec, nestedConnection, nestedList, paginate } from '../graphql/connection';
 import type { Context } from '../graphql/context';
+import { toMany } from '../graphql/to-many';
 import { JurisdictionLevel } from '../graphql/enums';
 import { EducationGroup } from '../groups/entity';
 import { GroupFilter, groupWhere } from '../groups/filters';
@@ -22,6 +24,35 @@ export const { Connection: JurisdictionConnection } = connectionTypes(Jurisdicti
 function jurisdictionSpec(where: ReturnType<typeof and>): ListSpec<Jurisdiction> & { parentKey: string } {
   return { entity: Jurisdiction, from: raw('jurisdiction j'), alias: 'j', where, sortKey: 'j.code', keyOf: (r) => r.code, parentKey: 'j.parent_id' };
 }
+
+/** Campuses and groups in a jurisdiction or below it (to-many.ts). */
+const JURISDICTION_CAMPUSES = toMany({
+  type: 'Jurisdiction', field: 'campuses', entity: Campus, alias: 'c',
+  key: ({ filter }: { filter?: CampusFilter | null }) => `Jurisdiction.campuses:${argsKey(filter)}`,
+  spec: (ctx, { filter }) => ({
+    entity: Campus,
+    from: raw('campus c JOIN jurisdiction_ancestor ja ON ja.jurisdiction_id = c.jurisdiction_id'),
+    alias: 'c',
+    where: campusWhere(ctx, 'c', filter),
+    sortKey: 'c.id',
+    keyOf: (r: Campus) => r.uuid,
+    parentKey: 'ja.ancestor_id',
+  }),
+});
+
+const JURISDICTION_GROUPS = toMany({
+  type: 'Jurisdiction', field: 'groups', entity: EducationGroup, alias: 'g',
+  key: ({ filter }: { filter?: GroupFilter | null }) => `Jurisdiction.groups:${argsKey(filter)}`,
+  spec: (ctx, { filter }) => ({
+    entity: EducationGroup,
+    from: raw('education_group g JOIN jurisdiction_ancestor ja ON ja.jurisdiction_id = g.jurisdiction_id'),
+    alias: 'g',
+    where: groupWhere(ctx, 'g', filter),
+    sortKey: 'g.id',
+    keyOf: (r: EducationGroup) => r.uuid,
+    parentKey: 'ja.ancestor_id',
+  }),
+});
 
 @Resolver(() => Jurisdiction)
 export class JurisdictionResolver {
@@ -66,38 +97,24 @@ export class JurisdictionResolver {
   campuses(
     @Root() j: Jurisdiction,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
     @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
     @Arg('filter', () => CampusFilter, { nullable: true }) filter?: CampusFilter,
   ) {
-    return nestedConnection(ctx, `Jurisdiction.campuses:${argsKey(filter)}`, j.uuid, { first, after }, () => ({
-      entity: Campus,
-      from: raw('campus c JOIN jurisdiction_ancestor ja ON ja.jurisdiction_id = c.jurisdiction_id'),
-      alias: 'c',
-      where: campusWhere(ctx, 'c', filter),
-      sortKey: 'c.id',
-      keyOf: (r: Campus) => r.uuid,
-      parentKey: 'ja.ancestor_id',
-    }));
+    return nestedConnection(ctx, JURISDICTION_CAMPUSES, j, { first, after, info }, { filter });
   }
 
   @FieldResolver(() => EducationGroupConnection, { description: 'Groups supervised by this jurisdiction or any of its descendants.' })
   groups(
     @Root() j: Jurisdiction,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
     @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
     @Arg('filter', () => GroupFilter, { nullable: true }) filter?: GroupFilter,
   ) {
-    return nestedConnection(ctx, `Jurisdiction.groups:${argsKey(filter)}`, j.uuid, { first, after }, () => ({
-      entity: EducationGroup,
-      from: raw('education_group g JOIN jurisdiction_ancestor ja ON ja.jurisdiction_id = g.jurisdiction_id'),
-      alias: 'g',
-      where: groupWhere(ctx, 'g', filter),
-      sortKey: 'g.id',
-      keyOf: (r: EducationGroup) => r.uuid,
-      parentKey: 'ja.ancestor_id',
-    }));
+    return nestedConnection(ctx, JURISDICTION_GROUPS, j, { first, after, info }, { filter });
   }
 
   @FieldResolver(() => GroupPolicy, { description: "The policy in force here: this jurisdiction's own settings, else the nearest ancestor's." })

@@ -4,6 +4,7 @@ import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root, Info } from 'type-
 import { sql } from '../db/sql';
 import { argsKey, connectionTypes, nestedConnection, paginate, tableSpec } from '../graphql/connection';
 import type { Context } from '../graphql/context';
+import { toMany } from '../graphql/to-many';
 import { EducationGroup } from '../groups/entity';
 import { Campus } from '../schools/entity';
 import { Staff } from '../staff/entity';
@@ -22,6 +23,13 @@ function usesOf(ctx: Context, resourceId: string): Promise<ResourceUseByCampus[]
   })).load(resourceId);
 }
 
+/** A library's resources (to-many.ts). */
+const LIBRARY_RESOURCES = toMany({
+  type: 'ResourceLibrary', field: 'resources', entity: Resource, alias: 'r',
+  key: ({ filter }: { filter?: ResourceFilter | null }) => `Library.resources:${argsKey(filter)}`,
+  spec: (ctx, { filter }) => tableSpec(Resource, 'resource', 'r', resourceWhere(ctx, 'r', filter), 'r.library_id'),
+});
+
 @Resolver(() => ResourceLibrary)
 export class ResourceLibraryResolver {
   @FieldResolver(() => EducationGroup)
@@ -38,8 +46,7 @@ export class ResourceLibraryResolver {
     @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first?: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
   ) {
-    return nestedConnection(ctx, `Library.resources:${argsKey(filter)}`, l.uuid, { first, after, info }, () =>
-      tableSpec(Resource, 'resource', 'r', resourceWhere(ctx, 'r', filter), 'r.library_id'));
+    return nestedConnection(ctx, LIBRARY_RESOURCES, l, { first, after, info }, { filter });
   }
 }
 
