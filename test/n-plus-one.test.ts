@@ -43,3 +43,39 @@ describe('statement counts do not depend on page size', () => {
     expect(large.statements).toBeLessThanOrEqual(20);
   });
 });
+
+describe('nested pages are fetched in their parent\'s statement (graphql/prefetch.ts)', () => {
+  const PAGES = `query($n: Int) { groups(first: $n) { edges { node { id name memberships(first: $n) { edges { node { id
+    campus { id name school { code } staff(first: $n) { edges { node { id name title } } } } } } } } } } }`;
+
+  test('groups → memberships → campus → staff: one statement at any page size, three without the prefetch', async () => {
+    const small = await hub.gql(PAGES, { n: 3 });
+    const large = await hub.gql(PAGES, { n: 50 });
+    expect(small.errors).toBeUndefined();
+    expect(large.errors).toBeUndefined();
+    const staff = (r: any) => r.data.groups.edges.flatMap((g: any) => g.node.memberships.edges.flatMap((m: any) => m.node.campus.staff.edges));
+    expect(staff(large).length).toBeGreaterThan(staff(small).length);
+    expect(staff(small).length).toBeGreaterThan(0);
+    expect(small.statements).toBe(1);
+    expect(large.statements).toBe(1);
+    process.env.HUB_PREFETCH = '0';
+    try {
+      const off = await hub.gql(PAGES, { n: 50 });
+      // The same answer, one statement per level plus one per relation.
+      expect(off.data).toEqual(large.data);
+      expect(off.statements).toBeGreaterThanOrEqual(3);
+    } finally {
+      delete process.env.HUB_PREFETCH;
+    }
+  });
+
+  test('a lookup by id with its members and their campuses: one statement, and one more for the count it selects', async () => {
+    const { groups } = await hub.data(`{ groups(first: 1) { edges { node { id } } } }`);
+    const r = await hub.gql(`query($id: ID!) { group(id: $id) { id name leadCampus { name } memberships(first: 100) { totalCount edges { node { id campus { name school { code } } } } } } }`,
+      { id: groups.edges[0].node.id });
+    expect(r.errors).toBeUndefined();
+    expect(r.data.group.memberships.edges.length).toBeGreaterThan(0);
+    // totalCount is one more statement, asked only because it is selected.
+    expect(r.statements).toBe(2);
+  });
+});

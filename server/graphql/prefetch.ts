@@ -131,6 +131,8 @@ export interface PagePlan {
   /** Where the page's value sits in the parent's row. */
   key: Key;
   parentAlias: string;
+  /** Finds the parent's alias in a FROM clause (which would hide it from the correlation). */
+  hides: RegExp;
   /** The rows' own columns, in array order from 0. */
   columns: string[];
   items: string[];
@@ -239,7 +241,7 @@ function bindPage(ctx: Context, p: PagePlan, info: GraphQLResolveInfo): PagePlan
     if (spec.entity !== def.entity || spec.alias !== def.alias || spec.sortKey !== `${def.alias}.id` || spec.descending) return null;
     if (!ctx.scope.canRead(kindOf(spec.entity))) return null;
     // The correlation names the parent's alias: the page's FROM must not hide it.
-    if (new RegExp(`\\b${p.parentAlias}\\b`).test(spec.from.render().text)) return null;
+    if (p.hides.test(spec.from.render().text)) return null;
     const size = pageSize(args.first);
     if (size === 0) return null;
     return { spec, size, after: afterKey(spec, args.after) };
@@ -307,7 +309,7 @@ function makePlans(ctx: Context, entity: Function, alias: string, info: GraphQLR
         if (!json) continue;
         const joins = plan(def.entity.name, def.alias, rowSets, 1, pageDepth + 1, true, true);
         const page: PagePlan = {
-          def, fieldDef: type.getFields()[name], nodes: group, key: '', parentAlias, columns, items: json.items,
+          def, fieldDef: type.getFields()[name], nodes: group, key: '', parentAlias, hides: new RegExp(`\\b${parentAlias}\\b`), columns, items: json.items,
           hydrate: positionalHydrator(ctx, def.entity, columns, json.parsers, 0), joins,
           pages: pagesAt(def.entity.name, def.alias, rowSets, pageDepth + 1), bound: null,
         };
