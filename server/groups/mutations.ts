@@ -62,9 +62,10 @@ export async function checkCap(ctx: Context, jurisdictionId: string, mode: Group
 }
 
 /** Where a group's audit entries are read: its supervising bureau and its active members' counties (never an applicant's). */
-const groupJurisdictions = async (w: Writer, groupId: string): Promise<string[]> =>
-  (await w.query(sql`SELECT g.jurisdiction_id AS id FROM education_group g WHERE g.id = ${groupId}::uuid
-    UNION SELECT c.jurisdiction_id FROM group_membership m JOIN campus c ON c.id = m.campus_id WHERE m.group_id = ${groupId}::uuid AND m.status = 'ACTIVE'`)).map((r) => r.id);
+const groupPlaces = (groupId: string) => sql`SELECT g.jurisdiction_id AS id FROM education_group g WHERE g.id = ${groupId}::uuid
+    UNION SELECT c.jurisdiction_id FROM group_membership m JOIN campus c ON c.id = m.campus_id WHERE m.group_id = ${groupId}::uuid AND m.status = 'ACTIVE'`;
+/** The same, as ids. */
+const groupJurisdictions = async (w: Writer, groupId: string): Promise<string[]> => (await w.query(groupPlaces(groupId))).map((r) => r.id);
 
 @Resolver(() => EducationGroup)
 export class GroupMutations {
@@ -121,7 +122,7 @@ export class GroupMutations {
       if (mode !== g.mode) await checkCap(w.ctx, g.jurisdiction_id, mode, await activeMembers(w, g.id), 'input.mode');
       const after = await w.one(sql`UPDATE education_group SET name = ${name}, mode = ${mode}, legal_entity = ${legalEntity},
         updated_at = now() WHERE id = ${g.id} RETURNING *`);
-      await w.record({ action: 'updateGroup', entityType: 'EducationGroup', entityId: g.id, before: g, after, jurisdictionIds: await groupJurisdictions(w, g.id) });
+      await w.record({ action: 'updateGroup', entityType: 'EducationGroup', entityId: g.id, before: g, after, jurisdictionIds: groupPlaces(g.id) });
       return w.row(EducationGroup, after);
     });
   }
@@ -136,7 +137,7 @@ export class GroupMutations {
       if (title === g.charter_title && uri === g.charter_uri && input.filedOn === g.charter_filed_on) return w.row(EducationGroup, g); // already filed
       const after = await w.one(sql`UPDATE education_group SET charter_title = ${title}, charter_uri = ${uri},
         charter_filed_on = ${input.filedOn}, updated_at = now() WHERE id = ${g.id} RETURNING *`);
-      await w.record({ action: 'fileCharter', entityType: 'EducationGroup', entityId: g.id, before: g, after, jurisdictionIds: await groupJurisdictions(w, g.id) });
+      await w.record({ action: 'fileCharter', entityType: 'EducationGroup', entityId: g.id, before: g, after, jurisdictionIds: groupPlaces(g.id) });
       return w.row(EducationGroup, after);
     });
   }

@@ -47,9 +47,10 @@ async function lockPosting(w: Writer, id: string) {
   return p;
 }
 
-const whereOf = async (w: Writer, p: { from_campus_id: string; to_campus_id: string; group_id: string }) =>
-  (await w.query(sql`SELECT jurisdiction_id AS id FROM campus WHERE id IN (${p.from_campus_id}::uuid, ${p.to_campus_id}::uuid)
-    UNION SELECT jurisdiction_id FROM education_group WHERE id = ${p.group_id}::uuid`)).map((r) => r.id);
+/** Where a posting happens (its audit entry's jurisdictions): both campuses' and the group's, read in the audit's statement. */
+const whereOf = (p: { from_campus_id: string; to_campus_id: string; group_id: string }) =>
+  sql`SELECT jurisdiction_id FROM campus WHERE id IN (${p.from_campus_id}::uuid, ${p.to_campus_id}::uuid)
+    UNION SELECT jurisdiction_id FROM education_group WHERE id = ${p.group_id}::uuid`;
 
 @Resolver(() => Posting)
 export class PostingMutations {
@@ -88,7 +89,7 @@ export class PostingMutations {
       const p = await w.one(sql`INSERT INTO posting (id, staff_id, group_id, from_campus_id, to_campus_id, type, status, host_role, start_date, end_date, counts_as_rural_service)
         VALUES (${newId()}, ${staff.id}, ${g.id}, ${staff.home_campus_id}, ${to}, ${input.type}, 'PLANNED', ${input.hostRole}, ${input.startDate}, ${input.endDate ?? null}, ${g.from_lead})
         RETURNING *`);
-      await w.record({ action: 'createPosting', entityType: 'Posting', entityId: p.id, after: p, jurisdictionIds: await whereOf(w, p) });
+      await w.record({ action: 'createPosting', entityType: 'Posting', entityId: p.id, after: p, jurisdictionIds: whereOf(p) });
       // Staff posted in a group are its admin's to read from now on.
       await w.reannounce('Staff', [staff.id]);
       return w.row(Posting, p);
@@ -147,7 +148,7 @@ export class PostingMutations {
   private async save(w: Writer, p: Record<string, any>, action: string, set: ReturnType<typeof sql>) {
     const { g_jurisdiction: _g, ...before } = p;
     const after = await w.one(sql`UPDATE posting SET ${set}, updated_at = now() WHERE id = ${p.id}::uuid RETURNING *`);
-    await w.record({ action, entityType: 'Posting', entityId: p.id, before, after, jurisdictionIds: await whereOf(w, after) });
+    await w.record({ action, entityType: 'Posting', entityId: p.id, before, after, jurisdictionIds: whereOf(after) });
     return w.row(Posting, after);
   }
 }
