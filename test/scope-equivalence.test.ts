@@ -482,7 +482,7 @@ describe('over HTTP: prefetch and compiled execution answer exactly as before', 
       'analyst 640502': { sub: 'eq:an', role: 'ANALYST', jurisdiction: '640502', scopes: ['pii:read'] },
       'analyst nation': { sub: 'eq:an0', role: 'ANALYST', jurisdiction: '000000' },
       'school admin': { sub: 'eq:sa', role: 'SCHOOL_ADMIN', school: school.code, scopes: ['pii:read'] },
-      'group admin': { sub: 'eq:ga', role: 'GROUP_ADMIN', group: group.id },
+      'group admin': { sub: 'eq:ga', role: 'GROUP_ADMIN', group: aGroup },
       'vendor 640502, no staff:read': await key({ jurisdictionCode: '640502', scopes: ['campus:read', 'posting:read', 'group:read'] }),
       'vendor 640502 narrowed, staff:read + pii:read': await key({ jurisdictionCode: '640502', scopes: [...ALL_READ, 'pii:read'], schoolCodes: [school.code] }),
       'vendor nation, staff:read only': await key({ jurisdictionCode: '000000', scopes: ['staff:read'] }),
@@ -530,6 +530,8 @@ describe('over HTTP: prefetch and compiled execution answer exactly as before', 
   test('a battery of queries, for callers of every role: identical JSON four ways', async () => {
     const differences: string[] = [];
     for (const [name, caller] of Object.entries(who)) {
+      // A caller refused outright (401) would compare nothing.
+      expect({ name, status: (await jit.as(caller).gql('{ viewer { role } }')).status }).toEqual({ name, status: 200 });
       for (const [label, query, variables] of BATTERY) {
         const a = await answers(caller, query, variables);
         const reference = canonical(a[ANSWERS[3]]);

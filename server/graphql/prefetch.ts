@@ -1,4 +1,7 @@
-import { FieldNode, getArgumentValues, GraphQLField, GraphQLResolveInfo, GraphQLSchema, isObjectType, SelectionSetNode } from 'graphql';
+import {
+  FieldNode, FragmentSpreadNode, getArgumentValues, getDirectiveValues, GraphQLField, GraphQLIncludeDirective, GraphQLResolveInfo,
+  GraphQLSchema, GraphQLSkipDirective, InlineFragmentNode, isAbstractType, isObjectType, SelectionSetNode,
+} from 'graphql';
 import pg from 'pg';
 import { EntityKind, kindOf } from '../access/scope';
 import { hydrator, tableOf } from '../db/rows';
@@ -112,6 +115,8 @@ export interface JoinPlan {
   children: JoinPlan[];
   /** Pages under the joined row (a membership's campus's staff). */
   pages: PagePlan[];
+  /** Whether the relation is executed for these variables (@skip/@include on the way to it). */
+  cond: Cond;
 }
 
 /**
@@ -128,6 +133,10 @@ export interface PagePlan {
   /** The connection field's definition (to read its arguments) and the field nodes asking for it (one response name). */
   fieldDef: GraphQLField<unknown, unknown>;
   nodes: readonly FieldNode[];
+  /** Where the parent row keeps the page (one symbol per page plan: see prefetchedPage). */
+  slot: symbol;
+  /** Whether the page is executed for these variables: a page under a skipped field is not fetched (nor counted by the cost limit). */
+  cond: Cond;
   /** Where the page's value sits in the parent's row. */
   key: Key;
   parentAlias: string;
@@ -156,47 +165,107 @@ const slotOf = (field: string): symbol => {
 type WithJoined = Record<symbol, unknown>;
 
 /**
- * Where a row keeps a nested page fetched with it: a symbol per field node asking for the page
- * (the resolver knows its field nodes, and one node always asks with the same arguments).
+ * Where a row keeps a nested page fetched with it: a symbol per page plan, found through the
+ * page's field nodes. A parent row may be shared between places in a query (a lookup's loader,
+ * a joined row handed to the relation loader), and one field node between places (a
+ * fragment): a page serves a resolver only if every field node the resolver was asked for is
+ * among those it was planned for, so its columns and arguments cover what is asked.
  */
-const pageSlots = new WeakMap<FieldNode, symbol>();
-function pageSlotOf(node: FieldNode): symbol {
-  let s = pageSlots.get(node);
-  if (!s) pageSlots.set(node, (s = Symbol(`page ${node.name.value}`)));
-  return s;
-}
+const pagesByNode = new WeakMap<FieldNode, Array<{ slot: symbol; nodes: ReadonlySet<FieldNode> }>>();
 
 /** The page its parent's statement fetched for this connection field, if it did (nestedConnection). */
 export function prefetchedPage<T>(parent: object, info: GraphQLResolveInfo | undefined): T[] | undefined {
-  const slot = info && pageSlots.get(info.fieldNodes[0]);
-  return slot && ((parent as WithJoined)[slot] as T[] | undefined);
+  const candidates = info && pagesByNode.get(info.fieldNodes[0]);
+  if (!candidates) return undefined;
+  for (const c of candidates) {
+    const rows = (parent as WithJoined)[c.slot] as T[] | undefined;
+    if (rows && info.fieldNodes.every((n) => c.nodes.has(n))) return rows;
+  }
+  return undefined;
 }
 
-/** The fields selected under `set` by name, through fragments (directives ignored: joining extra rows is harmless). */
-function selected(set: SelectionSetNode | undefined, info: GraphQLResolveInfo, out = new Map<string, FieldNode[]>()): Map<string, FieldNode[]> {
-  for (const s of set?.selections ?? []) {
-    if (s.kind === 'Field') {
-      const list = out.get(s.name.value);
-      if (list) list.push(s);
-      else out.set(s.name.value, [s]);
-    } else if (s.kind === 'InlineFragment') {
-      selected(s.selectionSet, info, out);
-    } else {
-      selected(info.fragments[s.name.value]?.selectionSet, info, out);
+/** Whether what a plan fetches is executed for a request's variables. */
+type Cond = (variables: Record<string, unknown>) => boolean;
+const ALWAYS: Cond = () => true;
+
+/** A selection carrying @skip or @include. */
+type Guard = FieldNode | InlineFragmentNode | FragmentSpreadNode;
+
+/** A field selected on a type, with the directive-bearing selections on the way to it. */
+interface Picked {
+  node: FieldNode;
+  guards: readonly Guard[];
+}
+
+/** A selection set, with the guards on the way to it. */
+interface Under {
+  set: SelectionSetNode;
+  guards: readonly Guard[];
+}
+
+/**
+ * The fields selected under `set` by name, through fragments. With `typeName`, only fragments
+ * that apply to that type (its own, or an interface or union it belongs to): a fragment on
+ * another type may select a field of the same name with other arguments.
+ */
+function picked(sets: readonly Under[], info: GraphQLResolveInfo, typeName: string | null, out = new Map<string, Picked[]>()): Map<string, Picked[]> {
+  const walk = (set: SelectionSetNode | undefined, guards: readonly Guard[]) => {
+    for (const s of set?.selections ?? []) {
+      const g = s.directives?.length ? [...guards, s] : guards;
+      if (s.kind === 'Field') {
+        const list = out.get(s.name.value);
+        if (list) list.push({ node: s, guards: g });
+        else out.set(s.name.value, [{ node: s, guards: g }]);
+      } else if (s.kind === 'InlineFragment') {
+        if (applies(info, s.typeCondition?.name.value, typeName)) walk(s.selectionSet, g);
+      } else {
+        const f = info.fragments[s.name.value];
+        if (f && applies(info, f.typeCondition.name.value, typeName)) walk(f.selectionSet, g);
+      }
     }
-  }
+  };
+  for (const u of sets) walk(u.set, u.guards);
   return out;
 }
 
-/** The selection under `path` (e.g. edges → node) of `nodes`. */
-function under(info: GraphQLResolveInfo, nodes: readonly FieldNode[], path: string[]): SelectionSetNode[] {
-  for (const name of path) {
-    const next: FieldNode[] = [];
-    for (const n of nodes) next.push(...(selected(n.selectionSet, info).get(name) ?? []));
-    nodes = next;
-  }
-  return nodes.flatMap((n) => (n.selectionSet ? [n.selectionSet] : []));
+function applies(info: GraphQLResolveInfo, condition: string | undefined, typeName: string | null): boolean {
+  if (!condition || !typeName || condition === typeName) return true;
+  const t = info.schema.getType(typeName);
+  // An entity whose type has another name in the schema: every fragment (more columns, never fewer).
+  if (!isObjectType(t)) return true;
+  const c = info.schema.getType(condition);
+  return !!c && isAbstractType(c) && info.schema.isSubType(c, t);
 }
+
+/** The fields selected under `sets` by name (see picked). */
+function selected(sets: readonly Under[], info: GraphQLResolveInfo, typeName: string | null): Map<string, FieldNode[]> {
+  return new Map([...picked(sets, info, typeName)].map(([k, v]) => [k, v.map((p) => p.node)]));
+}
+
+/** The selections under `path` (e.g. edges → node) of `picks`, each with its guards. */
+function under(info: GraphQLResolveInfo, picks: readonly Picked[], path: string[]): Under[] {
+  for (const name of path) {
+    picks = picks.flatMap((p) => (p.node.selectionSet ? picked([{ set: p.node.selectionSet, guards: p.guards }], info, null).get(name) ?? [] : []));
+  }
+  return picks.flatMap((p) => (p.node.selectionSet ? [{ set: p.node.selectionSet, guards: p.guards }] : []));
+}
+
+/** Whether a guarded selection is executed for these variables (graphql-js's shouldIncludeNode). */
+function included(p: Picked, variables: Record<string, unknown>): boolean {
+  for (const g of p.guards) {
+    if (getDirectiveValues(GraphQLSkipDirective, g, variables)?.if === true) return false;
+    if (getDirectiveValues(GraphQLIncludeDirective, g, variables)?.if === false) return false;
+  }
+  return true;
+}
+
+/** `cond`, and at least one of `picks` executed. */
+function condOf(cond: Cond, picks: readonly Picked[]): Cond {
+  if (picks.every((p) => p.guards.length === 0)) return cond;
+  return (v) => cond(v) && picks.some((p) => included(p, v));
+}
+
+const unguarded = (nodes: readonly FieldNode[]): Picked[] => nodes.map((node) => ({ node, guards: [] }));
 
 /**
  * What a list of `entity` rows (aliased `alias`) fetches in its own statement for what the
@@ -234,6 +303,7 @@ const JOINED_KINDS = [...new Set(Object.values(RELATIONS).flat().map((r) => r.ta
  * not read, an empty page, or a spec that is not the one the plan was made for.
  */
 function bindPage(ctx: Context, p: PagePlan, info: GraphQLResolveInfo): PagePlan['bound'] {
+  if (!p.cond(info.variableValues)) return null;
   try {
     const args = getArgumentValues(p.fieldDef, p.nodes[0], info.variableValues) as { first?: number; after?: string };
     const { def } = p;
@@ -253,77 +323,83 @@ function bindPage(ctx: Context, p: PagePlan, info: GraphQLResolveInfo): PagePlan
 function makePlans(ctx: Context, entity: Function, alias: string, info: GraphQLResolveInfo, path: string[], prune: boolean): Prefetch {
   let n = 0;
   /** The joins under rows of `entityName` aliased `parentAlias`; `positional`: rows inside a page. */
-  const plan = (entityName: string, parentAlias: string, sets: SelectionSetNode[], depth: number, pageDepth: number, positional: boolean, prune: boolean): JoinPlan[] => {
+  const plan = (entityName: string, parentAlias: string, sets: Under[], depth: number, pageDepth: number, positional: boolean, prune: boolean, cond: Cond): JoinPlan[] => {
     const relations = RELATIONS[entityName];
     if (!relations || depth > MAX_DEPTH) return [];
-    const fields = new Map<string, FieldNode[]>();
-    for (const set of sets) selected(set, info, fields);
+    const fields = picked(sets, info, entityName);
     const plans: JoinPlan[] = [];
     for (const r of relations) {
-      const nodes = fields.get(r.field);
-      if (!nodes) continue;
+      const picks = fields.get(r.field);
+      if (!picks) continue;
       const meta = ctx.db.ds.getMetadata(r.target);
       const target = meta.target as Function;
       if (!ctx.scope.canRead(kindOf(target))) continue;
       const childAlias = `${alias}_j${++n}`;
-      const childSets = nodes.flatMap((f) => (f.selectionSet ? [f.selectionSet] : []));
-      const children = plan(r.target, childAlias, childSets, depth + 1, pageDepth, positional, prune);
+      const childSets = under(info, picks, []);
+      const joinCond = condOf(cond, picks);
+      const children = plan(r.target, childAlias, childSets, depth + 1, pageDepth, positional, prune, joinCond);
       const all = meta.columns.filter((c) => c.isSelect).map((c) => c.databaseName);
       const needed = prune ? columnsFor(ctx, target, childSets, info, children.map((c) => c.fk)) : null;
       const columns = needed ?? all;
       const json = positional ? jsonItems(meta, childAlias, columns) : null;
       if (positional && !json) continue;
       // A joined row repeats on every parent row naming it: pages under it only where it rarely does.
-      const pages = r.distinct ? pagesAt(r.target, childAlias, childSets, pageDepth) : [];
+      const pages = r.distinct ? pagesAt(r.target, childAlias, childSets, pageDepth, joinCond) : [];
       plans.push({
         hydrate: NO_HYDRATOR, items: json?.items ?? [], parsers: json?.parsers ?? [], idKey: '',
         alias: childAlias, field: r.field, entity: target, columns, slot: slotOf(r.field),
-        full: columns.length === all.length, made: new Map(), parentAlias, fk: r.fk, children, pages,
+        // Handed to the relation loader only with every column, its joined rows' included: another
+        // place in the query may read any of them.
+        full: columns.length === all.length && children.every((c) => c.full),
+        made: new Map(), parentAlias, fk: r.fk, children, pages, cond: joinCond,
       });
     }
     return plans;
   };
 
   /** The pages selected on rows of `entityName` aliased `parentAlias` (statement rows, or rows inside a page). */
-  const pagesAt = (entityName: string, parentAlias: string, sets: SelectionSetNode[], pageDepth: number): PagePlan[] => {
+  const pagesAt = (entityName: string, parentAlias: string, sets: Under[], pageDepth: number, cond: Cond): PagePlan[] => {
     if (pageDepth >= MAX_PAGE_DEPTH) return [];
     const type = info.schema.getType(entityName);
     if (!isObjectType(type)) return [];
-    const fields = new Map<string, FieldNode[]>();
-    for (const set of sets) selected(set, info, fields);
+    const fields = picked(sets, info, entityName);
     const pages: PagePlan[] = [];
-    for (const [name, nodes] of fields) {
+    for (const [name, picks] of fields) {
       const def = toManyOf(entityName, name);
       if (!def || def.alias === parentAlias) continue;
       // One page per response name: aliases of one field may ask with different arguments.
-      const byResponse = new Map<string, FieldNode[]>();
-      for (const node of nodes) {
-        const k = node.alias?.value ?? name;
-        byResponse.set(k, [...(byResponse.get(k) ?? []), node]);
+      const byResponse = new Map<string, Picked[]>();
+      for (const pick of picks) {
+        const k = pick.node.alias?.value ?? name;
+        byResponse.set(k, [...(byResponse.get(k) ?? []), pick]);
       }
       for (const group of byResponse.values()) {
+        const pageCond = condOf(cond, group);
         const rowSets = under(info, group, ['edges', 'node']);
         const meta = ctx.db.ds.getMetadata(def.entity);
         const columns = columnsFor(ctx, def.entity, rowSets, info, []) ?? meta.columns.filter((c) => c.isSelect).map((c) => c.databaseName);
         const json = jsonItems(meta, def.alias, columns);
         if (!json) continue;
-        const joins = plan(def.entity.name, def.alias, rowSets, 1, pageDepth + 1, true, true);
+        const joins = plan(def.entity.name, def.alias, rowSets, 1, pageDepth + 1, true, true, pageCond);
+        const nodes = group.map((g) => g.node);
         const page: PagePlan = {
-          def, fieldDef: type.getFields()[name], nodes: group, key: '', parentAlias, hides: new RegExp(`\\b${parentAlias}\\b`), columns, items: json.items,
+          def, fieldDef: type.getFields()[name], nodes, slot: Symbol(`page ${name}`), cond: pageCond,
+          key: '', parentAlias, hides: new RegExp(`\\b${parentAlias}\\b`), columns, items: json.items,
           hydrate: positionalHydrator(ctx, def.entity, columns, json.parsers, 0), joins,
-          pages: pagesAt(def.entity.name, def.alias, rowSets, pageDepth + 1), bound: null,
+          pages: pagesAt(def.entity.name, def.alias, rowSets, pageDepth + 1, pageCond), bound: null,
         };
         if (layout(ctx, page.joins, page.pages, columns.length) > MAX_ITEMS) continue;
-        for (const node of group) pageSlotOf(node);
+        const planned = { slot: page.slot, nodes: new Set(nodes) };
+        for (const node of nodes) pagesByNode.set(node, [...(pagesByNode.get(node) ?? []), planned]);
         pages.push(page);
       }
     }
     return pages;
   };
 
-  const sets = under(info, info.fieldNodes, path);
-  const joins = plan(entity.name, alias, sets, 1, 0, false, prune);
-  const pages = pagesAt(entity.name, alias, sets, 0);
+  const sets = under(info, unguarded(info.fieldNodes), path);
+  const joins = plan(entity.name, alias, sets, 1, 0, false, prune, ALWAYS);
+  const pages = pagesAt(entity.name, alias, sets, 0, ALWAYS);
   // Statement rows: joined columns named `<alias>$<column>`, pages `<alias>$page<n>`.
   let pageNo = 0;
   for (const p of allPages(joins, pages)) p.key = `${alias}$page${++pageNo}`;
@@ -481,7 +557,7 @@ function attach(ctx: Context, plans: JoinPlan[], row: any, parent: WithJoined): 
 function keepPage(ctx: Context, p: PagePlan, value: unknown, owner: WithJoined): void {
   const rows: object[] = [];
   if (Array.isArray(value)) for (const r of value) rows.push(withJoined(ctx, p, r, ctx.mark(p.hydrate(r))));
-  for (const node of p.nodes) owner[pageSlotOf(node)] = rows;
+  owner[p.slot] = rows;
 }
 
 /**
@@ -509,18 +585,17 @@ export function joinedRelations(schema: GraphQLSchema): void {
  */
 export function selectedColumns(ctx: Context, entity: Function, info: GraphQLResolveInfo | undefined, path: string[], always: string[]): string[] | null {
   if (!info || process.env.HUB_PREFETCH === '0') return null;
-  return columnsFor(ctx, entity, under(info, info.fieldNodes, path), info, always);
+  return columnsFor(ctx, entity, under(info, unguarded(info.fieldNodes), path), info, always);
 }
 
 /** The columns the selections `sets` on rows of `entity` need (with `id` and `always`); null: every column. */
-function columnsFor(ctx: Context, entity: Function, sets: SelectionSetNode[], info: GraphQLResolveInfo, always: string[]): string[] | null {
+function columnsFor(ctx: Context, entity: Function, sets: Under[], info: GraphQLResolveInfo, always: string[]): string[] | null {
   const meta = ctx.db.ds.getMetadata(entity);
   const byProperty = new Map(meta.columns.filter((c) => c.isSelect).map((c) => [c.propertyName, c.databaseName]));
   const relations = new Map((RELATIONS[entity.name] ?? []).map((r) => [r.field, [r.fk]]));
   const reads = READS[entity.name] ?? {};
   const needed = new Set(['id', ...always]);
-  const fields = new Map<string, FieldNode[]>();
-  for (const set of sets) selected(set, info, fields);
+  const fields = selected(sets, info, entity.name);
   for (const name of fields.keys()) {
     if (name === 'id' || name === '__typename') continue;
     const cols = relations.get(name) ?? reads[name] ?? (byProperty.has(name) ? [byProperty.get(name)!] : null);
