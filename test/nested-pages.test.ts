@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { plansMadeSoFar } from '../server/graphql/prefetch';
 import { startHub, TestHub } from './support/hub';
 
 /**
@@ -120,5 +121,43 @@ describe('a page fetched with its parent', () => {
     expect(group.node.b.edges.length).toBeGreaterThan(0);
     for (const e of group.node.b.edges) expect(seen.has(e.node.id)).toBe(false);
     expect(group.node.a.edges.length).toBe(1);
+  });
+});
+
+describe('what a page costs', () => {
+  test('a lookup with pages fetches them for its own id only, not for rows looked up elsewhere in the query', async () => {
+    const campuses = await hub.ds.query(`SELECT id::text FROM campus ORDER BY id LIMIT 2`);
+    const [a, b] = campuses.map((c: { id: string }) => Buffer.from(`Campus:${c.id}`).toString('base64url'));
+    const q = `query($a: ID!, $b: ID!) { campus(id: $a) { id staff(first: 5) { edges { node { id } } } } other: node(id: $b) { id } }`;
+    const texts = await statementsOf(() => hub.data(q, { a, b }));
+    const lookups = texts.filter((t) => /FROM campus t\b/.test(t));
+    expect(lookups.some((t) => /json_agg/.test(t))).toBe(true);
+    // The statement with the pages asks for one id; the other lookup has a statement without pages.
+    for (const t of lookups.filter((x) => /json_agg/.test(x))) expect(t).not.toMatch(/t\.id = ANY/);
+    const { on, off } = await bothWays(q, { a, b });
+    expect(on.errors).toBeUndefined();
+    expect(on.data).toEqual(off.data);
+  });
+
+  test('a batched page for many parents fetches no pages under rows it does not serve', async () => {
+    // Several counties' campuses in one windowed statement: the staff pages under them are left to their own statement.
+    const q = `{ jurisdiction(code: "640500") { children { code campuses(first: 1) { edges { node { id staff(first: 2) { edges { node { id } } } } } } } } }`;
+    const texts = await statementsOf(() => hub.data(q));
+    const windowed = texts.filter((t) => /PARTITION BY/.test(t));
+    expect(windowed.length).toBeGreaterThan(0);
+    for (const t of windowed) expect(t).not.toMatch(/json_agg/);
+    const { on, off } = await bothWays(q);
+    expect(on.errors).toBeUndefined();
+    expect(on.data).toEqual(off.data);
+    expect((on.data as any).jurisdiction.children.length).toBeGreaterThan(1);
+  });
+
+  test('a document asked again and again is planned once per place, on either executor', async () => {
+    // `__x` sends the document to graphql-js (graphql/executor.ts), which makes its field-node arrays anew per request.
+    const q = `{ campuses(first: 20) { edges { node { __x: id staff(first: 1) { edges { node { id } } } } } } }`;
+    await hub.data(q);
+    const before = plansMadeSoFar();
+    for (let i = 0; i < 30; i++) await hub.data(q);
+    expect(plansMadeSoFar() - before).toBe(0);
   });
 });

@@ -4,7 +4,7 @@ import { kindOf } from '../access/scope';
 import { and, oneOf, raw, sql, Sql, TRUE } from '../db/sql';
 import { columnsOf } from '../db/rows';
 import { GraphQLResolveInfo } from 'graphql';
-import { joinClauses, joinedColumns, planJoins, prefetchedPage, selectedColumns, withJoined } from './prefetch';
+import { joinClauses, joinedColumns, planJoins, prefetchedPage, selectedColumns, withJoined, withoutPages } from './prefetch';
 import type { Context } from './context';
 import { afterKey, encodeCursor, ListSpec, NestedListSpec, pageSize } from './page-args';
 import type { ToMany } from './to-many';
@@ -163,14 +163,19 @@ export function nestedConnection<T, A>(ctx: Context, def: ToMany<T, A>, parent: 
   // The columns and joins this alias's selection needs are part of the key: two aliases of one
   // list selecting different fields must not share a statement that reads only one's columns.
   // Planned once per place in the query, not once per parent row.
+  // Pages under the rows only for one parent's page (a LIMIT): the statement for many parents
+  // numbers every row of every parent and keeps the first of each, so a page under each row
+  // would be fetched for rows nobody is served; there the pages are left to their resolvers.
   const planned = () => {
     const columns = rowColumns(ctx, s, page.info);
     const joins = planJoins(ctx, s.entity, s.alias, page.info, ['edges', 'node'], true);
+    const batched = withoutPages(joins);
     const joinSql = joinClauses(ctx, joins);
     const joinedSql = joinedColumns(ctx, joins);
-    return { columns, joins, joinSql, joinedSql, shape: `${columns.render().text}${joinedSql.render().text}${joinSql.render().text}` };
+    const batchedSql = joinedColumns(ctx, batched);
+    return { columns, joins, batched, joinSql, joinedSql, batchedSql, shape: `${columns.render().text}${joinedSql.render().text}${joinSql.render().text}` };
   };
-  const { columns, joins, joinSql, joinedSql, shape } = page.info ? ctx.memoOn(page.info.fieldNodes, loaderKey, planned) : planned();
+  const { columns, joins, batched, joinSql, joinedSql, batchedSql, shape } = page.info ? ctx.memoOn(page.info.fieldNodes, loaderKey, planned) : planned();
   const pages = ctx.loader(`conn:${loaderKey}:${size}:${after ?? ''}:${shape}`, () => {
     return new RequestLoader<string, T[]>(async (ids) => {
       if (size === 0) return ids.map(() => []);
@@ -184,12 +189,13 @@ export function nestedConnection<T, A>(ctx: Context, def: ToMany<T, A>, parent: 
           ORDER BY ${raw(s.sortKey)} LIMIT ${size + 1}`
         : sql`
         SELECT * FROM (
-          SELECT ${columns}${joinedSql}, ${raw(s.parentKey)} AS __parent,
+          SELECT ${columns}${batchedSql}, ${raw(s.parentKey)} AS __parent,
                  row_number() OVER (PARTITION BY ${raw(s.parentKey)} ORDER BY ${raw(s.sortKey)}) AS __rn
           FROM ${s.from}${joinSql}
           WHERE ${raw(s.parentKey)} = ANY(${[...ids]}) AND ${where}
         ) t WHERE __rn <= ${size + 1} ORDER BY __parent, __rn`);
-      return groupBy(ids, rows, (r) => withJoined(ctx, joins, r, ctx.listed(s.entity, r)));
+      const fetched = ids.length === 1 ? joins : batched;
+      return groupBy(ids, rows, (r) => withJoined(ctx, fetched, r, ctx.listed(s.entity, r)));
     });
   });
   return pages.load(parentId).then((rows) => toConnection(s, rows, size, counts));

@@ -5,7 +5,7 @@ import { Db, RequestStats } from '../db/datasource';
 import { columnsOf, hydrate, tableOf } from '../db/rows';
 import { and, oneOf, raw, sql } from '../db/sql';
 import type { GraphQLResolveInfo } from 'graphql';
-import { joinClauses, joinedColumns, planJoins, withJoined } from './prefetch';
+import { fetchesPages, joinClauses, joinedColumns, NOTHING, planJoins, Prefetch, withJoined } from './prefetch';
 
 /**
  * Entities a request listed carry that request's context here: lists are filtered by the scope
@@ -158,19 +158,27 @@ export class Context {
    * The request's loader of one kind. With `info` (a lookup by id), the relations its selection
    * names are joined in (graphql/prefetch.ts); lookups sharing the loader share the first one's
    * joins, which only decides whether a relation needs a statement of its own. Rows always carry
-   * every column: the loader's cache serves every caller of it.
+   * every column: the loader's cache serves every caller of it. A lookup whose selection has
+   * nested pages gets a loader of its own place: its statement fetches every looked-up row's
+   * pages, which rows looked up elsewhere (a `node(id:)`, a relation) must not be made to fetch.
    */
   private entityLoader<T>(entity: new () => T, how: 'reachable' | 'related', info?: GraphQLResolveInfo): RequestLoader<string, T | null> {
     const kind = kindOf(entity);
-    return this.loader(`${how}:${kind}`, () => {
-      const joins = planJoins(this, entity, 't', info, []);
+    let joins: Prefetch | undefined;
+    let key = `${how}:${kind}`;
+    if (info) {
+      joins = planJoins(this, entity, 't', info, []);
+      if (fetchesPages(joins)) key += `@${info.path.key}:${info.fieldNodes.map((n) => n.loc?.start ?? n.name.value).join(',')}`;
+    }
+    return this.loader(key, () => {
+      const plan = joins ?? NOTHING;
       return new RequestLoader<string, T | null>(async (ids) => {
         const table = tableOf(this.db.ds, entity);
         const rows = await this.db.query(
-          sql`SELECT ${columnsOf(this.db.ds, entity, 't')}${joinedColumns(this, joins)} FROM ${raw(table)} t${joinClauses(this, joins)}
+          sql`SELECT ${columnsOf(this.db.ds, entity, 't')}${joinedColumns(this, plan)} FROM ${raw(table)} t${joinClauses(this, plan)}
             WHERE ${and([oneOf(sql`t.id`, ids, '::uuid'), how === 'reachable' && this.scope.reachable(kind, 't')])}`,
         );
-        const byId = new Map(rows.map((r) => [String(r.id), withJoined(this, joins, r, hydrate(this.db.ds, entity, r))]));
+        const byId = new Map(rows.map((r) => [String(r.id), withJoined(this, plan, r, hydrate(this.db.ds, entity, r))]));
         return ids.map((id) => byId.get(id) ?? null);
       });
     });

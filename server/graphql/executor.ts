@@ -13,22 +13,33 @@ function asGraphQLError(e: GraphQLError): GraphQLError {
   return err;
 }
 
-/** Documents with an alias starting with `__` (valid GraphQL), which graphql-jit answers wrongly; by document, as Apollo caches them. */
-const withReservedAliases = new WeakMap<DocumentNode, boolean>();
-function reservedAliases(document: DocumentNode): boolean {
-  let found = withReservedAliases.get(document);
+/**
+ * Documents graphql-jit answers wrongly, which graphql-js runs instead (by document, as Apollo
+ * caches them):
+ * - an alias starting with `__` (valid GraphQL): graphql-jit drops the key;
+ * - @skip or @include anywhere: graphql-jit keeps a condition on the field nodes themselves,
+ *   which fragments share between places, so a fragment skipped at one place was dropped at
+ *   every other place it is spread; and it orders a response's keys by a field's first
+ *   occurrence even when that one is skipped, where the spec orders by the first included.
+ */
+const jitUnsafe = new WeakMap<DocumentNode, boolean>();
+function needsGraphqlJs(document: DocumentNode): boolean {
+  let found = jitUnsafe.get(document);
   if (found === undefined) {
     found = false;
     visit(document, {
       Field(node) {
-        if (node.alias?.value.startsWith('__')) {
-          found = true;
-          return BREAK;
-        }
-        return undefined;
+        if (!node.alias?.value.startsWith('__')) return undefined;
+        found = true;
+        return BREAK;
+      },
+      Directive(node) {
+        if (node.name.value !== 'skip' && node.name.value !== 'include') return undefined;
+        found = true;
+        return BREAK;
       },
     });
-    withReservedAliases.set(document, found);
+    jitUnsafe.set(document, found);
   }
   return found;
 }
@@ -66,8 +77,8 @@ export function compiledExecutor(schema: GraphQLSchema): GatewayInterface {
   const executor: GatewayExecutor = async (rc) => {
     const operation = rc.operation as OperationDefinitionNode | undefined;
     // No operation to run (an unknown operationName, several unnamed): graphql-js says why, as
-    // before. An alias like `__proto__`: graphql-js answers it (graphql-jit drops the key).
-    if (!operation || reservedAliases(rc.document)) {
+    // before. Documents graphql-jit answers wrongly (needsGraphqlJs): graphql-js answers them.
+    if (!operation || needsGraphqlJs(rc.document)) {
       return (await execute({ schema, document: rc.document, operationName: rc.request.operationName, variableValues: rc.request.variables, contextValue: rc.context })) as never;
     }
     const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rc.request.variables ?? {}, { maxErrors: 50 });

@@ -173,6 +173,20 @@ type WithJoined = Record<symbol, unknown>;
  */
 const pagesByNode = new WeakMap<FieldNode, Array<{ slot: symbol; nodes: ReadonlySet<FieldNode> }>>();
 
+/**
+ * The slot of a page asked for by `nodes`: one per distinct set of field nodes (plans made again
+ * for the same nodes, e.g. for callers reading other kinds, share it), so the candidates per node
+ * stay as many as the places the node is in.
+ */
+function registerPage(nodes: readonly FieldNode[]): symbol {
+  const known = pagesByNode.get(nodes[0]) ?? [];
+  const same = known.find((c) => c.nodes.size === new Set(nodes).size && nodes.every((n) => c.nodes.has(n)));
+  if (same) return same.slot;
+  const planned = { slot: Symbol(`page ${nodes[0].name.value}`), nodes: new Set(nodes) };
+  for (const node of nodes) pagesByNode.set(node, [...(pagesByNode.get(node) ?? []), planned]);
+  return planned.slot;
+}
+
 /** The page its parent's statement fetched for this connection field, if it did (nestedConnection). */
 export function prefetchedPage<T>(parent: object, info: GraphQLResolveInfo | undefined): T[] | undefined {
   const candidates = info && pagesByNode.get(info.fieldNodes[0]);
@@ -281,19 +295,47 @@ export function planJoins(ctx: Context, entity: Function, alias: string, info: G
   // request of a cached document) and on which related kinds the caller may read: made once
   // per pair, then copied with fresh `made` maps and the pages bound to this request's
   // arguments and caller (a plan's rows belong to one request).
-  let byPlace = plansByPlace.get(info.fieldNodes);
-  if (!byPlace) plansByPlace.set(info.fieldNodes, (byPlace = new Map()));
-  const key = `${entity.name}|${alias}|${path.join('.')}|${prune}|${JOINED_KINDS.map((k) => (ctx.scope.canRead(k) ? 1 : 0)).join('')}`;
+  // Keyed by the place's first field node and where all of them are in the document: the
+  // array of field nodes is made anew per request by graphql-js (and per compilation by
+  // graphql-jit), the nodes live as long as the parsed document.
+  const place = placeOf(info.fieldNodes);
+  let byPlace = plansByPlace.get(place.anchor);
+  if (!byPlace) plansByPlace.set(place.anchor, (byPlace = new Map()));
+  const key = `${place.key}|${entity.name}|${alias}|${path.join('.')}|${prune}|${JOINED_KINDS.map((k) => (ctx.scope.canRead(k) ? 1 : 0)).join('')}`;
   let plan = byPlace.get(key);
-  if (!plan) byPlace.set(key, (plan = makePlans(ctx, entity, alias, info, path, prune)));
+  if (!plan) {
+    byPlace.set(key, (plan = makePlans(ctx, entity, alias, info, path, prune)));
+    plansMade++;
+  }
   if (!plan.joins.length && !plan.pages.length) return NOTHING;
   const bind = (p: PagePlan): PagePlan => ({ ...p, joins: fresh(p.joins), pages: p.pages.map(bind), bound: bindPage(ctx, p, info) });
   const fresh = (plans: JoinPlan[]): JoinPlan[] => plans.map((p) => ({ ...p, made: new Map(), children: fresh(p.children), pages: p.pages.map(bind) }));
   return { joins: fresh(plan.joins), pages: plan.pages.map(bind) };
 }
 
-const NOTHING: Prefetch = { joins: [], pages: [] };
-const plansByPlace = new WeakMap<readonly FieldNode[], Map<string, Prefetch>>();
+export const NOTHING: Prefetch = { joins: [], pages: [] };
+
+let plansMade = 0;
+/** How many plans this process has made (each place of a document once; test/nested-pages.test.ts). */
+export const plansMadeSoFar = (): number => plansMade;
+const plansByPlace = new WeakMap<object, Map<string, Prefetch>>();
+
+/** A place in a document: its first field node, and the positions of all of them (the array itself when a node has none). */
+function placeOf(nodes: readonly FieldNode[]): { anchor: object; key: string } {
+  if (nodes.some((n) => !n.loc)) return { anchor: nodes, key: '' };
+  return { anchor: nodes[0], key: nodes.map((n) => n.loc!.start).join(',') };
+}
+
+/** Whether a plan fetches pages (then its rows are worth fetching only for the place that asked). */
+export function fetchesPages(pf: Prefetch): boolean {
+  return allPages(pf.joins, pf.pages).some((p) => p.bound);
+}
+
+/** The plan without its pages (a statement whose rows are not all served: see nestedConnection). */
+export function withoutPages(pf: Prefetch): Prefetch {
+  const strip = (plans: JoinPlan[]): JoinPlan[] => plans.map((p) => ({ ...p, pages: [], children: strip(p.children) }));
+  return { joins: strip(pf.joins), pages: [] };
+}
 /** Every kind a relation above leads to: what a plan's shape depends on of the caller. */
 const JOINED_KINDS = [...new Set(Object.values(RELATIONS).flat().map((r) => r.target))] as EntityKind[];
 
@@ -383,14 +425,13 @@ function makePlans(ctx: Context, entity: Function, alias: string, info: GraphQLR
         const joins = plan(def.entity.name, def.alias, rowSets, 1, pageDepth + 1, true, true, pageCond);
         const nodes = group.map((g) => g.node);
         const page: PagePlan = {
-          def, fieldDef: type.getFields()[name], nodes, slot: Symbol(`page ${name}`), cond: pageCond,
+          def, fieldDef: type.getFields()[name], nodes, slot: NO_SLOT, cond: pageCond,
           key: '', parentAlias, hides: new RegExp(`\\b${parentAlias}\\b`), columns, items: json.items,
           hydrate: positionalHydrator(ctx, def.entity, columns, json.parsers, 0), joins,
           pages: pagesAt(def.entity.name, def.alias, rowSets, pageDepth + 1, pageCond), bound: null,
         };
         if (layout(ctx, page.joins, page.pages, columns.length) > MAX_ITEMS) continue;
-        const planned = { slot: page.slot, nodes: new Set(nodes) };
-        for (const node of nodes) pagesByNode.set(node, [...(pagesByNode.get(node) ?? []), planned]);
+        page.slot = registerPage(nodes);
         pages.push(page);
       }
     }
@@ -485,6 +526,7 @@ function positionalHydrator(ctx: Context, entity: Function, columns: string[], p
   return hydrator(entity as new () => object, columns.map((c, i) => [start + i, property.get(c)!, parsers[i]] as const));
 }
 
+const NO_SLOT = Symbol('no page slot yet');
 const NO_HYDRATOR = (): object => {
   throw new Error('prefetch: a join plan was used before its layout was made');
 };

@@ -208,6 +208,8 @@ function costOf(ctx: GraphQLRequestContextDidResolveOperation<Context>): number 
     const variable = /^Variable "\$(\w+)"/.exec(message);
     if (variable) throw withStatus(badInput(variable[1], message), 400);
     if (/maximum allowed number of nodes/.test(message)) throw tooComplex('The document expands to too many fields', { rule: 'fields' });
+    // graphql-js refusing the request's values (e.g. null for a directive's non-null `if`): the client's mistake.
+    if (e instanceof GraphQLError) throw withStatus(badInput('variables', message), 400);
     throw e;
   }
 }
