@@ -93,7 +93,7 @@ export async function paginate<T>(ctx: Context, spec: ListSpec<T>, page: Page): 
   ctx.scope.assertReadable(kindOf(spec.entity));
   const size = pageSize(page.first);
   const after = afterKey(spec, page.after);
-  const [cmp, dir] = spec.descending ? ['<', 'DESC'] : ['>', 'ASC'];
+  const [cmp, dir] = spec.descending ? (['<', 'DESC'] as const) : (['>', 'ASC'] as const);
   const where = and([spec.where, after !== null && sql`${raw(spec.sortKey)} ${raw(cmp)} ${after}`]);
   const joins = planJoins(ctx, spec.entity, spec.alias, page.info, ['edges', 'node'], true);
   const keysFirst = pageKeysFirst(spec, where, dir, size);
@@ -101,7 +101,7 @@ export async function paginate<T>(ctx: Context, spec: ListSpec<T>, page: Page): 
     size === 0
       ? []
       : await ctx.db.query(
-          sql`SELECT ${rowColumns(ctx, spec, page.info)}${joinedColumns(ctx, joins)} FROM ${keysFirst ?? spec.from}${joinClauses(ctx, joins)}
+          sql`SELECT ${rowColumns(ctx, spec, page.info)}${joinedColumns(ctx, joins, { sortKey: spec.sortKey, dir, size })} FROM ${keysFirst ?? spec.from}${joinClauses(ctx, joins)}
             WHERE ${keysFirst ? TRUE : where} ORDER BY ${raw(spec.sortKey)} ${raw(dir)} LIMIT ${size + 1}`,
         );
   return toConnection(

@@ -544,10 +544,25 @@ function joinSql(ctx: Context, plans: JoinPlan[]): Sql {
 }
 
 /** The joined rows' columns, each named `<alias>$<column>`, and the pages, `<alias>$page<n>` (appended to the SELECT list). */
-export function joinedColumns(ctx: Context, pf: Prefetch): Sql {
+export function joinedColumns(ctx: Context, pf: Prefetch, page?: LookAhead): Sql {
   const parts = flat(pf.joins).map((p) => raw(p.columns.map((c) => `${p.alias}.${c} AS "${p.alias}$${c}"`).join(', ')));
-  for (const p of allPages(pf.joins, pf.pages)) if (p.bound) parts.push(sql`${pageSql(ctx, p)} AS ${raw(`"${p.key}"`)}`);
+  for (const p of allPages(pf.joins, pf.pages)) if (p.bound) parts.push(sql`${served(pageSql(ctx, p), page)} AS ${raw(`"${p.key}"`)}`);
   return parts.length ? sql`, ${join(parts, ', ')}` : raw('');
+}
+
+/** A list read one row beyond its page (to tell whether there is a next): its order and page size. */
+export interface LookAhead {
+  sortKey: string;
+  dir?: 'ASC' | 'DESC';
+  size: number;
+}
+
+/**
+ * A page under a row, fetched only for rows the list serves: not under the row read beyond the
+ * page (the cost limit counts `first` rows, and nested pages under them).
+ */
+function served(page: Sql, list: LookAhead | undefined): Sql {
+  return list ? sql`CASE WHEN row_number() OVER (ORDER BY ${raw(list.sortKey)} ${raw(list.dir ?? 'ASC')}) <= ${list.size} THEN ${page} END` : page;
 }
 
 /**
@@ -559,7 +574,7 @@ function pageSql(ctx: Context, p: PagePlan): Sql {
   const { spec, size, after } = p.bound!;
   const items = [
     raw([...p.items, ...flat(p.joins).flatMap((j) => j.items)].join(', ')),
-    ...allPages(p.joins, p.pages).map((q) => (q.bound ? pageSql(ctx, q) : raw('NULL'))),
+    ...allPages(p.joins, p.pages).map((q) => (q.bound ? served(pageSql(ctx, q), { sortKey: spec.sortKey, size }) : raw('NULL'))),
   ];
   const where = and([spec.where, after !== null && sql`${raw(spec.sortKey)} > ${after}`]);
   return sql`(SELECT json_agg(__page.r ORDER BY __page.k) FROM (
