@@ -2,8 +2,8 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Ctx, FieldResolver, Info, Int, Query, Resolver, Root } from 'type-graphql';
 import { schoolYearAt, schoolYearOf } from '../calendar';
 import { hydrate } from '../db/rows';
-import { and, raw, sql } from '../db/sql';
-import { argsKey, connectionTypes, ListSpec, nestedConnection, nestedList, paginate } from '../graphql/connection';
+import { and, raw, sql, Sql } from '../db/sql';
+import { argsKey, connectionTypes, ListSpec, nestedConnection, NestedListSpec, nestedList, paginate } from '../graphql/connection';
 import type { Context } from '../graphql/context';
 import { toMany } from '../graphql/to-many';
 import { JurisdictionLevel } from '../graphql/enums';
@@ -25,33 +25,25 @@ function jurisdictionSpec(where: ReturnType<typeof and>): ListSpec<Jurisdiction>
   return { entity: Jurisdiction, from: raw('jurisdiction j'), alias: 'j', where, sortKey: 'j.code', keyOf: (r) => r.code, parentKey: 'j.parent_id' };
 }
 
+/** Rows of `table` located in a jurisdiction or below it: the parent is any ancestor of the row's jurisdiction. */
+function inTree<T extends { uuid: string }>(entity: new () => T, table: string, alias: string, where: Sql): NestedListSpec<T> {
+  return {
+    entity, alias, where, sortKey: `${alias}.id`, keyOf: (r) => r.uuid, parentKey: 'ja.ancestor_id',
+    from: raw(`${table} ${alias} JOIN jurisdiction_ancestor ja ON ja.jurisdiction_id = ${alias}.jurisdiction_id`),
+  };
+}
+
 /** Campuses and groups in a jurisdiction or below it (to-many.ts). */
 const JURISDICTION_CAMPUSES = toMany({
   type: 'Jurisdiction', field: 'campuses', entity: Campus, alias: 'c',
   key: ({ filter }: { filter?: CampusFilter | null }) => `Jurisdiction.campuses:${argsKey(filter)}`,
-  spec: (ctx, { filter }) => ({
-    entity: Campus,
-    from: raw('campus c JOIN jurisdiction_ancestor ja ON ja.jurisdiction_id = c.jurisdiction_id'),
-    alias: 'c',
-    where: campusWhere(ctx, 'c', filter),
-    sortKey: 'c.id',
-    keyOf: (r: Campus) => r.uuid,
-    parentKey: 'ja.ancestor_id',
-  }),
+  spec: (ctx, { filter }) => inTree(Campus, 'campus', 'c', campusWhere(ctx, 'c', filter)),
 });
 
 const JURISDICTION_GROUPS = toMany({
   type: 'Jurisdiction', field: 'groups', entity: EducationGroup, alias: 'g',
   key: ({ filter }: { filter?: GroupFilter | null }) => `Jurisdiction.groups:${argsKey(filter)}`,
-  spec: (ctx, { filter }) => ({
-    entity: EducationGroup,
-    from: raw('education_group g JOIN jurisdiction_ancestor ja ON ja.jurisdiction_id = g.jurisdiction_id'),
-    alias: 'g',
-    where: groupWhere(ctx, 'g', filter),
-    sortKey: 'g.id',
-    keyOf: (r: EducationGroup) => r.uuid,
-    parentKey: 'ja.ancestor_id',
-  }),
+  spec: (ctx, { filter }) => inTree(EducationGroup, 'education_group', 'g', groupWhere(ctx, 'g', filter)),
 });
 
 @Resolver(() => Jurisdiction)
