@@ -5,7 +5,7 @@ import { Db, RequestStats } from '../db/datasource';
 import { columnsOf, hydrate, tableOf } from '../db/rows';
 import { and, oneOf, raw, sql } from '../db/sql';
 import type { GraphQLResolveInfo } from 'graphql';
-import { fetchesPages, joinClauses, joinedColumns, NOTHING, planJoins, Prefetch, withJoined } from './prefetch';
+import { fetchesPages, joinClauses, joinedColumns, NOTHING, placeKey, planJoins, Prefetch, withJoined } from './prefetch';
 
 /**
  * Entities a request listed carry that request's context here: lists are filtered by the scope
@@ -168,7 +168,7 @@ export class Context {
     let key = `${how}:${kind}`;
     if (info) {
       joins = planJoins(this, entity, 't', info, []);
-      if (fetchesPages(joins)) key += `@${info.path.key}:${info.fieldNodes.map((n) => n.loc?.start ?? n.name.value).join(',')}`;
+      if (fetchesPages(joins)) key += `@${info.path.key}:${placeKey(info.fieldNodes)}`;
     }
     return this.loader(key, () => {
       const plan = joins ?? NOTHING;

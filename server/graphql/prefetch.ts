@@ -323,7 +323,12 @@ const plansByPlace = new WeakMap<object, Map<string, Prefetch>>();
 /** A place in a document: its first field node, and the positions of all of them (the array itself when a node has none). */
 function placeOf(nodes: readonly FieldNode[]): { anchor: object; key: string } {
   if (nodes.some((n) => !n.loc)) return { anchor: nodes, key: '' };
-  return { anchor: nodes[0], key: nodes.map((n) => n.loc!.start).join(',') };
+  return { anchor: nodes[0], key: placeKey(nodes) };
+}
+
+/** Where a place's field nodes are in their document, as text (empty when the document has no locations). */
+export function placeKey(nodes: readonly FieldNode[]): string {
+  return nodes.every((n) => n.loc) ? nodes.map((n) => n.loc!.start).join(',') : '';
 }
 
 /** Whether a plan fetches pages (then its rows are worth fetching only for the place that asked). */
