@@ -22,7 +22,7 @@ import { Pool } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { Call, firstDifference, normalise, Scenario, scenarios, ServerName, SERVERS, Setup, Step } from './scenarios';
 import { dropSameRowsSql, sameRowsSql } from './same-rows';
-import { hubCopy, NODE22, nodeVersion, pkgVersion, PG_DIR, ROOT, sampleRss, Server, startFloor, startHub, startPostgraphile, stop } from './servers';
+import { cpuMs, hubCopy, NODE22, nodeVersion, pkgVersion, PG_DIR, postgresCpu, postgresCpuSince, ROOT, sampleRss, Server, startFloor, startHub, startPostgraphile, stop } from './servers';
 
 const CONNECTIONS = 10;
 const say = (m: string) => console.log(`[bench] ${m}`);
@@ -272,6 +272,8 @@ interface Run {
   timeouts: number;
   rssKb: number;
   statements: number | null;
+  /** CPU time (ms) the run took: the server process, and this machine's PostgreSQL processes. */
+  cpu: { server: number; postgres: number };
 }
 
 function load(s: Server, seconds: number, what: { call?: Call; steps?: Step[] }): Promise<Run> {
@@ -279,6 +281,7 @@ function load(s: Server, seconds: number, what: { call?: Call; steps?: Step[] })
     const latencies: number[] = [];
     const stopRss = sampleRss(s.proc.pid!);
     const before = s.name === 'postgraphile' ? await pgStatements(s) : 0;
+    const cpuBefore = { server: cpuMs(s.proc.pid!), postgres: postgresCpu() };
     const started = process.hrtime.bigint();
     const opts: Record<string, unknown> = { url: s.url, connections: CONNECTIONS, duration: seconds, timeout: 30 };
     // autocannon ignores a top-level path: it goes in the url (steps carry their own path).
@@ -287,10 +290,11 @@ function load(s: Server, seconds: number, what: { call?: Call; steps?: Step[] })
     const instance = autocannon(opts, async (err: Error | null, result: any) => {
       const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
       const rss = stopRss();
+      const cpu = { server: cpuMs(s.proc.pid!) - cpuBefore.server, postgres: postgresCpuSince(cpuBefore.postgres) };
       if (err) return reject(err);
       if (s.proc.exitCode !== null || s.proc.signalCode) return reject(new Error(`${s.name} died under load (${s.proc.exitCode ?? s.proc.signalCode}):\n${s.log.join('').slice(-3000)}`));
       const statements = s.name === 'postgraphile' && latencies.length ? ((await pgStatements(s)) - before) / latencies.length : null;
-      resolve({ latencies, seconds: elapsed, non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts, rssKb: rss, statements });
+      resolve({ latencies, seconds: elapsed, non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts, rssKb: rss, statements, cpu });
     });
     instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => latencies.push(ms));
   });
@@ -311,6 +315,8 @@ interface Measured {
   statementsPerRequest: number | null;
   statementsUnderLoad?: number;
   rssPeakMb: number;
+  /** CPU ms per response: the server process, and PostgreSQL (all its processes on this machine). */
+  cpuPerRequestMs: { server: number; postgres: number };
   rounds: Array<{ rps: number; p95: number }>;
 }
 
@@ -331,6 +337,10 @@ function summarise(runs: Run[], statements: number | null): Measured {
     statementsPerRequest: statements,
     statementsUnderLoad: loadStmts.length ? r2(loadStmts.reduce((n, r) => n + r.statements!, 0) / loadStmts.length) : undefined,
     rssPeakMb: r1(Math.max(...runs.map((r) => r.rssKb)) / 1024),
+    cpuPerRequestMs: {
+      server: r2(runs.reduce((n, r) => n + r.cpu.server, 0) / Math.max(1, all.length)),
+      postgres: r2(runs.reduce((n, r) => n + r.cpu.postgres, 0) / Math.max(1, all.length)),
+    },
     rounds: runs.map((r) => {
       const l = [...r.latencies].sort((a, b) => a - b);
       return { rps: r1(l.length / r.seconds), p95: r2(pct(l, 95)) };
@@ -568,6 +578,7 @@ async function rowCounts(db: Pool) {
 }
 
 function markdown(out: any): string {
+  const cpu = (m: any) => (m?.cpuPerRequestMs ? `${f(m.cpuPerRequestMs.server, 2)}+${f(m.cpuPerRequestMs.postgres, 2)}` : 'n/a');
   const f = (x: number | null | undefined, d = 0) => (x === null || x === undefined || Number.isNaN(x) ? 'n/a' : x.toLocaleString('en', { maximumFractionDigits: d, minimumFractionDigits: d }));
   const lines = [
     `# Benchmark ${out.date.slice(0, 10)}, ${out.scale} scale${out.quick ? ' (quick)' : ''}`,
@@ -578,16 +589,16 @@ function markdown(out: any): string {
     `Rows: ${Object.entries(out.rowCounts).map(([k, v]) => `${k} ${f(v as number)}`).join(', ')}.`,
     `Hub: ${out.servers.hub}, commit ${out.hubCommit ?? '?'}.`,
     '',
-    '| scenario | hub rps | PostGraphile rps | floor rps | hub/PG | hub p95 | floor p95 | hub/floor p95 | hub alone | PG alone | hub stmts | PG stmts | RSS hub/PG (MB) |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| scenario | hub rps | PostGraphile rps | floor rps | hub/PG | hub p95 | floor p95 | hub/floor p95 | hub alone | PG alone | hub stmts | PG stmts | RSS hub/PG (MB) | CPU ms/req hub: node+pg | PG: node+pg |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const s of out.scenarios) {
     if (s.refused) {
-      lines.push(`| ${s.key} | REFUSED: ${String(s.refused).replace(/\|/g, '\\|').slice(0, 200)} | | | | | | | | | | | |`);
+      lines.push(`| ${s.key} | REFUSED: ${String(s.refused).replace(/\|/g, '\\|').slice(0, 200)} | | | | | | | | | | | | | |`);
       continue;
     }
     const h = s.servers.hub, p = s.servers.postgraphile, fl = s.servers.floor;
-    lines.push(`| ${s.key} | ${f(h?.rps)} | ${f(p?.rps)} | ${f(fl?.rps)} | ${f(s.hubVsPostgraphile, 2)} | ${f(h?.p95, 1)} | ${f(fl?.p95, 1)} | ${f(s.hubVsFloorP95, 2)} | ${f(h?.aloneP50, 1)} | ${f(p?.aloneP50, 1)} | ${f(h?.statementsPerRequest, 1)} | ${f(p?.statementsPerRequest, 1)} | ${f(h?.rssPeakMb)}/${f(p?.rssPeakMb)} |`);
+    lines.push(`| ${s.key} | ${f(h?.rps)} | ${f(p?.rps)} | ${f(fl?.rps)} | ${f(s.hubVsPostgraphile, 2)} | ${f(h?.p95, 1)} | ${f(fl?.p95, 1)} | ${f(s.hubVsFloorP95, 2)} | ${f(h?.aloneP50, 1)} | ${f(p?.aloneP50, 1)} | ${f(h?.statementsPerRequest, 1)} | ${f(p?.statementsPerRequest, 1)} | ${f(h?.rssPeakMb)}/${f(p?.rssPeakMb)} | ${cpu(h)} | ${cpu(p)} |`);
   }
   lines.push('', 'Scenarios:', '');
   for (const s of out.scenarios) {
@@ -597,7 +608,7 @@ function markdown(out: any): string {
     lines.push(`- **${s.key}**: ${s.title}. ${[s.compared ? 'answers compared equal' : 'answers not compared', s.note, ...na, ...extra, ...errs].filter(Boolean).join('; ')}.`);
   }
   for (const r of out.restarts ?? []) lines.push(`- restart: ${r}.`);
-  lines.push('', 'rps: responses per second over all rounds; p50/p95/p99 in ms over every response; stmts: SQL statements per request (hub: x-sql-statements; PostGraphile: counted on its pool; floor: 1); alone: median latency in ms of 21 requests sent one after another, nothing else in flight (steps-based scenarios: n/a); RSS: peak VmRSS during load.', '');
+  lines.push('', 'rps: responses per second over all rounds; p50/p95/p99 in ms over every response; stmts: SQL statements per request (hub: x-sql-statements; PostGraphile: counted on its pool; floor: 1); alone: median latency in ms of 21 requests sent one after another, nothing else in flight (steps-based scenarios: n/a); RSS: peak VmRSS during load; CPU ms/req: CPU time of the server process and of PostgreSQL\'s processes (all on this machine) over a scenario\'s measured rounds, per response: on 2 cores their sum, with the load generator\'s, bounds the rps.', '');
   return lines.join('\n');
 }
 

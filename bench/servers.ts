@@ -39,6 +39,48 @@ export function sampleRss(pid: number, everyMs = 100): () => number {
   };
 }
 
+/** CPU time (user + system, ms) a process has used so far; 0 when it is gone. */
+export function cpuMs(pid: number): number {
+  try {
+    // Fields after the parenthesised command name: utime and stime are the 12th and 13th (proc(5) fields 14, 15).
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+const CLOCK_TICKS = 100; // sysconf(_SC_CLK_TCK) on Linux x86_64
+
+/**
+ * CPU time used so far by this machine's PostgreSQL processes (postmaster, backends, walwriter, ...),
+ * by pid: a run's share is the growth per pid (a backend that exits meanwhile loses its share, which
+ * keeps the figure a lower bound). Empty when PostgreSQL runs elsewhere or /proc is not readable.
+ */
+export function postgresCpu(): Map<number, number> {
+  const out = new Map<number, number>();
+  let pids: string[] = [];
+  try {
+    pids = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return out;
+  }
+  for (const d of pids) {
+    try {
+      if (fs.readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'postgres') out.set(Number(d), cpuMs(Number(d)));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+export function postgresCpuSince(before: Map<number, number>): number {
+  let ms = 0;
+  for (const [pid, now] of postgresCpu()) ms += now - (before.get(pid) ?? 0);
+  return ms;
+}
+
 async function waitReady(s: Server, probe: string, timeoutMs = 90_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {

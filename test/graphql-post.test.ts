@@ -112,6 +112,22 @@ describe('POST /graphql: the lean path answers as Express does', () => {
     });
   }
 
+  it('a large answer in Chinese is sent whole: content-length counts its UTF-8 bytes, as Express does', async () => {
+    // Large enough that JSON.stringify answers a rope of parts (the lean path encodes it once into bytes).
+    const body = gql('{ staffMembers(first: 500) { edges { cursor node { id name title homeCampus { name school { name } } } } } }');
+    const auth = await lean.headers({ sub: 'test:lean-post', role: 'BUREAU_ADMIN', jurisdiction: '000000' });
+    const fetchBytes = async (hub: TestHub) => {
+      const res = await fetch(new URL('/graphql', hub.url), { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body });
+      return { length: Number(res.headers.get('content-length')), bytes: Buffer.from(await res.arrayBuffer()) };
+    };
+    const a = await fetchBytes(lean);
+    const b = await fetchBytes(express);
+    expect(a.bytes.length).toBeGreaterThan(16 * 1024);
+    expect(a.length).toBe(a.bytes.length);
+    expect(a.bytes.toString('utf8')).toMatch(/[\u4e00-\u9fff]/);
+    expect(a.bytes.equals(b.bytes)).toBe(true);
+  });
+
   it('variables nested 5,000 deep are refused as BAD_USER_INPUT (they overflowed the stack: a 500)', async () => {
     const a = await send(lean, CASES['variables nested 5,000 deep (a client error, not a crash)']);
     expect(a.status).toBe(400);
