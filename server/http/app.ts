@@ -24,6 +24,7 @@ import { Limits, limitProtections, limitsPlugin, precheckMiddleware, precheckRef
 import { graphqlPost, takesGraphQLPost } from './graphql-post';
 import { loadPersistedDocuments, PersistedDocumentCache, PersistedDocuments, persistedOnlyRefusal, runsPersistedDocument } from './persisted-documents';
 import { createRateLimiter, RateLimitConfig } from './rate-limit';
+import { AnswerBytes } from './answer-bytes';
 import { drain, readShutdownTimeout } from './drain';
 import { attachLog, bindRecord, Logger, processLogger, recordOf, requestLogging, requestRecordPlugin } from './logging';
 import { createMetrics, metricsEnabled } from './metrics';
@@ -126,8 +127,11 @@ export async function startHttpServer(ds: DataSource, opts: HttpOptions): Promis
   const persisted = loadPersistedDocuments(opts.persistedDocuments);
   const metrics = (opts.metrics ?? metricsEnabled()) ? createMetrics({ ds, limiter, persisted, logger }) : undefined;
   const ready = readiness({ ds, checks: opts.readiness, stopping: () => drainer.stopping, logger });
+  // The lean path's answers as bytes without one large string (http/answer-bytes.ts).
+  const answers = new AnswerBytes();
   const apollo = new ApolloServer<Context>({
     logger,
+    stringifyResult: answers.stringify,
     // The schema, executed by compiled operations (graphql/executor.ts); HUB_JIT=0: by graphql-js, for comparison.
     ...(process.env.HUB_JIT === '0' ? { schema } : { gateway: compiledExecutor(schema) }),
     formatError,
@@ -147,6 +151,7 @@ export async function startHttpServer(ds: DataSource, opts: HttpOptions): Promis
       ...protections.plugins,
       limitsPlugin(limits, limiter),
       requestRecordPlugin(),
+      answers.plugin(),
       {
         async requestDidStart() {
           return {
@@ -206,7 +211,7 @@ export async function startHttpServer(ds: DataSource, opts: HttpOptions): Promis
     precheckMiddleware(refusal),
     expressMiddleware(apollo, { context: ({ req }) => contextFor(req) }),
   );
-  if (opts.leanPost ?? process.env.HUB_LEAN_POST !== '0') lean = graphqlPost({ apollo, context: contextFor, refusal, drainer, logger, observe: metrics?.observe, limitBytes: BODY_LIMIT_BYTES });
+  if (opts.leanPost ?? process.env.HUB_LEAN_POST !== '0') lean = graphqlPost({ apollo, answers, context: contextFor, refusal, drainer, logger, observe: metrics?.observe, limitBytes: BODY_LIMIT_BYTES });
   // The analysts' workbench at / (http/workbench-page.ts) and its JSON (workbench/routes.ts), after /graphql: API requests never pass through their routes.
   app.use(workbenchDataRouter({ devCallers: opts.devCallers !== undefined ? opts.devCallers : demoDevCallers(ds, opts.auth) }));
   app.use(workbenchPageRouter());

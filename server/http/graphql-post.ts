@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { Context } from '../graphql/context';
+import { AnswerBytes, AnswerSink } from './answer-bytes';
 import { Drain } from './drain';
 import { errorAnswer, errorBody } from './errors';
 import { PrecheckRefusal } from './limits';
@@ -18,6 +19,8 @@ import { codesOfBody, distinctCodes, FinishedRequest, Logger, RequestRecord, tra
  */
 export interface GraphQLPostDeps {
   apollo: ApolloServer<Context>;
+  /** Apollo's answers as bytes (http/answer-bytes.ts). */
+  answers: AnswerBytes;
   /** The request's GraphQL context (app.ts): authentication, scope, statistics. */
   context: (req: http.IncomingMessage & { body?: unknown }) => Promise<Context>;
   refusal: PrecheckRefusal;
@@ -122,7 +125,7 @@ function reply(res: http.ServerResponse, record: RequestRecord, status: number, 
 }
 
 export function graphqlPost(deps: GraphQLPostDeps): http.RequestListener {
-  const { apollo, context, refusal, drainer, logger, observe, limitBytes } = deps;
+  const { apollo, answers, context, refusal, drainer, logger, observe, limitBytes } = deps;
 
   const serve = async (req: http.IncomingMessage & { body?: unknown }, res: http.ServerResponse, record: RequestRecord) => {
     let body: unknown;
@@ -149,20 +152,28 @@ export function graphqlPost(deps: GraphQLPostDeps): http.RequestListener {
     }
     const url = req.url ?? '';
     const q = url.indexOf('?');
+    let sink: AnswerSink | undefined;
     const answer = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: 'POST', headers, search: q < 0 ? '' : url.slice(q), body },
-      context: () => context(req),
+      context: async () => {
+        const ctx = await context(req);
+        sink = answers.open(ctx);
+        return ctx;
+      },
     });
     for (const [key, value] of answer.headers) res.setHeader(key, value);
     res.statusCode = answer.status ?? 200;
     if (answer.body.kind === 'complete') {
+      // An answer with data comes as bytes (http/answer-bytes.ts); any other is Apollo's string, encoded once
+      // (Buffer.byteLength and then the socket's write each walked the string again: bench/).
+      const pieces = sink?.pieces ?? [Buffer.from(answer.body.string, 'utf8')];
       // Answers that did not pass Apollo's plugins (a failed authentication): codes from the body, as the Express path reads them.
-      if (record.codes === undefined && res.statusCode >= 400) record.codes = codesOfBody(answer.body.string);
-      // Encoded once: a large answer is a rope of JSON.stringify's parts (plus Apollo's '\n'), which
-      // Buffer.byteLength and then the socket's write each walked again (a fifth of a large page's CPU, bench/).
-      const bytes = Buffer.from(answer.body.string, 'utf8');
-      res.setHeader('content-length', bytes.length);
-      res.end(bytes);
+      if (record.codes === undefined && res.statusCode >= 400) record.codes = codesOfBody(sink?.pieces ? Buffer.concat(pieces).toString('utf8') : answer.body.string);
+      res.setHeader('content-length', pieces.reduce((n, p) => n + p.length, 0));
+      // Corked: the pieces leave in one write with the head (end() uncorks).
+      if (pieces.length > 1) res.cork();
+      for (let i = 0; i < pieces.length - 1; i++) res.write(pieces[i]);
+      res.end(pieces[pieces.length - 1]);
       return;
     }
     for await (const chunk of answer.body.asyncIterator) res.write(chunk);
