@@ -64,8 +64,10 @@ function options(): Options {
     databaseUrl,
     only: values.only ? values.only.split(',').map((s) => s.trim()) : null,
     // Seconds of measured load per server, scenario and round.
-    duration: Number(values.duration ?? (values.quick ? 2 : 10)),
-    rounds: Number(values.rounds ?? 2),
+    // Short rounds, more of them: on a shared 2-core machine throughput drifts by tens of percent within
+    // a minute, and alternating often puts each server through the same drift (README "How it measures").
+    duration: Number(values.duration ?? (values.quick ? 2 : 5)),
+    rounds: Number(values.rounds ?? (values.quick ? 2 : 4)),
     warmup: values.quick ? 0.5 : 2,
     hubDir: values['hub-dir'] ? path.resolve(values['hub-dir']) : ROOT,
     check: values.check!,
@@ -494,6 +496,8 @@ async function main() {
       for (const n of present) entry.servers[n] = { ...summarise(runs[n]!, checked[n]!.statements), aloneP50: checked[n]!.aloneMs };
       const hub = entry.servers.hub, pg = entry.servers.postgraphile, fl = entry.servers.floor;
       entry.hubVsPostgraphile = hub && pg?.rps ? r2(hub.rps / pg.rps) : null;
+      // Each round's ratio (hub's round i against PostGraphile's, run right after it): the spread shows the drift.
+      entry.hubVsPostgraphileByRound = hub && pg ? hub.rounds.map((h: { rps: number }, i: number) => r2(h.rps / (pg.rounds[i]?.rps || NaN))) : null;
       entry.hubVsFloorP95 = hub && fl?.p95 ? r2(hub.p95 / fl.p95) : null;
     }
     if (o.check) {
@@ -578,6 +582,7 @@ async function rowCounts(db: Pool) {
 }
 
 function markdown(out: any): string {
+  const spread = (xs: number[] | null | undefined) => (xs?.length ? `${f(Math.min(...xs), 2)}-${f(Math.max(...xs), 2)}` : 'n/a');
   const cpu = (m: any) => (m?.cpuPerRequestMs ? `${f(m.cpuPerRequestMs.server, 2)}+${f(m.cpuPerRequestMs.postgres, 2)}` : 'n/a');
   const f = (x: number | null | undefined, d = 0) => (x === null || x === undefined || Number.isNaN(x) ? 'n/a' : x.toLocaleString('en', { maximumFractionDigits: d, minimumFractionDigits: d }));
   const lines = [
@@ -589,16 +594,16 @@ function markdown(out: any): string {
     `Rows: ${Object.entries(out.rowCounts).map(([k, v]) => `${k} ${f(v as number)}`).join(', ')}.`,
     `Hub: ${out.servers.hub}, commit ${out.hubCommit ?? '?'}.`,
     '',
-    '| scenario | hub rps | PostGraphile rps | floor rps | hub/PG | hub p95 | floor p95 | hub/floor p95 | hub alone | PG alone | hub stmts | PG stmts | RSS hub/PG (MB) | CPU ms/req hub: node+pg | PG: node+pg |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| scenario | hub rps | PostGraphile rps | floor rps | hub/PG | by round | hub p95 | floor p95 | hub/floor p95 | hub alone | PG alone | hub stmts | PG stmts | RSS hub/PG (MB) | CPU ms/req hub: node+pg | PG: node+pg |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const s of out.scenarios) {
     if (s.refused) {
-      lines.push(`| ${s.key} | REFUSED: ${String(s.refused).replace(/\|/g, '\\|').slice(0, 200)} | | | | | | | | | | | | | |`);
+      lines.push(`| ${s.key} | REFUSED: ${String(s.refused).replace(/\|/g, '\\|').slice(0, 200)} | | | | | | | | | | | | | | |`);
       continue;
     }
     const h = s.servers.hub, p = s.servers.postgraphile, fl = s.servers.floor;
-    lines.push(`| ${s.key} | ${f(h?.rps)} | ${f(p?.rps)} | ${f(fl?.rps)} | ${f(s.hubVsPostgraphile, 2)} | ${f(h?.p95, 1)} | ${f(fl?.p95, 1)} | ${f(s.hubVsFloorP95, 2)} | ${f(h?.aloneP50, 1)} | ${f(p?.aloneP50, 1)} | ${f(h?.statementsPerRequest, 1)} | ${f(p?.statementsPerRequest, 1)} | ${f(h?.rssPeakMb)}/${f(p?.rssPeakMb)} | ${cpu(h)} | ${cpu(p)} |`);
+    lines.push(`| ${s.key} | ${f(h?.rps)} | ${f(p?.rps)} | ${f(fl?.rps)} | ${f(s.hubVsPostgraphile, 2)} | ${spread(s.hubVsPostgraphileByRound)} | ${f(h?.p95, 1)} | ${f(fl?.p95, 1)} | ${f(s.hubVsFloorP95, 2)} | ${f(h?.aloneP50, 1)} | ${f(p?.aloneP50, 1)} | ${f(h?.statementsPerRequest, 1)} | ${f(p?.statementsPerRequest, 1)} | ${f(h?.rssPeakMb)}/${f(p?.rssPeakMb)} | ${cpu(h)} | ${cpu(p)} |`);
   }
   lines.push('', 'Scenarios:', '');
   for (const s of out.scenarios) {
@@ -608,7 +613,7 @@ function markdown(out: any): string {
     lines.push(`- **${s.key}**: ${s.title}. ${[s.compared ? 'answers compared equal' : 'answers not compared', s.note, ...na, ...extra, ...errs].filter(Boolean).join('; ')}.`);
   }
   for (const r of out.restarts ?? []) lines.push(`- restart: ${r}.`);
-  lines.push('', 'rps: responses per second over all rounds; p50/p95/p99 in ms over every response; stmts: SQL statements per request (hub: x-sql-statements; PostGraphile: counted on its pool; floor: 1); alone: median latency in ms of 21 requests sent one after another, nothing else in flight (steps-based scenarios: n/a); RSS: peak VmRSS during load; CPU ms/req: CPU time of the server process and of PostgreSQL\'s processes (all on this machine) over a scenario\'s measured rounds, per response: on 2 cores their sum, with the load generator\'s, bounds the rps.', '');
+  lines.push('', 'rps: responses per second over all rounds; by round: the lowest and highest of the rounds\' hub/PG ratios (each hub round against the PostGraphile round right after it); p50/p95/p99 in ms over every response; stmts: SQL statements per request (hub: x-sql-statements; PostGraphile: counted on its pool; floor: 1); alone: median latency in ms of 21 requests sent one after another, nothing else in flight (steps-based scenarios: n/a); RSS: peak VmRSS during load; CPU ms/req: CPU time of the server process and of PostgreSQL\'s processes (all on this machine) over a scenario\'s measured rounds, per response: on 2 cores their sum, with the load generator\'s, bounds the rps.', '');
   return lines.join('\n');
 }
 
