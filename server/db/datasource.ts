@@ -140,7 +140,7 @@ function pooled(ds: DataSource): Run {
   // Read once: process.env is a lookup into the environment on every access, and this runs per statement.
   const logSql = process.env.HUB_LOG_SQL === '1';
   return async (text, values, stats) => {
-    if (logSql) console.log('[sql]', text.replace(/\s+/g, ' ').slice(0, 160));
+    if (logSql) console.log('[sql]', text.replace(/\s+/g, ' ').slice(0, Number(process.env.HUB_LOG_SQL_CHARS || 160)));
     const client = await pool.connect();
     let failed: Error | undefined;
     try {
