@@ -194,9 +194,9 @@ async function cleanUp(db: Pool): Promise<number> {
     throw e;
   }
   try {
-    // The deleted rows' dead versions stay until a vacuum, and autovacuum waits for a fifth of a
-    // table to be dead: every run starts from tables as a vacuum leaves them. Without it, page (a)'s
-    // statement cost PostgreSQL 4-5 ms for whichever server ran first after a write mix, 1.1-1.3 ms after.
+    // The deleted rows' dead versions would stay until autovacuum, which waits for a fifth of a
+    // table to be dead (36,000 dead staff versions had piled up over a day's runs): every run
+    // starts from tables as a vacuum leaves them.
     if (staff.length > 0) await c.query('VACUUM (ANALYZE) staff, posting, change_event, audit_entry');
     return staff.length;
   } finally {
