@@ -112,9 +112,10 @@ export class AnswerBytes {
     return {
       async requestDidStart() {
         return {
-          async willSendResponse({ response, contextValue }) {
+          async willSendResponse({ response, contextValue, requestIsBatched }) {
             const sink = contextValue?.stats && sinks.get(contextValue.stats);
-            if (!sink || response.body.kind !== 'single') return;
+            // A batch's answers are joined as strings by Apollo: each keeps its own (batching is off by default anyway).
+            if (!sink || requestIsBatched || response.body.kind !== 'single') return;
             const data = response.body.singleResult.data;
             if (data && typeof data === 'object') byData.set(data, sink);
           },

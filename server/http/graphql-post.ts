@@ -166,9 +166,10 @@ export function graphqlPost(deps: GraphQLPostDeps): http.RequestListener {
     if (answer.body.kind === 'complete') {
       // An answer with data comes as bytes (http/answer-bytes.ts); any other is Apollo's string, encoded once
       // (Buffer.byteLength and then the socket's write each walked the string again: bench/).
-      const pieces = sink?.pieces ?? [Buffer.from(answer.body.string, 'utf8')];
+      // The pieces stand for Apollo's empty string only (any other string is Apollo's own answer).
+      const pieces = sink?.pieces && answer.body.string === '' ? sink.pieces : [Buffer.from(answer.body.string, 'utf8')];
       // Answers that did not pass Apollo's plugins (a failed authentication): codes from the body, as the Express path reads them.
-      if (record.codes === undefined && res.statusCode >= 400) record.codes = codesOfBody(sink?.pieces ? Buffer.concat(pieces).toString('utf8') : answer.body.string);
+      if (record.codes === undefined && res.statusCode >= 400) record.codes = codesOfBody(answer.body.string === '' ? Buffer.concat(pieces).toString('utf8') : answer.body.string);
       res.setHeader('content-length', pieces.reduce((n, p) => n + p.length, 0));
       // Corked: the pieces leave in one write with the head (end() uncorks).
       if (pieces.length > 1) res.cork();
