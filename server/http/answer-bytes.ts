@@ -83,11 +83,11 @@ const PIECE = 16 * 1024;
 const MAX_DEPTH = 64;
 
 /**
- * Answers the lean POST path (http/graphql-post.ts) sends as bytes from jsonBytes instead of
- * Apollo's string. Apollo serialises an answer in `stringifyResult`, which sees only the
- * answer, after the plugins' `willSendResponse`, which see the request's context. So the plugin
- * ties the answer's `data` object to the request's sink (found through the context); `stringify` then fills that sink and
- * hands Apollo an empty string, which the lean path replaces with the sink's bytes. Every other
+ * Answers the lean POST path (http/graphql-post.ts) sends as jsonPieces instead of Apollo's
+ * string. Apollo serialises an answer in `stringifyResult`, which sees only the answer, after
+ * the plugins' `willSendResponse`, which see the request's context. So the plugin ties the
+ * answer's `data` object to the request's sink (found through the context); `stringify` then
+ * fills that sink and hands Apollo an empty string, which the lean path replaces with the pieces. Every other
  * answer (the Express path, errors without data) is Apollo's own string, as before. Both maps
  * are weak, per request: nothing outlives the request or is shared between replicas.
  */
