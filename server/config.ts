@@ -118,6 +118,7 @@ export const ENV = z.object({
   HUB_EXPOSE_STATEMENT_COUNT: flag('x-sql-statements header'),
   HUB_FEED_RETENTION_DAYS: whole(1, 36500),
   HUB_LOG_SQL: flag('log every SQL statement'),
+  HUB_LOG_SQL_CHARS: whole(1, 1e9),
   HUB_QUIET: flag('no start-up chatter'),
   HUB_MAX_COST: whole(1, 1e12),
   HUB_MAX_DEPTH: whole(1, 1000),

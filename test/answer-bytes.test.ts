@@ -1,12 +1,12 @@
-import { jsonBytes } from '../server/http/answer-bytes';
+import { jsonPieces } from '../server/http/answer-bytes';
 
 /**
- * The lean path sends answers as jsonBytes (http/answer-bytes.ts): a serialisation by pieces
+ * The lean path sends answers as jsonPieces (http/answer-bytes.ts): a serialisation by pieces
  * that must give exactly JSON.stringify's bytes. Over HTTP, test/graphql-post.test.ts compares
  * a large answer byte for byte with the Express path's (Apollo's own string); here the corners
  * a GraphQL answer seldom reaches are compared with JSON.stringify directly.
  */
-const same = (v: unknown, suffix = '') => expect(jsonBytes(v, suffix).equals(Buffer.from(`${JSON.stringify(v)}${suffix}`, 'utf8'))).toBe(true);
+const same = (v: unknown, suffix = '') => expect(Buffer.concat(jsonPieces(v, suffix)).equals(Buffer.from(`${JSON.stringify(v)}${suffix}`, 'utf8'))).toBe(true);
 
 /** A seeded generator (mulberry32): the same values on every run. */
 function random(seed: number) {
@@ -40,7 +40,7 @@ function value(r: () => number, depth: number): unknown {
   }
 }
 
-describe('jsonBytes: the bytes of JSON.stringify, serialised by pieces', () => {
+describe('jsonPieces: the bytes of JSON.stringify, serialised by pieces', () => {
   it('for 1,000 random values: Chinese text, escapes, surrogates, dates, numbers, undefined and functions in lists and objects', () => {
     const r = random(20261201);
     for (let i = 0; i < 1000; i++) same({ data: value(r, 0) }, i % 2 ? '\n' : '');

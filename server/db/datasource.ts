@@ -139,8 +139,9 @@ function pooled(ds: DataSource): Run {
   const maxPrepared = Number(process.env.HUB_DB_MAX_PREPARED || DEFAULT_MAX_PREPARED);
   // Read once: process.env is a lookup into the environment on every access, and this runs per statement.
   const logSql = process.env.HUB_LOG_SQL === '1';
+  const logSqlChars = Number(process.env.HUB_LOG_SQL_CHARS || 160);
   return async (text, values, stats) => {
-    if (logSql) console.log('[sql]', text.replace(/\s+/g, ' ').slice(0, Number(process.env.HUB_LOG_SQL_CHARS || 160)));
+    if (logSql) console.log('[sql]', text.replace(/\s+/g, ' ').slice(0, logSqlChars));
     const client = await pool.connect();
     let failed: Error | undefined;
     try {

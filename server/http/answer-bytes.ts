@@ -9,16 +9,10 @@ import type { Context } from '../graphql/context';
  * For a 200 KB page that costs 2-3 ms, several times the serialisation itself: a sixth of the
  * hub's CPU on scenario (c) of bench/.
  *
- * Here the answer is serialised item by item, by JSON.stringify itself, into pieces of at most
+ * jsonPieces serialises an answer item by item, by JSON.stringify itself, into pieces of at most
  * PIECE characters, and each piece is encoded at once. The bytes are JSON.stringify's, in the
  * same order with the same escapes; the test/answer-bytes tests compare them.
  */
-export function jsonBytes(value: unknown, suffix = ''): Buffer {
-  const pieces = jsonPieces(value, suffix);
-  return pieces.length === 1 ? pieces[0] : Buffer.concat(pieces);
-}
-
-/** jsonBytes in its pieces (written to a socket as they are: no copy into one buffer). */
 export function jsonPieces(value: unknown, suffix = ''): Buffer[] {
   const pieces: Buffer[] = [];
   let pending = '';
