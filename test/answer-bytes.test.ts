@@ -6,7 +6,8 @@ import { jsonPieces } from '../server/http/answer-bytes';
  * a large answer byte for byte with the Express path's (Apollo's own string); here the corners
  * a GraphQL answer seldom reaches are compared with JSON.stringify directly.
  */
-const same = (v: unknown, suffix = '') => expect(Buffer.concat(jsonPieces(v, suffix)).equals(Buffer.from(`${JSON.stringify(v)}${suffix}`, 'utf8'))).toBe(true);
+const same = (v: unknown, suffix = '', piece?: number) =>
+  expect(Buffer.concat(jsonPieces(v, suffix, piece)).equals(Buffer.from(`${JSON.stringify(v)}${suffix}`, 'utf8'))).toBe(true);
 
 /** A seeded generator (mulberry32): the same values on every run. */
 function random(seed: number) {
@@ -43,7 +44,18 @@ function value(r: () => number, depth: number): unknown {
 describe('jsonPieces: the bytes of JSON.stringify, serialised by pieces', () => {
   it('for 1,000 random values: Chinese text, escapes, surrogates, dates, numbers, undefined and functions in lists and objects', () => {
     const r = random(20261201);
-    for (let i = 0; i < 1000; i++) same({ data: value(r, 0) }, i % 2 ? '\n' : '');
+    for (let i = 0; i < 1000; i++) {
+      const v = { data: value(r, 0) };
+      // Small answers are one JSON.stringify; with pieces of 8 to 64 characters each value also goes by runs and parts.
+      same(v, i % 2 ? '\n' : '');
+      same(v, i % 2 ? '\n' : '', 8 << (i % 4));
+    }
+  });
+
+  it('in one piece for a small answer, in several for a large one', () => {
+    const page = (n: number) => ({ data: { staff: { edges: Array.from({ length: n }, (_, i) => ({ node: { id: `U3RhZmY6${i}`, name: `教师${i}号` } })) } } });
+    expect(jsonPieces(page(10), '\n')).toHaveLength(1);
+    expect(jsonPieces(page(5000), '\n').length).toBeGreaterThan(5);
   });
 
   it('for an answer far larger than a piece, with items larger than a piece (they are written by their parts)', () => {
@@ -56,6 +68,9 @@ describe('jsonPieces: the bytes of JSON.stringify, serialised by pieces', () => 
   });
 
   it('for top-level scalars, empty containers and objects that serialise themselves', () => {
-    for (const v of [null, 0, 'x', true, [], {}, [[]], { a: {} }, { toJSON: () => ({ b: [1, '二'] }) }, [{ toJSON: () => undefined }], new Date(0)]) same(v);
+    for (const v of [null, 0, 'x', true, [], {}, [[]], { a: {} }, { toJSON: () => ({ b: [1, '二'] }) }, [{ toJSON: () => undefined }], new Date(0)]) {
+      same(v);
+      same(v, '', 1);
+    }
   });
 });

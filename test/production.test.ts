@@ -30,7 +30,8 @@ interface Run {
 function runCompiled(env: Record<string, string>): Run {
   const child = spawn(process.execPath, ['dist/server/main.js'], { cwd: root, env: { PATH: process.env.PATH!, ...env } });
   let out = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // 'close': the process has exited and its output is all read.
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   const ready = new Promise<string>((resolve, reject) => {
     const onData = (b: Buffer) => {
       out += b.toString();
@@ -155,6 +156,18 @@ describe('configuration is checked before anything starts', () => {
       expect(await metric('hub_graphql_requests_total', /operation="adhoc".*status="200"|status="200".*operation="adhoc"/)).toBe(1);
       expect(await metric('hub_graphql_requests_total', /status="200"/)).toBe(before + 1);
       expect(await metric('hub_errors_total', /code="UNAUTHENTICATED"/)).toBeGreaterThanOrEqual(1);
+
+      // Lines are written behind the requests (http/logging.ts standardOutput): a burst answered
+      // right before the process is told to stop has every line out by the time it has exited.
+      const burst = Array.from({ length: 300 }, (_, i) => `burst-${i}-${crypto.randomBytes(4).toString('hex')}`);
+      await Promise.all(burst.map((id) => fetch(`${base}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-request-id': id },
+        body: JSON.stringify({ query: 'query Burst { groups(first: 1) { totalCount } }' }),
+      }).then((r) => r.arrayBuffer())));
+      expect(await stop(run)).toBe(0);
+      const logged = new Set(run.out().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l).requestId));
+      expect(burst.filter((id) => !logged.has(id))).toEqual([]);
     } finally {
       expect(await stop(run)).toBe(0);
     }

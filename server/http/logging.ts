@@ -59,8 +59,8 @@ const REDACT = [
 ];
 
 /**
- * A logger configured from the environment (or `opts`). Lines are written synchronously, so
- * nothing is lost when the process exits right after logging (main.ts calls process.exit).
+ * A logger configured from the environment (or `opts`). JSON lines go to standard output
+ * (standardOutput); pretty lines, for a developer's terminal, are written synchronously.
  */
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const config = readLogConfig(opts.env);
@@ -92,8 +92,32 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   }
   return pino(
     { ...common, formatters: { level: (label) => ({ level: label }) } },
-    opts.destination ?? pino.destination({ dest: 1, sync: true }),
+    opts.destination ?? standardOutput(),
   );
+}
+
+/** What standard output may hold back before lines are dropped (a reader that stopped reading). */
+const STDOUT_BACKLOG_BYTES = 16 * 1024 * 1024;
+let droppedLines = 0;
+/** Log lines dropped because standard output did not keep up (`hub_log_lines_dropped_total`). */
+export function logLinesDropped(): number {
+  return droppedLines;
+}
+
+/**
+ * Standard output for JSON lines, written behind the requests: each write takes every line
+ * that came while the one before it was under way. Written one at a time (sync), every line was
+ * a write call waking the pipe's reader (a container's log collector): a fifth of a small
+ * request's CPU under load (bench/, scenario d). Nothing is lost when the process exits: pino
+ * writes what is left synchronously on exit, process.exit included (test/production.test.ts);
+ * only a kill -9 can lose the last moment's lines. A reader that stops reading costs memory up
+ * to STDOUT_BACKLOG_BYTES; past it lines are dropped and counted, where a synchronous write
+ * would have stalled every request.
+ */
+function standardOutput(): DestinationStream {
+  const out = pino.destination({ dest: 1, sync: false, maxLength: STDOUT_BACKLOG_BYTES });
+  out.on('drop', () => void droppedLines++);
+  return out;
 }
 
 let processLog: Logger | undefined;
@@ -276,6 +300,19 @@ export function requestLogging(logger: Logger, observe?: (done: FinishedRequest)
 }
 
 /**
+ * The logger request lines go to: the same destination and bindings, without the redaction
+ * every other line passes (REDACT). A request line holds only the fields trackRequest puts in
+ * it, none a credential; redacting it anyway (wildcard paths walk every nested object) cost a
+ * tenth of a small request's CPU (bench/, scenario d).
+ */
+const lineLoggers = new WeakMap<Logger, Logger>();
+function lineLogger(logger: Logger): Logger {
+  let lines = lineLoggers.get(logger);
+  if (!lines) lineLoggers.set(logger, (lines = logger.child({}, { redact: { paths: [], censor: '[redacted]' } })));
+  return lines;
+}
+
+/**
  * Starts a request's record (its id in and out) and writes its line when the response ends:
  * used by the Express middleware above and by the lean POST /graphql path (http/graphql-post.ts).
  */
@@ -292,7 +329,7 @@ export function trackRequest(req: http.IncomingMessage, res: http.ServerResponse
     const finished: FinishedRequest = { record, method, path, status: res.statusCode, ms: record.elapsedMs(), aborted };
     observe?.(finished);
     if (UNLOGGED.test(path) || !logger.isLevelEnabled('info')) return;
-    logger.info(
+    lineLogger(logger).info(
       {
         requestId: record.id,
         method,

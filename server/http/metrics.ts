@@ -3,7 +3,7 @@ import { Kind, parse } from 'graphql';
 import pg from 'pg';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
-import type { FinishedRequest, Logger } from './logging';
+import { FinishedRequest, Logger, logLinesDropped } from './logging';
 import type { PersistedDocuments } from './persisted-documents';
 import type { RateLimiter } from './rate-limit';
 
@@ -121,6 +121,16 @@ export function createMetrics(opts: MetricsOptions): HubMetrics {
     name: 'hub_rate_limit_refusals_total',
     help: 'Requests refused because the caller had spent its rate-limit budget (HTTP 429)',
     registers: [registry],
+  });
+
+  new Counter({
+    name: 'hub_log_lines_dropped_total',
+    help: 'Log lines dropped because standard output did not keep up (its reader stopped reading)',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(logLinesDropped());
+    },
   });
 
   const requestsPool = (opts.ds.driver as unknown as { master?: pg.Pool }).master;
