@@ -116,7 +116,7 @@ function launch(name: Server['name'], cmd: string, args: string[], env: NodeJS.P
 /** Where the run keeps its copy of the hub's build (inside the project, so modules and data files resolve). */
 export const hubCopy = (dir: string) => path.join(dir, 'bench', '.hub-build');
 
-export async function startHub(env: NodeJS.ProcessEnv, port: number, say: (m: string) => void, dir = ROOT, build = true): Promise<Server> {
+export async function startHub(env: NodeJS.ProcessEnv, port: number, say: (m: string) => void, dir = ROOT, build = true, node = process.execPath): Promise<Server> {
   const copy = hubCopy(dir);
   let built = !build && fs.existsSync(path.join(copy, 'dist', 'server', 'main.js'));
   if (build) {
@@ -133,9 +133,9 @@ export async function startHub(env: NodeJS.ProcessEnv, port: number, say: (m: st
   if (built) {
     // Loaded through -e so that the command line does not name dist/server/main.js: on a shared machine a
     // broad `pkill -f dist/server/main.js` aimed at someone else's hub must not stop the benchmark's.
-    const s = launch('hub', process.execPath, ['-e', 'require(process.env.BENCH_HUB_MAIN)'],
+    const s = launch('hub', node, ['-e', 'require(process.env.BENCH_HUB_MAIN)'],
       { ...env, BENCH_HUB_MAIN: path.join(copy, 'dist', 'server', 'main.js') }, port,
-      `node dist/server/main.js (npm run build)${dir === ROOT ? '' : ` in ${dir}`}`, dir);
+      `node dist/server/main.js (npm run build)${dir === ROOT ? '' : ` in ${dir}`} on node ${nodeVersion(node)}`, dir);
     try {
       await waitReady(s, `${s.url}/health`);
       return s;
@@ -145,27 +145,32 @@ export async function startHub(env: NodeJS.ProcessEnv, port: number, say: (m: st
     }
   }
   const tsNode = require.resolve('ts-node/dist/bin.js', { paths: [dir] });
-  const s = launch('hub', process.execPath, [tsNode, '--transpile-only', 'server/main.ts'], env, port, `ts-node --transpile-only server/main.ts (fallback)${dir === ROOT ? '' : ` in ${dir}`}`, dir);
+  const s = launch('hub', node, [tsNode, '--transpile-only', 'server/main.ts'], env, port, `ts-node --transpile-only server/main.ts (fallback)${dir === ROOT ? '' : ` in ${dir}`} on node ${nodeVersion(node)}`, dir);
   await waitReady(s, `${s.url}/health`);
   return s;
 }
 
-/** PostGraphile v5 under the Node 22 binary; installs bench/postgraphile (npm ci) when missing. */
-export async function startPostgraphile(databaseUrl: string, port: number, say: (m: string) => void): Promise<Server> {
+/** bench/postgraphile installed (npm ci), with its Node 22 binary: PostGraphile's runtime, and by default the others'. */
+export function ensurePostgraphile(say: (m: string) => void): void {
   if (!fs.existsSync(NODE22) || !fs.existsSync(path.join(PG_DIR, 'node_modules', 'postgraphile'))) {
     say('installing bench/postgraphile (npm ci --prefix bench/postgraphile)');
     execFileSync('npm', ['ci', '--prefix', PG_DIR, '--no-audit', '--no-fund'], { cwd: ROOT, stdio: 'inherit' });
   }
+}
+
+/** PostGraphile v5 under the Node 22 binary; installs bench/postgraphile (npm ci) when missing. */
+export async function startPostgraphile(databaseUrl: string, port: number, say: (m: string) => void): Promise<Server> {
+  ensurePostgraphile(say);
   const s = launch('postgraphile', NODE22, [path.join(PG_DIR, 'server.mjs')], { DATABASE_URL: databaseUrl }, port,
     `postgraphile ${pkgVersion(path.join(PG_DIR, 'node_modules', 'postgraphile'))} (Amber preset, PgIndexBehaviorsPlugin off) on node ${nodeVersion(NODE22)}`);
   await waitReady(s, `${s.url}/health`);
   return s;
 }
 
-export async function startFloor(databaseUrl: string, port: number): Promise<Server> {
+export async function startFloor(databaseUrl: string, port: number, node = process.execPath): Promise<Server> {
   const register = require.resolve('ts-node/register/transpile-only', { paths: [ROOT] });
-  const s = launch('floor', process.execPath, ['-r', register, path.join(ROOT, 'bench', 'floor.ts')], { DATABASE_URL: databaseUrl }, port,
-    'bench/floor.ts (node http + pg, one statement per request)');
+  const s = launch('floor', node, ['-r', register, path.join(ROOT, 'bench', 'floor.ts')], { DATABASE_URL: databaseUrl }, port,
+    `bench/floor.ts (node http + pg, one statement per request) on node ${nodeVersion(node)}`);
   await waitReady(s, `${s.url}/health`);
   return s;
 }
