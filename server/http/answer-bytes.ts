@@ -10,8 +10,9 @@ import type { Context } from '../graphql/context';
  * hub's CPU on scenario (c) of bench/.
  *
  * jsonPieces serialises an answer item by item, by JSON.stringify itself, into pieces of at most
- * `piece` characters (PIECE; tests ask for smaller ones), and each piece is encoded at once. The bytes are JSON.stringify's, in the
- * same order with the same escapes; the test/answer-bytes tests compare them.
+ * `piece` characters (PIECE; tests ask for smaller ones), and each piece is encoded at once.
+ * The bytes are JSON.stringify's, in the same order with the same escapes; the
+ * test/answer-bytes tests compare them.
  */
 export function jsonPieces(value: unknown, suffix = '', piece = PIECE): Buffer[] {
   // Most answers are small: one JSON.stringify and one piece (the runs below cost a small answer
@@ -76,7 +77,7 @@ export function jsonPieces(value: unknown, suffix = '', piece = PIECE): Buffer[]
 
 /**
  * Whether a value's JSON surely fits one piece: a walk that stops as soon as an over-estimate
- * of its length passes PIECE. It only chooses the way (both write the same bytes), so an
+ * of its length passes `piece`. It only chooses the way (both write the same bytes), so an
  * estimate need not be exact; on a large answer it stops after a few thousand values.
  */
 function fitsOnePiece(value: unknown, piece: number): boolean {
@@ -86,7 +87,8 @@ function fitsOnePiece(value: unknown, piece: number): boolean {
     // under 48K characters, below V8's large-object space even in two-byte characters.
     if (typeof v === 'string') return (budget -= v.length * 2 + 2) > 0;
     if (v === null || typeof v !== 'object') return (budget -= 24) > 0;
-    if (depth > MAX_DEPTH || typeof (v as { toJSON?: unknown }).toJSON === 'function') return (budget -= 64) > 0 && depth <= MAX_DEPTH;
+    if (depth > MAX_DEPTH) return false;
+    if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return (budget -= 64) > 0;
     if (Array.isArray(v)) {
       for (const x of v) if (!walk(x, depth + 1) || --budget <= 0) return false;
       return (budget -= 2) > 0;

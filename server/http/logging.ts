@@ -302,8 +302,8 @@ export function requestLogging(logger: Logger, observe?: (done: FinishedRequest)
 /**
  * The logger request lines go to: the same destination and bindings, without the redaction
  * every other line passes (REDACT). A request line holds only the fields trackRequest puts in
- * it, none a credential; redacting it anyway (wildcard paths walk every nested object) cost a
- * tenth of a small request's CPU (bench/, scenario d).
+ * it, none a credential; redacting it anyway (wildcard paths walk every nested object) took
+ * half of the line's cost, 7.5 of 15 µs.
  */
 const lineLoggers = new WeakMap<Logger, Logger>();
 function lineLogger(logger: Logger): Logger {
