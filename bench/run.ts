@@ -108,7 +108,7 @@ function currentSchoolYear(now = new Date()): string {
   return d.getUTCMonth() >= 8 ? `${y}-${y + 1}` : `${y - 1}-${y}`;
 }
 
-async function findSetup(db: Pool, secret: string, runId: string): Promise<Setup> {
+export async function findSetup(db: Pool, secret: string, runId: string): Promise<Setup> {
   const one = async (text: string, values: unknown[] = []) => (await db.query(text, values)).rows[0];
   const { n } = await one(`SELECT count(*)::int AS n FROM staff`);
   const position = Math.max(1, Math.min(250_000, Math.floor(n / 2)));
@@ -196,7 +196,7 @@ async function postgraphileCursor(pg: Server, position: number): Promise<string>
  * postings, and the feed and audit entries of both; and earlier runs' vendor keys. Without it,
  * every run would add thousands of staff to one campus and skew the next run's choices.
  */
-async function cleanUp(db: Pool): Promise<number> {
+export async function cleanUp(db: Pool): Promise<number> {
   const c = await db.connect();
   let staff: string[] = [];
   try {
@@ -307,7 +307,7 @@ interface Run {
   cpu: { server: number; postgres: number };
 }
 
-function load(s: Server, seconds: number, what: { call?: Call; steps?: Step[] }): Promise<Run> {
+export function load(s: Server, seconds: number, what: { call?: Call; steps?: Step[] }): Promise<Run> {
   return new Promise(async (resolve, reject) => {
     const latencies: number[] = [];
     const stopRss = sampleRss(s.proc.pid!);
@@ -647,7 +647,10 @@ function markdown(out: any): string {
   return lines.join('\n');
 }
 
-main().catch((e) => {
-  console.error('[bench] failed:', e);
-  process.exit(1);
-});
+// Imported (e.g. by an A/B script reusing findSetup and load), it only defines.
+if (require.main === module) {
+  main().catch((e) => {
+    console.error('[bench] failed:', e);
+    process.exit(1);
+  });
+}

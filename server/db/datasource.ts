@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import crypto from 'node:crypto';
 import pg from 'pg';
-import { DataSource, EntityManager, Logger, QueryRunner } from 'typeorm';
+import { DataSource, Logger } from 'typeorm';
 import { ErrorLog, markLogged, processLogger } from '../http/logging';
 import { entities } from './entities';
 import { classifyDbError } from './failures';
@@ -18,7 +18,7 @@ pg.types.setTypeParser(pg.types.builtins.TIMESTAMPTZ, (v) => parseTimestamptz(v,
 
 /**
  * What one request cost the database (statements run). Carried explicitly: by the request's
- * Db for reads, and by a write transaction's query runner (`data.stats`) for writes. An
+ * Db for reads, and by its write transaction (`transaction`) for writes. An
  * AsyncLocalStorage did this before and cost every promise of every request a hook.
  */
 export class RequestStats {
@@ -27,11 +27,6 @@ export class RequestStats {
   requestId?: string;
   /** Where the request's statement errors are logged (its request id bound); else the process's logger. */
   log?: ErrorLog;
-}
-
-/** Attaches a request's stats to a query runner: the logger counts the statements run on it. */
-export function countOn(qr: QueryRunner | undefined, stats: RequestStats): void {
-  if (qr) qr.data = { ...(qr.data ?? {}), stats };
 }
 
 /**
@@ -59,13 +54,11 @@ function logStatementError(error: unknown, query: string, stats?: RequestStats):
 }
 
 class StatementCountingLogger implements Logger {
-  logQuery(_query: string, _params?: unknown[], qr?: QueryRunner) {
-    const stats = (qr?.data as { stats?: RequestStats } | undefined)?.stats;
-    if (stats) stats.statements++;
+  logQuery(_query: string) {
     if (process.env.HUB_LOG_SQL === '1') console.log('[sql]', _query.replace(/\s+/g, ' ').slice(0, 160));
   }
-  logQueryError(error: string | Error, query: string, _params?: unknown[], qr?: QueryRunner) {
-    logStatementError(error, query, (qr?.data as { stats?: RequestStats } | undefined)?.stats);
+  logQueryError(error: string | Error, query: string) {
+    logStatementError(error, query);
   }
   logQuerySlow() {}
   logSchemaBuild() {}
@@ -133,22 +126,28 @@ function statementName(text: string): string {
 }
 const preparedOn = new WeakMap<pg.PoolClient, Set<string>>();
 
+/** How a data source's statements run: its pg pool, and one statement on one of its connections. */
+interface Statements {
+  pool: pg.Pool;
+  /** One statement on `client`: prepared by name while the connection has room for another. */
+  on(client: pg.PoolClient, text: string, values: unknown[]): Promise<any[]>;
+  logSql: boolean;
+  logSqlChars: number;
+}
+const statementsOf = new WeakMap<DataSource, Statements>();
+
 /**
- * Reads straight on the data source's pg pool: TypeORM's `ds.query` made and released a query
- * runner for every statement (bench/). Errors are logged as StatementCountingLogger does.
+ * Statements straight on the data source's pg pool: TypeORM's `ds.query` made and released a
+ * query runner for every statement, and its transactions did as much again per write (bench/).
  */
-function pooled(ds: DataSource): Run {
-  const pool = (ds.driver as unknown as { master: pg.Pool }).master;
+function statements(ds: DataSource): Statements {
+  let st = statementsOf.get(ds);
+  if (st) return st;
   const prepare = process.env.HUB_PREPARE !== '0';
   const maxPrepared = Number(process.env.HUB_DB_MAX_PREPARED || DEFAULT_MAX_PREPARED);
-  // Read once: process.env is a lookup into the environment on every access, and this runs per statement.
-  const logSql = process.env.HUB_LOG_SQL === '1';
-  const logSqlChars = Number(process.env.HUB_LOG_SQL_CHARS || 160);
-  return async (text, values, stats) => {
-    if (logSql) console.log('[sql]', text.replace(/\s+/g, ' ').slice(0, logSqlChars));
-    const client = await pool.connect();
-    let failed: Error | undefined;
-    try {
+  st = {
+    pool: (ds.driver as unknown as { master: pg.Pool }).master,
+    async on(client, text, values) {
       let names = preparedOn.get(client);
       if (!names) preparedOn.set(client, (names = new Set()));
       const name = prepare ? statementName(text) : undefined;
@@ -157,6 +156,24 @@ function pooled(ds: DataSource): Run {
         return (await client.query({ name, text, values })).rows;
       }
       return (await client.query(text, values)).rows;
+    },
+    // Read once: process.env is a lookup into the environment on every access, and this runs per statement.
+    logSql: process.env.HUB_LOG_SQL === '1',
+    logSqlChars: Number(process.env.HUB_LOG_SQL_CHARS || 160),
+  };
+  statementsOf.set(ds, st);
+  return st;
+}
+
+/** Reads: each statement on a connection of the pool, for that statement only. Errors are logged as the logger below does. */
+function pooled(ds: DataSource): Run {
+  const st = statements(ds);
+  return async (text, values, stats) => {
+    if (st.logSql) console.log('[sql]', text.replace(/\s+/g, ' ').slice(0, st.logSqlChars));
+    const client = await st.pool.connect();
+    let failed: Error | undefined;
+    try {
+      return await st.on(client, text, values);
     } catch (e) {
       logStatementError(e, text, stats);
       // As pg's pool.query does: a connection that failed a statement is not reused.
@@ -166,6 +183,46 @@ function pooled(ds: DataSource): Run {
       client.release(failed);
     }
   };
+}
+
+/**
+ * One transaction on one pooled connection: BEGIN, `fn`'s statements (prepared like reads, so
+ * PostgreSQL plans a write's statements once per connection, not on every write), COMMIT; on
+ * any error ROLLBACK, and the error goes on. BEGIN and COMMIT count as the request's statements.
+ * READ COMMITTED is every hub connection's default (createDataSource), so no SET TRANSACTION.
+ */
+export async function transaction<T>(ds: DataSource, stats: RequestStats, fn: (db: Db) => Promise<T>): Promise<T> {
+  const st = statements(ds);
+  const client = await st.pool.connect();
+  const run: Run = async (text, values) => {
+    if (st.logSql) console.log('[sql]', text.replace(/\s+/g, ' ').slice(0, st.logSqlChars));
+    stats.statements++;
+    try {
+      return await st.on(client, text, values);
+    } catch (e) {
+      logStatementError(e, text, stats);
+      throw e;
+    }
+  };
+  let broken: Error | undefined;
+  // Out of the pool, a connection that dies between two statements (the server went away while
+  // the write ran its own code) emits 'error' with no statement to fail: without this listener
+  // that would end the process. The next statement then fails (unavailable, db/failures.ts).
+  const died = (e: Error) => (broken = e);
+  client.on('error', died);
+  try {
+    await run('BEGIN', []);
+    const result = await fn(new Db(ds, run, undefined, stats));
+    await run('COMMIT', []);
+    return result;
+  } catch (e) {
+    // A connection that cannot roll back (it died, or the server went away) is not reused.
+    await client.query('ROLLBACK').catch((r: Error) => (broken = r));
+    throw e;
+  } finally {
+    client.removeListener('error', died);
+    client.release(broken);
+  }
 }
 
 /** Runs one statement; `stats` (the request's) names the request in the log should it fail. */
@@ -182,11 +239,6 @@ export class Db {
   /** The same database, each statement run through `wrap` (a request's bookkeeping), errors logged under `stats`' request. */
   tracked(wrap: <T>(run: () => Promise<T>) => Promise<T>, stats?: RequestStats): Db {
     return new Db(this.ds, this.run, wrap, stats ?? this.stats);
-  }
-
-  /** Statements on one transaction's connection (see writes/transaction.ts). */
-  static onTransaction(ds: DataSource, m: EntityManager): Db {
-    return new Db(ds, async (text, values) => (await m.queryRunner!.query(text, values, true)).records);
   }
 
   async query<T = any>(q: Sql): Promise<T[]> {

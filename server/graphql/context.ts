@@ -33,7 +33,7 @@ export class Context {
     readonly scope: Scope,
     /** "Today" for this request (school-year defaults, snapshots). */
     readonly now: Date = new Date(),
-    /** Statements the request ran (reads counted here; a transaction's by its query runner). */
+    /** Statements the request ran (reads counted here; a transaction's by db/datasource.ts transaction). */
     readonly stats: RequestStats = new RequestStats(),
     countStatements = true,
   ) {

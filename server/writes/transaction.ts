@@ -1,5 +1,5 @@
-import { EntityManager, QueryFailedError } from 'typeorm';
-import { countOn, Db } from '../db/datasource';
+import { DatabaseError } from 'pg';
+import { Db, transaction } from '../db/datasource';
 import { hydrate } from '../db/rows';
 import { newId } from '../db/ids';
 import { sql, Sql } from '../db/sql';
@@ -18,11 +18,8 @@ export class Writer {
   /** The request's context bound to this transaction: every read here sees (and waits on) its locks. */
   readonly ctx: Context;
 
-  constructor(
-    requestCtx: Context,
-    private readonly m: EntityManager,
-  ) {
-    this.ctx = requestCtx.onTransaction(Db.onTransaction(requestCtx.db.ds, m));
+  constructor(requestCtx: Context, db: Db) {
+    this.ctx = requestCtx.onTransaction(db);
     running.set(this.ctx, this);
   }
 
@@ -127,13 +124,9 @@ export async function write<T>(ctx: Context, fn: (w: Writer) => Promise<T>): Pro
   if (joined) return fn(joined);
   for (let attempt = 1; ; attempt++) {
     try {
-      // READ COMMITTED: every hub connection's default (db/datasource.ts), so no SET TRANSACTION.
-      return await ctx.db.ds.transaction((m) => {
-        countOn(m.queryRunner, ctx.stats);
-        return fn(new Writer(ctx, m));
-      });
+      return await transaction(ctx.db.ds, ctx.stats, (db) => fn(new Writer(ctx, db)));
     } catch (e) {
-      const code = (e as { driverError?: { code?: string } }).driverError?.code ?? (e as { code?: string }).code;
+      const code = (e as { code?: string }).code;
       if (code && RETRYABLE.has(code) && attempt < 5) {
         await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 20));
         continue;
@@ -145,9 +138,9 @@ export async function write<T>(ctx: Context, fn: (w: Writer) => Promise<T>): Pro
 
 /** Database rule violations a client can act on; anything else stays internal. */
 function translate(e: unknown): unknown {
-  if (!(e instanceof QueryFailedError)) return e;
-  const d = (e as QueryFailedError & { driverError: { code?: string; constraint?: string } }).driverError;
-  const constraint = d?.constraint ?? '';
+  if (!(e instanceof DatabaseError)) return e;
+  const d = e;
+  const constraint = d.constraint ?? '';
   const known: Record<string, [string, string, string]> = {
     membership_one_active_per_campus: ['POLICY_VIOLATION', 'campusId', 'the campus is already an active member of another group'],
     membership_one_open_per_group_campus: ['CONFLICT', 'campusId', 'the campus already has an open application or membership in this group'],
