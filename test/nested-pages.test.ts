@@ -139,6 +139,29 @@ describe('what a page costs', () => {
     expect(on.data).toEqual(off.data);
   });
 
+  test('a lookup with pages reads only the columns its place selects, and answers every field as a full read does', async () => {
+    // Few columns: the statement names only them (the group's and the joined lead campus's).
+    const few = `query($id: ID!) { group(id: $id) { id name leadCampus { id name } memberships(first: 2) { edges { node { id } } } } }`;
+    const texts = await statementsOf(() => hub.data(few, { id: groupId }));
+    const lookup = texts.find((t) => /FROM education_group t\b/.test(t) && /json_agg/.test(t));
+    expect(lookup).toBeDefined();
+    for (const unread of ['t.charter_uri', 't.legal_entity', 't.created_at', '.address', '.stages']) expect(lookup).not.toContain(unread);
+    // Every field, read at a place with pages: the same answer as with each read on its own (prefetch off).
+    const all = `query($id: ID!) { group(id: $id) { id name mode status legalEntity establishedOn dissolvedOn createdAt updatedAt crossJurisdiction
+        charter { title uri filedOn } jurisdiction { code } memberJurisdictions { code }
+        leadCampus { id name address stages urbanRural urbanRuralCode studentCount classCount createdAt updatedAt school { code } jurisdiction { code } currentGroup { id } }
+        memberships(first: 2) { edges { node { id role status campus { name address } } } } } }`;
+    const { on, off } = await bothWays(all, { id: groupId });
+    expect(on.errors).toBeUndefined();
+    expect(on.data).toEqual(off.data);
+    const g = (on.data as any).group;
+    const [row] = await hub.ds.query(`SELECT g.name, g.legal_entity, c.address FROM education_group g JOIN campus c ON c.id = g.lead_campus_id
+      WHERE g.id = $1`, [Buffer.from(groupId, 'base64url').toString().split(':')[1]]);
+    expect(g.name).toBe(row.name);
+    expect(g.legalEntity).toBe(row.legal_entity);
+    expect(g.leadCampus.address).toBe(row.address);
+  });
+
   test('a batched page for many parents fetches no pages under rows it does not serve', async () => {
     // Several counties' campuses in one windowed statement: the staff pages under them are left to their own statement.
     const q = `{ jurisdiction(code: "640500") { children { code campuses(first: 1) { edges { node { id staff(first: 2) { edges { node { id } } } } } } } } }`;
