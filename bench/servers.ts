@@ -5,6 +5,7 @@
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '..');
@@ -96,6 +97,22 @@ async function waitReady(s: Server, probe: string, timeoutMs = 90_000): Promise<
   throw new Error(`${s.name} did not become ready in ${timeoutMs / 1000}s:\n${s.log.join('').slice(-3000)}`);
 }
 
+/**
+ * Refuses a port something already listens on: a server left over from an interrupted run
+ * would answer the readiness probe in the new one's place, and then every request (with this
+ * run's JWT secret) with 401.
+ */
+export function assertPortFree(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', (e: NodeJS.ErrnoException) =>
+      reject(new Error(e.code === 'EADDRINUSE'
+        ? `port ${port} is in use: a server left over from an interrupted run? (ss -ltnp | grep ${port}; stop it and run again)`
+        : `port ${port}: ${e.message}`)));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
+  });
+}
+
 function launch(name: Server['name'], cmd: string, args: string[], env: NodeJS.ProcessEnv, port: number, how: string, cwd = ROOT): Server {
   const proc = spawn(cmd, args, { cwd, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
   const log: string[] = [];
@@ -117,6 +134,7 @@ function launch(name: Server['name'], cmd: string, args: string[], env: NodeJS.P
 export const hubCopy = (dir: string) => path.join(dir, 'bench', '.hub-build');
 
 export async function startHub(env: NodeJS.ProcessEnv, port: number, say: (m: string) => void, dir = ROOT, build = true, node = process.execPath): Promise<Server> {
+  await assertPortFree(port);
   const copy = hubCopy(dir);
   let built = !build && fs.existsSync(path.join(copy, 'dist', 'server', 'main.js'));
   if (build) {
@@ -161,6 +179,7 @@ export function ensurePostgraphile(say: (m: string) => void): void {
 /** PostGraphile v5 under the Node 22 binary; installs bench/postgraphile (npm ci) when missing. */
 export async function startPostgraphile(databaseUrl: string, port: number, say: (m: string) => void): Promise<Server> {
   ensurePostgraphile(say);
+  await assertPortFree(port);
   const s = launch('postgraphile', NODE22, [path.join(PG_DIR, 'server.mjs')], { DATABASE_URL: databaseUrl }, port,
     `postgraphile ${pkgVersion(path.join(PG_DIR, 'node_modules', 'postgraphile'))} (Amber preset, PgIndexBehaviorsPlugin off) on node ${nodeVersion(NODE22)}`);
   await waitReady(s, `${s.url}/health`);
@@ -168,6 +187,7 @@ export async function startPostgraphile(databaseUrl: string, port: number, say: 
 }
 
 export async function startFloor(databaseUrl: string, port: number, node = process.execPath): Promise<Server> {
+  await assertPortFree(port);
   const register = require.resolve('ts-node/register/transpile-only', { paths: [ROOT] });
   const s = launch('floor', node, ['-r', register, path.join(ROOT, 'bench', 'floor.ts')], { DATABASE_URL: databaseUrl }, port,
     `bench/floor.ts (node http + pg, one statement per request) on node ${nodeVersion(node)}`);
