@@ -582,7 +582,7 @@ function hubCommit(dir: string): string {
   }
 }
 
-function readIfExists(file: string): string | undefined {
+export function readIfExists(file: string): string | undefined {
   try {
     return fs.readFileSync(file, 'utf8').trim() || undefined;
   } catch {

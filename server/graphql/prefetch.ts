@@ -647,8 +647,16 @@ export function joinedRelations(schema: GraphQLSchema): void {
  */
 export function selectedColumns(ctx: Context, entity: Function, info: GraphQLResolveInfo | undefined, path: string[], always: string[]): string[] | null {
   if (!info || process.env.HUB_PREFETCH === '0') return null;
-  return columnsFor(ctx, entity, under(info, unguarded(info.fieldNodes), path), info, always);
+  // A function of the place in the document alone (the selection, @skip/@include or not): made once per place.
+  const place = placeOf(info.fieldNodes);
+  let byPlace = columnsByPlace.get(place.anchor);
+  if (!byPlace) columnsByPlace.set(place.anchor, (byPlace = new Map()));
+  const key = `${place.key}|${entity.name}|${path.join('.')}|${always.join(',')}`;
+  let columns = byPlace.get(key);
+  if (columns === undefined) byPlace.set(key, (columns = columnsFor(ctx, entity, under(info, unguarded(info.fieldNodes), path), info, always)));
+  return columns;
 }
+const columnsByPlace = new WeakMap<object, Map<string, string[] | null>>();
 
 /** The columns the selections `sets` on rows of `entity` need (with `id` and `always`); null: every column. */
 function columnsFor(ctx: Context, entity: Function, sets: Under[], info: GraphQLResolveInfo, always: string[]): string[] | null {
