@@ -130,6 +130,10 @@ async function truncate(g: Gen): Promise<void> {
 
 const started = Date.now();
 main().catch((e) => {
-  process.stderr.write(`\n[bench:data] failed after ${formatSeconds((Date.now() - started) / 1000)}: ${e?.stack ?? e}\n`);
+  // A database's refusal is the user's to act on (its message says what); a stack is for our own bugs.
+  const said = e?.code === '3D000' && process.env.DATABASE_URL
+    ? `${e.message} (DATABASE_URL names a database that must exist: create it, or unset DATABASE_URL for hub_bench_<scale> on 127.0.0.1:5432, created when missing)`
+    : typeof e?.code === 'string' && e?.severity ? `${e.message} (PostgreSQL ${e.code})` : (e?.stack ?? e);
+  process.stderr.write(`\n[bench:data] failed after ${formatSeconds((Date.now() - started) / 1000)}: ${said}\n`);
   process.exit(1);
 });
