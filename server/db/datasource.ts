@@ -124,11 +124,42 @@ function statementName(text: string): string {
   }
   return name;
 }
-const preparedOn = new WeakMap<pg.PoolClient, Set<string>>();
+/** What a connection holds prepared, and the generation of plans it was first used in (Statements.generation). */
+const preparedOn = new WeakMap<pg.PoolClient, { names: Set<string>; generation: number }>();
+
+/**
+ * A prepared statement whose result columns changed under it: a migration added a column to a
+ * table a statement reads with `*` or `RETURNING *` (a rolling upgrade), and PostgreSQL refuses
+ * that statement (0A000) on every connection that prepared it, for as long as the connection
+ * lives. Once seen, the pool's connections used before are renewed (Statements.connect), and a
+ * write is retried (writes/transaction.ts).
+ */
+export function isStalePlan(e: unknown): boolean {
+  const { code, message } = (e ?? {}) as { code?: unknown; message?: unknown };
+  return code === '26000' || (code === '0A000' && /cached plan must not change result type/.test(String(message)));
+}
+
+/**
+ * Statement failures after which a connection (its transaction rolled back) is as good as
+ * before: the statement's data (22), a rule of the schema (23), a serialization failure or a
+ * deadlock (40), a raised exception (P0), a lock not available (55P03), the statement timeout
+ * (57014). After any other (a stale prepared statement, a protocol or server fault) the
+ * connection is not reused: what failed could fail again on it.
+ */
+function leavesConnectionSound(e: unknown): boolean {
+  if (!(e instanceof pg.DatabaseError)) return false;
+  const code = e.code ?? '';
+  return ['22', '23', '40', 'P0'].includes(code.slice(0, 2)) || code === '55P03' || code === '57014';
+}
+const STALE_CONNECTION = new Error('prepared statements of an earlier generation (isStalePlan)');
 
 /** How a data source's statements run: its pg pool, and one statement on one of its connections. */
 interface Statements {
   pool: pg.Pool;
+  /** Raised when a stale plan is seen: connections first used before are renewed at their next checkout. */
+  generation: number;
+  /** A connection of the pool, never one first used before the current generation. */
+  connect(): Promise<pg.PoolClient>;
   /** One statement on `client`: prepared by name while the connection has room for another. */
   on(client: pg.PoolClient, text: string, values: unknown[]): Promise<any[]>;
   logSql: boolean;
@@ -145,11 +176,27 @@ function statements(ds: DataSource): Statements {
   if (st) return st;
   const prepare = process.env.HUB_PREPARE !== '0';
   const maxPrepared = Number(process.env.HUB_DB_MAX_PREPARED || DEFAULT_MAX_PREPARED);
-  st = {
-    pool: (ds.driver as unknown as { master: pg.Pool }).master,
+  const pool = (ds.driver as unknown as { master: pg.Pool }).master;
+  const self: Statements = {
+    pool,
+    generation: 0,
+    async connect() {
+      for (;;) {
+        const client = await pool.connect();
+        const held = preparedOn.get(client);
+        if (!held) preparedOn.set(client, { names: new Set(), generation: self.generation });
+        else if (held.generation < self.generation) {
+          // It may hold the stale statement: replaced (the loop ends: new connections are of this generation).
+          client.release(STALE_CONNECTION);
+          continue;
+        }
+        return client;
+      }
+    },
     async on(client, text, values) {
-      let names = preparedOn.get(client);
-      if (!names) preparedOn.set(client, (names = new Set()));
+      let held = preparedOn.get(client);
+      if (!held) preparedOn.set(client, (held = { names: new Set(), generation: self.generation }));
+      const names = held.names;
       const name = prepare ? statementName(text) : undefined;
       if (name && (names.has(name) || names.size < maxPrepared)) {
         names.add(name);
@@ -161,8 +208,8 @@ function statements(ds: DataSource): Statements {
     logSql: process.env.HUB_LOG_SQL === '1',
     logSqlChars: Number(process.env.HUB_LOG_SQL_CHARS || 160),
   };
-  statementsOf.set(ds, st);
-  return st;
+  statementsOf.set(ds, self);
+  return self;
 }
 
 /** Reads: each statement on a connection of the pool, for that statement only. Errors are logged as the logger below does. */
@@ -170,11 +217,12 @@ function pooled(ds: DataSource): Run {
   const st = statements(ds);
   return async (text, values, stats) => {
     if (st.logSql) console.log('[sql]', text.replace(/\s+/g, ' ').slice(0, st.logSqlChars));
-    const client = await st.pool.connect();
+    const client = await st.connect();
     let failed: Error | undefined;
     try {
       return await st.on(client, text, values);
     } catch (e) {
+      if (isStalePlan(e)) st.generation++;
       logStatementError(e, text, stats);
       // As pg's pool.query does: a connection that failed a statement is not reused.
       failed = e as Error;
@@ -193,13 +241,20 @@ function pooled(ds: DataSource): Run {
  */
 export async function transaction<T>(ds: DataSource, stats: RequestStats, fn: (db: Db) => Promise<T>): Promise<T> {
   const st = statements(ds);
-  const client = await st.pool.connect();
+  const client = await st.connect();
+  let ended = false;
+  let statementFailure: unknown;
   const run: Run = async (text, values) => {
+    // Past its end the connection is back in the pool (perhaps in another request's transaction):
+    // a statement sent then (a branch still running after its sibling failed) must not run there.
+    if (ended) throw new Error('a statement sent after its transaction ended');
     if (st.logSql) console.log('[sql]', text.replace(/\s+/g, ' ').slice(0, st.logSqlChars));
     stats.statements++;
     try {
       return await st.on(client, text, values);
     } catch (e) {
+      statementFailure = e;
+      if (isStalePlan(e)) st.generation++;
       logStatementError(e, text, stats);
       throw e;
     }
@@ -216,10 +271,13 @@ export async function transaction<T>(ds: DataSource, stats: RequestStats, fn: (d
     await run('COMMIT', []);
     return result;
   } catch (e) {
-    // A connection that cannot roll back (it died, or the server went away) is not reused.
+    // A connection that cannot roll back (it died, or the server went away) is not reused;
+    // nor one whose statement failed other than by its own data or rules (leavesConnectionSound).
     await client.query('ROLLBACK').catch((r: Error) => (broken = r));
+    if (!broken && statementFailure !== undefined && !leavesConnectionSound(statementFailure)) broken = statementFailure as Error;
     throw e;
   } finally {
+    ended = true;
     client.removeListener('error', died);
     client.release(broken);
   }

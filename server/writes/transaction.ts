@@ -1,5 +1,5 @@
 import { DatabaseError } from 'pg';
-import { Db, transaction } from '../db/datasource';
+import { Db, isStalePlan, transaction } from '../db/datasource';
 import { hydrate } from '../db/rows';
 import { newId } from '../db/ids';
 import { sql, Sql } from '../db/sql';
@@ -131,6 +131,8 @@ export async function write<T>(ctx: Context, fn: (w: Writer) => Promise<T>): Pro
         await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 20));
         continue;
       }
+      // A statement prepared before a migration changed its columns: again at once, on a renewed connection.
+      if (isStalePlan(e) && attempt < 5) continue;
       throw translate(e);
     }
   }
