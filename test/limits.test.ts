@@ -102,6 +102,13 @@ describe('the queries that stopped the hub are refused before they run', () => {
   });
 
   test('/health stays responsive while the refused queries keep arriving', async () => {
+    // The same probes with nothing else arriving first: on a machine busy with other work every
+    // probe is slower, and the bound below scales with this (as the precheck's budget does).
+    const quiet: number[] = [];
+    const quietUntil = performance.now() + 500;
+    while (performance.now() < quietUntil) quiet.push((await timed(() => fetch(`${origin()}/health`)))[1]);
+    quiet.sort((a, b) => a - b);
+    const quietP90 = quiet[Math.floor(quiet.length * 0.9)];
     // Three attackers, one per query, each sending again as soon as it is answered.
     let attacking = true;
     let refused = 0;
@@ -126,12 +133,13 @@ describe('the queries that stopped the hub are refused before they run', () => {
     const max = latencies[latencies.length - 1];
     const median = latencies[Math.floor(latencies.length / 2)];
     const p90 = latencies[Math.floor(latencies.length * 0.9)];
-    console.log(`/health while ${refused} queries were refused in 1.5 s: ${latencies.length} probes, median ${median.toFixed(1)} ms, p90 ${p90.toFixed(1)} ms, max ${max.toFixed(1)} ms`);
+    console.log(`/health while ${refused} queries were refused in 1.5 s: ${latencies.length} probes, median ${median.toFixed(1)} ms, p90 ${p90.toFixed(1)} ms, max ${max.toFixed(1)} ms (alone: p90 ${quietP90.toFixed(1)} ms)`);
     expect(refused).toBeGreaterThan(30);
     // Client and server share one process here: a probe may wait behind the three refusals in flight,
     // or a garbage collection (a single probe of ~300 ms was seen on a busy CI machine). Responsive
-    // means no probe stalls the way a running attack query would (seconds).
-    expect(p90).toBeLessThan(100);
+    // means no probe stalls the way a running attack query would (seconds). p90 208 ms against
+    // 100 was seen once with two test suites and a benchmark sharing the machine's two cores.
+    expect(p90).toBeLessThan(Math.max(100, 10 * quietP90));
     expect(max).toBeLessThan(1000);
   });
 });
