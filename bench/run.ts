@@ -348,7 +348,8 @@ interface Measured {
   rssPeakMb: number;
   /** CPU ms per response: the server process, and PostgreSQL (all its processes on this machine). */
   cpuPerRequestMs: { server: number; postgres: number };
-  rounds: Array<{ rps: number; p95: number }>;
+  /** Each round's rps, p95 and peak RSS (a single round's spike is told from a level held throughout). */
+  rounds: Array<{ rps: number; p95: number; rssPeakMb: number }>;
 }
 
 function summarise(runs: Run[], statements: number | null): Measured {
@@ -374,7 +375,7 @@ function summarise(runs: Run[], statements: number | null): Measured {
     },
     rounds: runs.map((r) => {
       const l = [...r.latencies].sort((a, b) => a - b);
-      return { rps: r1(l.length / r.seconds), p95: r2(pct(l, 95)) };
+      return { rps: r1(l.length / r.seconds), p95: r2(pct(l, 95)), rssPeakMb: r1(r.rssKb / 1024) };
     }),
   };
 }
@@ -643,7 +644,7 @@ function markdown(out: any): string {
     lines.push(`- **${s.key}**: ${s.title}. ${[s.compared ? 'answers compared equal' : 'answers not compared', s.note, ...na, ...extra, ...errs].filter(Boolean).join('; ')}.`);
   }
   for (const r of out.restarts ?? []) lines.push(`- restart: ${r}.`);
-  lines.push('', 'rps: responses per second over all rounds; by round: the lowest and highest of the rounds\' hub/PG ratios (each hub round against the PostGraphile round right after it); p50/p95/p99 in ms over every response; stmts: SQL statements per request (hub: x-sql-statements; PostGraphile: counted on its pool; floor: 1); alone: median latency in ms of 21 requests sent one after another, nothing else in flight (steps-based scenarios: n/a); RSS: peak VmRSS during load; CPU ms/req: CPU time of the server process and of PostgreSQL\'s processes (all on this machine) over a scenario\'s measured rounds, per response: on 2 cores their sum, with the load generator\'s, bounds the rps.', '');
+  lines.push('', 'rps: responses per second over all rounds; by round: the lowest and highest of the rounds\' hub/PG ratios (each hub round against the PostGraphile round right after it); p50/p95/p99 in ms over every response; stmts: SQL statements per request (hub: x-sql-statements; PostGraphile: counted on its pool; floor: 1); alone: median latency in ms of 21 requests sent one after another, nothing else in flight (steps-based scenarios: n/a); RSS: peak VmRSS during load (per round in the JSON); CPU ms/req: CPU time of the server process and of PostgreSQL\'s processes (all on this machine) over a scenario\'s measured rounds, per response: on 2 cores their sum, with the load generator\'s, bounds the rps.', '');
   return lines.join('\n');
 }
 
