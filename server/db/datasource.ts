@@ -194,9 +194,8 @@ function statements(ds: DataSource): Statements {
       }
     },
     async on(client, text, values) {
-      let held = preparedOn.get(client);
-      if (!held) preparedOn.set(client, (held = { names: new Set(), generation: self.generation }));
-      const names = held.names;
+      // Every client comes through connect(), which made its entry.
+      const names = preparedOn.get(client)!.names;
       const name = prepare ? statementName(text) : undefined;
       if (name && (names.has(name) || names.size < maxPrepared)) {
         names.add(name);
