@@ -160,7 +160,7 @@ interface Statements {
   generation: number;
   /** A connection of the pool, never one first used before the current generation. */
   connect(): Promise<pg.PoolClient>;
-  /** One statement on `client`: prepared by name while the connection has room for another. */
+  /** One statement on `client`: prepared by name while the connection has room for another (a stale plan raises the generation). */
   on(client: pg.PoolClient, text: string, values: unknown[]): Promise<any[]>;
   logSql: boolean;
   logSqlChars: number;
@@ -197,11 +197,16 @@ function statements(ds: DataSource): Statements {
       // Every client comes through connect(), which made its entry.
       const names = preparedOn.get(client)!.names;
       const name = prepare ? statementName(text) : undefined;
-      if (name && (names.has(name) || names.size < maxPrepared)) {
-        names.add(name);
-        return (await client.query({ name, text, values })).rows;
+      try {
+        if (name && (names.has(name) || names.size < maxPrepared)) {
+          names.add(name);
+          return (await client.query({ name, text, values })).rows;
+        }
+        return (await client.query(text, values)).rows;
+      } catch (e) {
+        if (isStalePlan(e)) self.generation++;
+        throw e;
       }
-      return (await client.query(text, values)).rows;
     },
     // Read once: process.env is a lookup into the environment on every access, and this runs per statement.
     logSql: process.env.HUB_LOG_SQL === '1',
@@ -221,7 +226,6 @@ function pooled(ds: DataSource): Run {
     try {
       return await st.on(client, text, values);
     } catch (e) {
-      if (isStalePlan(e)) st.generation++;
       logStatementError(e, text, stats);
       // As pg's pool.query does: a connection that failed a statement is not reused.
       failed = e as Error;
@@ -253,7 +257,6 @@ export async function transaction<T>(ds: DataSource, stats: RequestStats, fn: (d
       return await st.on(client, text, values);
     } catch (e) {
       statementFailure = e;
-      if (isStalePlan(e)) st.generation++;
       logStatementError(e, text, stats);
       throw e;
     }
