@@ -26,10 +26,17 @@ const within = (jcol: string) => `EXISTS (SELECT 1 FROM jurisdiction_ancestor x 
 export const STATEMENTS: Record<string, string> = {
   // (a), (a'): every staff member (the nation's bureau sees all).
   staffPage: staffPage('TRUE'),
-  // (a-county): staff whose home campus lies in the county, or is active in a group it supervises (rules.ts areaRules.Staff).
-  staffPageCounty: staffPage(`s.home_campus_id IN (SELECT hc.id FROM campus hc WHERE ${within('hc.jurisdiction_id')}
-    OR EXISTS (SELECT 1 FROM group_membership am JOIN education_group ag ON ag.id = am.group_id
-      WHERE am.campus_id = hc.id AND am.status = 'ACTIVE' AND ${within('ag.jurisdiction_id')}))`),
+  // (a-county): staff whose home campus lies in the county, or is active in a group it supervises (rules.ts areaRules.Staff):
+  // the first keys of each jurisdiction of the area from staff (home_jurisdiction_id, id), and of the campuses its groups
+  // bring in from outside it, merged.
+  staffPageCounty: staffPage(`s.id IN (SELECT k.id FROM (
+      SELECT k.id FROM jurisdiction_ancestor x CROSS JOIN LATERAL (SELECT id FROM staff WHERE home_jurisdiction_id = x.jurisdiction_id
+        AND id > coalesce($1::uuid, '00000000-0000-0000-0000-000000000000') ORDER BY id LIMIT $2) k WHERE x.ancestor_id = $3::uuid
+      UNION ALL
+      (SELECT id FROM staff WHERE home_campus_id IN (SELECT am.campus_id FROM group_membership am JOIN education_group ag ON ag.id = am.group_id
+          JOIN campus bc ON bc.id = am.campus_id
+          WHERE am.status = 'ACTIVE' AND ${within('ag.jurisdiction_id')} AND NOT ${within('bc.jurisdiction_id')})
+        AND id > coalesce($1::uuid, '00000000-0000-0000-0000-000000000000') ORDER BY id LIMIT $2)) k ORDER BY k.id LIMIT $2)`),
 
   // (b): $1 groups, each with its first $2 memberships, their campus, school and jurisdiction.
   groupsMemberships: `

@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { Caller } from '../server/access/caller';
 import { EntityKind, Scope } from '../server/access/scope';
 import { createDataSource } from '../server/db/datasource';
-import { raw, sql, Sql } from '../server/db/sql';
+import { Alternatives, join, raw, sql, Sql } from '../server/db/sql';
 import { JurisdictionDirectory } from '../server/jurisdictions/directory';
 import { useDirectResolvers } from '../server/graphql/direct-resolvers';
 import { As, startHub, TestHub } from './support/hub';
@@ -181,13 +181,14 @@ async function callersOf(query: Query): Promise<Array<[string, Caller]>> {
   return out;
 }
 
-interface Mismatch { caller: string; kind: EntityKind; onlyNew: string[]; onlyOld: string[]; nulls: string[] }
+interface Mismatch { caller: string; kind: EntityKind; onlyNew: string[]; onlyOld: string[]; nulls: string[]; branchFaults: string[] }
 interface Coverage { caller: string; kind: EntityKind; visible: number; total: number }
 
 /** For each caller and kind: the ids where the current rule and the reference disagree, or where the current rule is NULL. */
 async function compare(query: Query, tree: JurisdictionDirectory, callers: Array<[string, Caller]>) {
   const mismatches: Mismatch[] = [];
   const coverage: Coverage[] = [];
+  const alternatives: Array<{ caller: string; kind: EntityKind; branches: number }> = [];
   for (const [name, caller] of callers) {
     const scope = Scope.forCaller(caller, tree);
     const reference = Reference.areaRules(caller);
@@ -195,19 +196,25 @@ async function compare(query: Query, tree: JurisdictionDirectory, callers: Array
       const now = scope.visible(kind, 't');
       // Kinds refused to the caller were refused the same way before (Scope.denial is unchanged): FALSE.
       const before = scope.canRead(kind) ? reference[kind]!('t') : raw('FALSE');
+      // A rule also given as branches (a page reads them one by one, graphql/connection.ts):
+      // exactly one branch holds on each row in scope, none elsewhere (NULL counts as a mismatch).
+      const branches = now instanceof Alternatives ? now.branches : [now];
       const [r] = await query(sql`
         SELECT count(*)::int AS total, count(*) FILTER (WHERE n)::int AS visible,
           coalesce(array_agg(id ORDER BY id) FILTER (WHERE n AND o IS NOT TRUE), '{}') AS only_new,
           coalesce(array_agg(id ORDER BY id) FILTER (WHERE o AND n IS NOT TRUE), '{}') AS only_old,
-          coalesce(array_agg(id ORDER BY id) FILTER (WHERE n IS NULL), '{}') AS nulls
-        FROM (SELECT t.id::text AS id, (${now}) AS n, (${before}) AS o FROM ${raw(table)} t) q`);
+          coalesce(array_agg(id ORDER BY id) FILTER (WHERE n IS NULL), '{}') AS nulls,
+          coalesce(array_agg(id ORDER BY id) FILTER (WHERE b IS DISTINCT FROM (CASE WHEN o THEN 1 ELSE 0 END)), '{}') AS branch_faults
+        FROM (SELECT t.id::text AS id, (${now}) AS n, (${before}) AS o,
+          ${join(branches.map((b) => sql`(CASE WHEN (${b}) THEN 1 WHEN NOT (${b}) THEN 0 END)`), ' + ')} AS b FROM ${raw(table)} t) q`);
       coverage.push({ caller: name, kind, visible: r.visible, total: r.total });
-      if (r.only_new.length || r.only_old.length || r.nulls.length) {
-        mismatches.push({ caller: name, kind, onlyNew: r.only_new.slice(0, 25), onlyOld: r.only_old.slice(0, 25), nulls: r.nulls.slice(0, 25) });
+      if (now instanceof Alternatives) alternatives.push({ caller: name, kind, branches: branches.length });
+      if (r.only_new.length || r.only_old.length || r.nulls.length || r.branch_faults.length) {
+        mismatches.push({ caller: name, kind, onlyNew: r.only_new.slice(0, 25), onlyOld: r.only_old.slice(0, 25), nulls: r.nulls.slice(0, 25), branchFaults: r.branch_faults.slice(0, 25) });
       }
     }
   }
-  return { mismatches, coverage };
+  return { mismatches, coverage, alternatives };
 }
 
 function expectNontrivial(coverage: Coverage[], kinds: EntityKind[]) {
@@ -232,9 +239,11 @@ describe('area scope of record: the optimised rules mean what the 2035aea rules 
     const tree = await JurisdictionDirectory.of(hub.ds);
     const callers = await callersOf(query);
     expect(callers.length).toBeGreaterThan(30);
-    const { mismatches, coverage } = await compare(query, tree, callers);
+    const { mismatches, coverage, alternatives } = await compare(query, tree, callers);
     expect(mismatches).toEqual([]);
     expectNontrivial(coverage, PARTIAL_KINDS.filter((k) => k !== 'AuditEntry'));
+    // The county callers' staff rule is given as branches too: they were checked above.
+    expect(alternatives.filter((a) => a.kind === 'Staff').length).toBeGreaterThan(3);
   });
 
   test('the literal check: SELECT ... WHERE (visible) IS NULL finds nothing, for every caller and kind', async () => {
@@ -310,9 +319,10 @@ describe('area scope of record on edited demo data (statuses and visibilities th
         JOIN campus c ON c.id = m.campus_id WHERE c.jurisdiction_id <> g.jurisdiction_id)::int AS cross_county_groups`);
     expect(shape).toEqual({ membership_statuses: 5, group_statuses: 4, cross_county_groups: expect.any(Number) });
     expect(shape.cross_county_groups).toBeGreaterThanOrEqual(5);
-    const { mismatches, coverage } = await compare(query, tree, await callersOf(query));
+    const { mismatches, coverage, alternatives } = await compare(query, tree, await callersOf(query));
     expect(mismatches).toEqual([]);
     expectNontrivial(coverage, PARTIAL_KINDS.filter((k) => k !== 'AuditEntry'));
+    expect(alternatives.filter((a) => a.kind === 'Staff').length).toBeGreaterThan(3);
   });
 
   // An audit entry naming no jurisdiction lies nowhere: the old rule (no ancestor row matches an
@@ -362,8 +372,9 @@ describe('area scope of record on the generated city database (read only; skippe
       const query: Query = (q) => { const { text, values } = q.render(); return qr.query(text, values); };
       const tree = await JurisdictionDirectory.of(ds);
       const callers = await callersOf(query);
-      const { mismatches, coverage } = await compare(query, tree, callers);
+      const { mismatches, coverage, alternatives } = await compare(query, tree, callers);
       expect(mismatches).toEqual([]);
+      expect(alternatives.filter((a) => a.kind === 'Staff').length).toBeGreaterThan(0);
       expectNontrivial(coverage, ['Campus', 'EducationGroup', 'GroupMembership', 'Staff', 'Posting', 'Evaluation']);
     } finally {
       await qr.rollbackTransaction().catch(() => undefined);

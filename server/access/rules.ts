@@ -1,4 +1,4 @@
-import { and, FALSE, or, raw, sql, Sql, TRUE } from '../db/sql';
+import { Alternatives, and, FALSE, or, raw, sql, Sql, TRUE } from '../db/sql';
 import { JurisdictionDirectory } from '../jurisdictions/directory';
 import { Caller } from './caller';
 import type { EntityKind } from './scope';
@@ -112,6 +112,27 @@ export function areaRules(caller: Caller, tree: JurisdictionDirectory): Rules {
   const supervisedOf = (key: Sql) => (narrowed ? FALSE : everywhere ? TRUE
     : sql`EXISTS (SELECT 1 FROM education_group xg WHERE xg.id = ${key} AND ${supervised('xg')})`);
 
+  /**
+   * Staff of record: those whose home campus is a campus of record. Each row carries its home
+   * campus's jurisdiction (staff.home_jurisdiction_id, kept by a foreign key), so the test
+   * stays on the row: at home in S(J), or at a campus a group supervised here brings in. For a
+   * small area it is also given as disjoint branches, one per jurisdiction of S(J) and one for
+   * the campuses brought in from outside it, so a page reads each branch's first keys from
+   * `staff (home_jurisdiction_id, id)` instead of sorting the county's 10,000 (bench/ a-county).
+   */
+  const staffOfRecord = (s: string): Sql => {
+    if (narrowed || everywhere) return campusOf(col(s, 'home_campus_id'));
+    const home = col(s, 'home_jurisdiction_id');
+    if (!small) return or(inArea(home), inSet(col(s, 'home_campus_id'), supervisedMembers));
+    const broughtIn = sql`SELECT am.campus_id FROM group_membership am JOIN education_group ag ON ag.id = am.group_id
+      JOIN campus bc ON bc.id = am.campus_id WHERE am.status = 'ACTIVE' AND ${supervised('ag')} AND NOT (${inArea(raw('bc.jurisdiction_id'))})`;
+    return new Alternatives(campusOf(col(s, 'home_campus_id')), [
+      // One `=` per jurisdiction: each is one ordered range of the index.
+      ...area.map((j) => sql`${home} = ${j}::uuid`),
+      sql`${col(s, 'home_campus_id')} IN (${broughtIn})`,
+    ]);
+  };
+
   const library: Rule = (l) => or(
     sql`${col(l, 'visibility')} = 'PUBLIC'`,
     groupOf(col(l, 'group_id')),
@@ -127,7 +148,7 @@ export function areaRules(caller: Caller, tree: JurisdictionDirectory): Rules {
     Campus: (c) => (small ? campusOf(col(c, 'id')) : campusRow(c)),
     EducationGroup: (g) => (small ? groupOf(col(g, 'id')) : groupRow(g)),
     GroupMembership: (m) => or(localOf(col(m, 'campus_id')), supervisedOf(col(m, 'group_id'))),
-    Staff: (s) => campusOf(col(s, 'home_campus_id')),
+    Staff: staffOfRecord,
     Posting: (p) => or(localOf(col(p, 'from_campus_id')), localOf(col(p, 'to_campus_id')), supervisedOf(col(p, 'group_id'))),
     ResourceLibrary: library,
     Resource: (r) => sql`EXISTS (SELECT 1 FROM resource_library rl WHERE rl.id = ${col(r, 'library_id')} AND ${library('rl')})`,

@@ -66,7 +66,32 @@ export function or(...conds: Sql[]): Sql {
 export function and(conds: Array<Sql | null | undefined | false | ''>): Sql {
   const parts = conds.filter((c): c is Sql => c instanceof Sql && c !== TRUE);
   if (parts.includes(FALSE)) return FALSE;
-  return parts.length ? sql`(${join(parts, ') AND (')})` : TRUE;
+  return parts.length ? new Conjunction(parts) : TRUE;
+}
+
+/** What `and` builds: it keeps its parts, so a page can look for Alternatives among them. */
+class Conjunction extends Sql {
+  constructor(readonly parts: readonly Sql[]) {
+    super(['(', ')'], [join(parts as Sql[], ') AND (')]);
+  }
+}
+
+/** The conditions ANDed in `cond` (nested ANDs flattened). */
+export function conjuncts(cond: Sql): Sql[] {
+  return cond instanceof Conjunction ? cond.parts.flatMap(conjuncts) : [cond];
+}
+
+/**
+ * A condition that holds when exactly one of `branches` does (they never overlap), written
+ * as `compact` wherever it is used as a condition. A page of keys reads it branch by branch
+ * instead (graphql/connection.ts pageKeysFirst): each branch's first rows from its own index
+ * range, merged, rather than every matching row sorted. `compact` must say the same as the
+ * OR of the branches (test/scope-equivalence.test.ts reads both ways).
+ */
+export class Alternatives extends Sql {
+  constructor(readonly compact: Sql, readonly branches: readonly Sql[]) {
+    super(['', ''], [compact]);
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import { RequestLoader } from './loader';
 import { ClassType, Field, Int, ObjectType } from 'type-graphql';
 import { kindOf } from '../access/scope';
-import { and, oneOf, raw, sql, Sql, TRUE } from '../db/sql';
+import { Alternatives, and, conjuncts, join, oneOf, raw, sql, Sql, TRUE } from '../db/sql';
 import { columnsOf } from '../db/rows';
 import { GraphQLResolveInfo } from 'graphql';
 import { joinClauses, joinedColumns, planJoins, prefetchedPage, selectedColumns, withJoined, withoutPages } from './prefetch';
@@ -123,8 +123,17 @@ function pageKeysFirst<T>(spec: ListSpec<T>, where: Sql, dir: string, size: numb
   if (!spec.table || where === TRUE || spec.sortKey !== `${spec.alias}.id`) return null;
   const a = raw(spec.alias);
   const keys = raw(`${spec.alias}__keys`);
-  return sql`(SELECT ${a}.id FROM ${spec.from} WHERE ${where} ORDER BY ${a}.id ${raw(dir)} LIMIT ${size + 1}) ${keys}
-    JOIN ${raw(spec.table)} ${a} ON ${a}.id = ${keys}.id`;
+  const firstKeys = (cond: Sql) => sql`SELECT ${a}.id FROM ${spec.from} WHERE ${cond} ORDER BY ${a}.id ${raw(dir)} LIMIT ${size + 1}`;
+  // A condition given as disjoint branches (db/sql.ts Alternatives, e.g. a county's staff, one
+  // branch per jurisdiction): each branch's first keys, merged in order (a Merge Append that
+  // stops at the page's end), rather than every match sorted.
+  const parts = conjuncts(where);
+  const alt = parts.find((p): p is Alternatives => p instanceof Alternatives);
+  const keySql = alt
+    ? sql`SELECT u.id FROM (${join(alt.branches.map((b) => sql`(${firstKeys(and([b, ...parts.filter((p) => p !== alt)]))})`), ' UNION ALL ')}) u
+      ORDER BY u.id ${raw(dir)} LIMIT ${size + 1}`
+    : firstKeys(where);
+  return sql`(${keySql}) ${keys} JOIN ${raw(spec.table)} ${a} ON ${a}.id = ${keys}.id`;
 }
 
 /**
