@@ -198,7 +198,7 @@ async function compare(query: Query, tree: JurisdictionDirectory, callers: Array
       const before = scope.canRead(kind) ? reference[kind]!('t') : raw('FALSE');
       // A rule also given as branches (a page reads them one by one, graphql/connection.ts):
       // exactly one branch holds on each row in scope, none elsewhere (NULL counts as a mismatch).
-      const branches = now instanceof Alternatives ? now.branches : [now];
+      const branches = now instanceof Alternatives ? now.branches.map((b) => b.where) : [now];
       const [r] = await query(sql`
         SELECT count(*)::int AS total, count(*) FILTER (WHERE n)::int AS visible,
           coalesce(array_agg(id ORDER BY id) FILTER (WHERE n AND o IS NOT TRUE), '{}') AS only_new,

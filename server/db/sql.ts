@@ -82,6 +82,16 @@ export function conjuncts(cond: Sql): Sql[] {
 }
 
 /**
+ * One branch of an Alternatives. `few`: it matches few rows, found through another index than
+ * the key's, so a page collects them and sorts them; without it, a page reads the branch in key
+ * order (an index range like `(home_jurisdiction_id, id)`).
+ */
+export interface Branch {
+  where: Sql;
+  few?: boolean;
+}
+
+/**
  * A condition that holds when exactly one of `branches` does (they never overlap), written
  * as `compact` wherever it is used as a condition. A page of keys reads it branch by branch
  * instead (graphql/connection.ts pageKeysFirst): each branch's first rows from its own index
@@ -89,7 +99,7 @@ export function conjuncts(cond: Sql): Sql[] {
  * OR of the branches (test/scope-equivalence.test.ts reads both ways).
  */
 export class Alternatives extends Sql {
-  constructor(readonly compact: Sql, readonly branches: readonly Sql[]) {
+  constructor(readonly compact: Sql, readonly branches: readonly Branch[]) {
     super(['', ''], [compact]);
   }
 }

@@ -1,7 +1,7 @@
 import { RequestLoader } from './loader';
 import { ClassType, Field, Int, ObjectType } from 'type-graphql';
 import { kindOf } from '../access/scope';
-import { Alternatives, and, conjuncts, join, oneOf, raw, sql, Sql, TRUE } from '../db/sql';
+import { Alternatives, and, Branch, conjuncts, join, oneOf, raw, sql, Sql, TRUE } from '../db/sql';
 import { columnsOf } from '../db/rows';
 import { GraphQLResolveInfo } from 'graphql';
 import { joinClauses, joinedColumns, planJoins, prefetchedPage, selectedColumns, withJoined, withoutPages } from './prefetch';
@@ -126,11 +126,19 @@ function pageKeysFirst<T>(spec: ListSpec<T>, where: Sql, dir: string, size: numb
   const firstKeys = (cond: Sql) => sql`SELECT ${a}.id FROM ${spec.from} WHERE ${cond} ORDER BY ${a}.id ${raw(dir)} LIMIT ${size + 1}`;
   // A condition given as disjoint branches (db/sql.ts Alternatives, e.g. a county's staff, one
   // branch per jurisdiction): each branch's first keys, merged in order (a Merge Append that
-  // stops at the page's end), rather than every match sorted.
+  // stops at the page's end), rather than every match sorted. A branch of few rows is collected
+  // behind a fence (OFFSET 0) and sorted, so no plan reads it by walking the key's index.
   const parts = conjuncts(where);
   const alt = parts.find((p): p is Alternatives => p instanceof Alternatives);
+  const rest = parts.filter((p) => p !== alt);
+  const branchKeys = (b: Branch) => {
+    const cond = and([b.where, ...rest]);
+    return b.few
+      ? sql`SELECT f.id FROM (SELECT ${a}.id FROM ${spec.from} WHERE ${cond} OFFSET 0) f ORDER BY f.id ${raw(dir)} LIMIT ${size + 1}`
+      : firstKeys(cond);
+  };
   const keySql = alt
-    ? sql`SELECT u.id FROM (${join(alt.branches.map((b) => sql`(${firstKeys(and([b, ...parts.filter((p) => p !== alt)]))})`), ' UNION ALL ')}) u
+    ? sql`SELECT u.id FROM (${join(alt.branches.map((b) => sql`(${branchKeys(b)})`), ' UNION ALL ')}) u
       ORDER BY u.id ${raw(dir)} LIMIT ${size + 1}`
     : firstKeys(where);
   return sql`(${keySql}) ${keys} JOIN ${raw(spec.table)} ${a} ON ${a}.id = ${keys}.id`;
