@@ -7,6 +7,7 @@
  * spreads about ±3-5 %.
  *
  *   npm run bench:ab -- --a <checkout> [--b <checkout> | --b postgraphile] [--only d,g] [--rounds 8] [--duration 2] [--scale province]
+ *                       [--a-env K=V,K=V] [--b-env K=V]   (environment of one side only, e.g. MALLOC_ARENA_MAX=2)
  *
  * A checkout is a directory with the hub's sources and node_modules (e.g. a `git worktree` of
  * the commit before a change, with node_modules linked); each is built (npm run build) and run
@@ -37,6 +38,8 @@ async function main() {
       rounds: { type: 'string', default: '8' },
       duration: { type: 'string', default: '2' },
       scale: { type: 'string', default: 'province' },
+      'a-env': { type: 'string', default: '' },
+      'b-env': { type: 'string', default: '' },
     },
   });
   if (!values.a) throw new Error('--a <checkout> is required (see the head of bench/ab.ts)');
@@ -56,22 +59,23 @@ async function main() {
     HUB_EXPOSE_STATEMENT_COUNT: '1',
     HUB_LOG_SQL: '0',
   };
+  const sideEnv = (list: string) => Object.fromEntries(list.split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
   const servers: Server[] = [];
   try {
     await cleanUp(db);
     const setup = await findSetup(db, secret, `ab${Date.now()}`);
     ensurePostgraphile(say);
-    const a = await startHub(env, 4711, say, path.resolve(values.a), true, NODE22);
+    const a = await startHub({ ...env, ...sideEnv(values['a-env']!) }, 4711, say, path.resolve(values.a), true, NODE22);
     servers.push(a);
     let b: Server;
     if (againstPg) {
       await db.query(sameRowsSql());
       b = await startPostgraphile(database.url, 4712, say);
     } else {
-      b = await startHub(env, 4713, say, path.resolve(values.b ?? ROOT), true, NODE22);
+      b = await startHub({ ...env, ...sideEnv(values['b-env']!) }, 4713, say, path.resolve(values.b ?? ROOT), true, NODE22);
     }
     servers.push(b);
-    say(`A: ${a.how}\n[ab] B: ${b.how}`);
+    say(`A: ${a.how}${values['a-env'] ? ` with ${values['a-env']}` : ''}\n[ab] B: ${b.how}${values['b-env'] ? ` with ${values['b-env']}` : ''}`);
     for (const key of values.only!.split(',')) {
       const sc = scenarios(setup).find((s) => s.key === key);
       if (!sc) throw new Error(`no scenario ${key}`);
@@ -86,6 +90,7 @@ async function main() {
       for (const s of [a, b]) await load(s, 3, what(s)); // warm-up: the first seconds run unoptimised code
       const rps: number[] = [];
       const cpu: number[] = [];
+      const rss = { a: 0, b: 0 };
       for (let r = 0; r < rounds; r++) {
         const order = r % 2 ? [b, a] : [a, b];
         const got = new Map<Server, Awaited<ReturnType<typeof load>>>();
@@ -96,10 +101,12 @@ async function main() {
         const bad = ra.non2xx + ra.errors + rb.non2xx + rb.errors;
         rps.push(perSec(ra) / perSec(rb));
         cpu.push(perReq(ra) / perReq(rb));
+        rss.a = Math.max(rss.a, ra.rssKb);
+        rss.b = Math.max(rss.b, rb.rssKb);
         say(`(${key}) round ${r + 1}: A ${perSec(ra).toFixed(0)} rps, ${f2(ra.cpu.server / ra.latencies.length)}+${f2(ra.cpu.postgres / ra.latencies.length)} ms CPU/req (server+PostgreSQL); ` +
           `B ${perSec(rb).toFixed(0)} rps, ${f2(rb.cpu.server / rb.latencies.length)}+${f2(rb.cpu.postgres / rb.latencies.length)}; A/B rps ${f2(rps[r])}${bad ? `; ${bad} failed responses` : ''}`);
       }
-      say(`(${key}) A/B rps: median ${f2(median(rps))} (rounds ${f2(Math.min(...rps))}-${f2(Math.max(...rps))}); A/B CPU per request: median ${f2(median(cpu))}`);
+      say(`(${key}) A/B rps: median ${f2(median(rps))} (rounds ${f2(Math.min(...rps))}-${f2(Math.max(...rps))}); A/B CPU per request: median ${f2(median(cpu))}; peak RSS A ${(rss.a / 1024).toFixed(0)} MB, B ${(rss.b / 1024).toFixed(0)} MB`);
     }
   } finally {
     for (const s of servers) await stop(s);
