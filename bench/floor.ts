@@ -38,6 +38,9 @@ export const STATEMENTS: Record<string, string> = {
           WHERE am.status = 'ACTIVE' AND ${within('ag.jurisdiction_id')} AND NOT ${within('bc.jurisdiction_id')})
         AND id > coalesce($1::uuid, '00000000-0000-0000-0000-000000000000') ORDER BY id LIMIT $2)) k ORDER BY k.id LIMIT $2)`),
 
+  // (a-vendor): a vendor key narrowed to schools ($4): staff whose home campus lies in the area and belongs to one of them.
+  staffPageSchools: staffPage(`s.home_campus_id IN (SELECT c.id FROM campus c WHERE c.school_id = ANY($4::uuid[]) AND ${within('c.jurisdiction_id')})`),
+
   // (b): $1 groups, each with its first $2 memberships, their campus, school and jurisdiction.
   groupsMemberships: `
 SELECT json_build_object('groups', coalesce(json_agg(json_build_object('id', g.id, 'name', g.name, 'mode', g.mode, 'status', g.status,

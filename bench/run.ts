@@ -7,7 +7,7 @@
  * Only one server is loaded at a time (2 cores: one for the load generator, one for the
  * server; the others sit idle). Before any load every server's answer is checked once and
  * compared; a scenario whose answers differ is refused (not measured, the difference printed).
- * Writes bench/results/<date>-<scale>[-quick].json and .md.
+ * Writes bench/results/<date>-<scale>[-quick][-only-<keys>].json and .md.
  */
 import { benchDatabase } from './database';
 import { execFileSync } from 'node:child_process';
@@ -155,7 +155,7 @@ export async function findSetup(db: Pool, secret: string, runId: string): Promis
 
   // A writer: the bureau supervising a running group, a member campus whose school is registered
   // there (upsertStaff: the school's bureau) and another active campus of the group (createPosting).
-  const w = await one(`SELECT g.id AS group_id, j.code, a.campus_id AS from_id, ca.school_id AS from_school, b.campus_id AS to_id,
+  const w = await one(`SELECT g.id AS group_id, j.code, a.campus_id AS from_id, ca.school_id AS from_school, ca.jurisdiction_id AS from_jurisdiction, b.campus_id AS to_id,
       greatest(current_date + 30, a.joined_on, b.joined_on)::text AS start_date, (greatest(current_date + 30, a.joined_on, b.joined_on) + 90)::text AS end_date
     FROM education_group g JOIN jurisdiction j ON j.id = g.jurisdiction_id
     JOIN group_membership a ON a.group_id = g.id AND a.status = 'ACTIVE' JOIN campus ca ON ca.id = a.campus_id
@@ -175,7 +175,7 @@ export async function findSetup(db: Pool, secret: string, runId: string): Promis
     vendor: { key, jurisdictionId: county.id, code: county.code, schoolIds: schools, types },
     feedCursor: { txid: feed.txid, seq: feed.seq, at: Number(feed.at) },
     writer: { token: await token(secret, { role: 'BUREAU_ADMIN', jurisdiction: w.code }), code: w.code, groupId: w.group_id,
-      fromCampusId: w.from_id, fromSchoolId: w.from_school, toCampusId: w.to_id, startDate: w.start_date, endDate: w.end_date },
+      fromCampusId: w.from_id, fromSchoolId: w.from_school, fromJurisdictionId: w.from_jurisdiction, toCampusId: w.to_id, startDate: w.start_date, endDate: w.end_date },
     runId,
   };
 }
@@ -537,8 +537,12 @@ async function main() {
       return;
     }
     const nation = results.find((r) => r.key === 'a')?.servers.hub;
-    const county = results.find((r) => r.key === 'a-county');
-    if (county?.servers.hub?.rps && nation?.rps) county.hubCountyVsHubNation = { rps: r2(county.servers.hub.rps / nation.rps), p95: r2(county.servers.hub.p95 / nation.p95) };
+    // The same page as a county bureau and as a narrowed vendor key, against the nation's (issue 9: no more cost).
+    const cpuOf = (m: any) => (m?.cpuPerRequestMs ? m.cpuPerRequestMs.server + m.cpuPerRequestMs.postgres : NaN);
+    for (const scoped of results.filter((r) => r.key === 'a-county' || r.key === 'a-vendor')) {
+      const h = scoped.servers.hub;
+      if (h?.rps && nation?.rps) scoped.hubVsHubNation = { rps: r2(h.rps / nation.rps), p95: r2(h.p95 / nation.p95), cpuPerRequest: r2(cpuOf(h) / cpuOf(nation)) };
+    }
 
     const out = {
       date: new Date().toISOString(),
@@ -561,7 +565,9 @@ async function main() {
     clearInterval(loadTimer);
     const dir = path.join(ROOT, 'bench', 'results');
     fs.mkdirSync(dir, { recursive: true });
-    const base = path.join(dir, `${out.date.slice(0, 10)}-${o.scale}${o.quick ? '-quick' : ''}`);
+    // A run of some scenarios (--only) never overwrites the day's full run.
+    const some = o.only ? `-only-${o.only.join('_').replace(/[^\w-]/g, '')}` : '';
+    const base = path.join(dir, `${out.date.slice(0, 10)}-${o.scale}${o.quick ? '-quick' : ''}${some}`);
     fs.writeFileSync(`${base}.json`, JSON.stringify(out, null, 2) + '\n');
     fs.writeFileSync(`${base}.md`, markdown(out));
     console.log('\n' + markdown(out));
@@ -640,7 +646,8 @@ function markdown(out: any): string {
   for (const s of out.scenarios) {
     const na = Object.entries(s.na ?? {}).map(([k, v]) => `${k} n/a: ${v}`);
     const errs = Object.entries(s.servers ?? {}).filter(([, m]: any) => m.non2xx || m.errors).map(([k, m]: any) => `${k}: ${m.non2xx} non-2xx, ${m.errors} errors`);
-    const extra = s.hubCountyVsHubNation ? [`hub-county/hub-nation: rps x${s.hubCountyVsHubNation.rps}, p95 x${s.hubCountyVsHubNation.p95}`] : [];
+    const v = s.hubVsHubNation;
+    const extra = v ? [`this caller's hub against the nation's (a): rps x${v.rps}, p95 x${v.p95}, CPU per request (hub+PostgreSQL) x${v.cpuPerRequest}`] : [];
     lines.push(`- **${s.key}**: ${s.title}. ${[s.compared ? 'answers compared equal' : 'answers not compared', s.note, ...na, ...extra, ...errs].filter(Boolean).join('; ')}.`);
   }
   for (const r of out.restarts ?? []) lines.push(`- restart: ${r}.`);

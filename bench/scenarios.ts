@@ -49,7 +49,7 @@ export interface Setup {
   vendor: { key: string; jurisdictionId: string; code: string; schoolIds: string[]; types: string[] };
   /** A feed position near the head (about 100 of the vendor's entries before it). */
   feedCursor: { txid: string; seq: string; at: number };
-  writer: { token: string; code: string; groupId: string; fromCampusId: string; fromSchoolId: string; toCampusId: string; startDate: string; endDate: string };
+  writer: { token: string; code: string; groupId: string; fromCampusId: string; fromSchoolId: string; fromJurisdictionId: string; toCampusId: string; startDate: string; endDate: string };
   runId: string;
 }
 
@@ -112,6 +112,17 @@ export function scenarios(s: Setup): Scenario[] {
       na: { postgraphile: noPgScope },
       compare: true,
       note: 'compare with (a): hub-county vs hub-nation',
+    },
+    {
+      key: 'a-vendor',
+      title: `(a) as a VENDOR key of ${s.county.code} narrowed to ${s.vendor.schoolIds.length} schools`,
+      calls: {
+        hub: gql(vendorHeaders, `query A($after: String) { ${HUB_STAFF} }`, { after: null }),
+        floor: floor('staffPageSchools', [null, 500, s.county.id, s.vendor.schoolIds]),
+      },
+      na: { postgraphile: noPgScope },
+      compare: true,
+      note: 'compare with (a): hub-vendor vs hub-nation',
     },
     {
       key: 'b',
@@ -272,7 +283,8 @@ function writeSteps(s: Setup, sameRows = false): Partial<Record<ServerName, () =
           ctx.staffId = uuidv7();
           return { ...req, body: body({
             query: 'mutation S($staff: StaffInput!) { createStaff(input: { staff: $staff }) { staff { rowId } } }',
-            variables: { staff: { rowId: ctx.staffId, schoolId: w.fromSchoolId, homeCampusId: w.fromCampusId, externalId: ext('pg'),
+            // homeJurisdictionId: a NOT NULL column PostGraphile asks for (the hub's trigger fills it from the campus either way).
+            variables: { staff: { rowId: ctx.staffId, schoolId: w.fromSchoolId, homeCampusId: w.fromCampusId, homeJurisdictionId: w.fromJurisdictionId, externalId: ext('pg'),
               name: '压测教师', role: 'TEACHER', title: 'FIRST', subjects: ['数学'], backbone: false, fullTimeTeacher: true } },
           }) };
         },
