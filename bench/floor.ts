@@ -38,6 +38,10 @@ export const STATEMENTS: Record<string, string> = {
           WHERE am.status = 'ACTIVE' AND ${within('ag.jurisdiction_id')} AND NOT ${within('bc.jurisdiction_id')})
         AND id > coalesce($1::uuid, '00000000-0000-0000-0000-000000000000') ORDER BY id LIMIT $2)) k ORDER BY k.id LIMIT $2)`),
 
+  // (a-city): the same rule for a large area: the test on each row, staff read in id order (a city holds a fair part of them).
+  staffPageArea: staffPage(`(s.home_jurisdiction_id IN (SELECT x.jurisdiction_id FROM jurisdiction_ancestor x WHERE x.ancestor_id = $3::uuid)
+    OR s.home_campus_id IN (SELECT am.campus_id FROM group_membership am JOIN education_group ag ON ag.id = am.group_id
+      WHERE am.status = 'ACTIVE' AND ${within('ag.jurisdiction_id')}))`),
   // (a-vendor): a vendor key narrowed to schools ($4): staff whose home campus lies in the area and belongs to one of them.
   staffPageSchools: staffPage(`s.home_campus_id IN (SELECT c.id FROM campus c WHERE c.school_id = ANY($4::uuid[]) AND ${within('c.jurisdiction_id')})`),
 

@@ -117,6 +117,10 @@ export async function findSetup(db: Pool, secret: string, runId: string): Promis
   // The county whose campuses are home to the most staff.
   const county = await one(`SELECT j.id, j.code, j.name FROM staff s JOIN campus c ON c.id = s.home_campus_id JOIN jurisdiction j ON j.id = c.jurisdiction_id
     WHERE j.level = 'COUNTY' GROUP BY j.id ORDER BY count(*) DESC, j.code LIMIT 1`);
+  // The city (prefecture, 地级) whose campuses are home to the most staff: a large area (access/rules.ts).
+  const city = await one(`SELECT j.id, j.code, j.name FROM staff s JOIN campus c ON c.id = s.home_campus_id
+    JOIN jurisdiction_ancestor x ON x.jurisdiction_id = c.jurisdiction_id JOIN jurisdiction j ON j.id = x.ancestor_id
+    WHERE j.level = 'CITY' GROUP BY j.id ORDER BY count(*) DESC, j.code LIMIT 1`);
   // The running group with the most active members.
   const group = await one(`SELECT g.id, g.name FROM education_group g JOIN group_membership m ON m.group_id = g.id AND m.status = 'ACTIVE'
     WHERE g.status = 'ACTIVE' GROUP BY g.id ORDER BY count(*) DESC, g.id LIMIT 1`);
@@ -168,6 +172,7 @@ export async function findSetup(db: Pool, secret: string, runId: string): Promis
   return {
     nationToken: await token(secret, { role: 'BUREAU_ADMIN', jurisdiction: '000000' }),
     county: { ...county, token: await token(secret, { role: 'BUREAU_ADMIN', jurisdiction: county.code }) },
+    city: city && { ...city, token: await token(secret, { role: 'BUREAU_ADMIN', jurisdiction: city.code }) },
     middle: { id: middleId, position, pgCursor: '' },
     group,
     dashboard,
@@ -539,7 +544,7 @@ async function main() {
     const nation = results.find((r) => r.key === 'a')?.servers.hub;
     // The same page as a county bureau and as a narrowed vendor key, against the nation's (issue 9: no more cost).
     const cpuOf = (m: any) => (m?.cpuPerRequestMs ? m.cpuPerRequestMs.server + m.cpuPerRequestMs.postgres : NaN);
-    for (const scoped of results.filter((r) => r.key === 'a-county' || r.key === 'a-vendor')) {
+    for (const scoped of results.filter((r) => ['a-county', 'a-city', 'a-vendor'].includes(r.key))) {
       const h = scoped.servers.hub;
       if (h?.rps && nation?.rps) scoped.hubVsHubNation = { rps: r2(h.rps / nation.rps), p95: r2(h.p95 / nation.p95), cpuPerRequest: r2(cpuOf(h) / cpuOf(nation)) };
     }

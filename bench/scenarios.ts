@@ -40,6 +40,8 @@ export interface Scenario {
 export interface Setup {
   nationToken: string;
   county: { id: string; code: string; name: string; token: string };
+  /** Absent where the data has no city level. */
+  city?: { id: string; code: string; name: string; token: string };
   /** Key of the row after which (a') starts, its 1-based position, and PostGraphile's cursor for it. */
   middle: { id: string; position: number; pgCursor: string };
   group: { id: string; name: string };
@@ -113,6 +115,17 @@ export function scenarios(s: Setup): Scenario[] {
       compare: true,
       note: 'compare with (a): hub-county vs hub-nation',
     },
+    ...(s.city ? [{
+      key: 'a-city',
+      title: `(a) as the city bureau of ${s.city.code} ${s.city.name}`,
+      calls: {
+        hub: gql(bearer(s.city.token), `query A($after: String) { ${HUB_STAFF} }`, { after: null }),
+        floor: floor('staffPageArea', [null, 500, s.city.id]),
+      },
+      na: { postgraphile: noPgScope },
+      compare: true,
+      note: 'compare with (a): hub-city vs hub-nation',
+    }] : []),
     {
       key: 'a-vendor',
       title: `(a) as a VENDOR key of ${s.county.code} narrowed to ${s.vendor.schoolIds.length} schools`,
