@@ -1,4 +1,4 @@
-import { decodeId } from '../server/graphql/ids';
+import { decodeId, encodeId } from '../server/graphql/ids';
 import { Client, startHub, TestHub } from './support/hub';
 
 /**
@@ -114,11 +114,28 @@ test("a person whose home campus changes is listed by the new campus's county, n
   expect(await byId(fromCode)).not.toContain(id);
 });
 
-test('the copy cannot be set to another jurisdiction than its campus', async () => {
+test('the copy is never what a writer says: a value given is replaced by the campus\'s, and the foreign key holds it there', async () => {
   const [s] = await hub.ds.query(`SELECT id::text, home_jurisdiction_id::text AS j FROM staff ORDER BY id LIMIT 1`);
   const [other] = await hub.ds.query(`SELECT id::text FROM jurisdiction WHERE id <> $1 ORDER BY code LIMIT 1`, [s.j]);
-  await expect(hub.ds.query(`UPDATE staff SET home_jurisdiction_id = $1 WHERE id = $2`, [other.id, s.id])).rejects.toMatchObject({ code: '23503' });
-  // Nor left empty by a writer that does not name it: the trigger fills it.
+  await hub.ds.query(`UPDATE staff SET home_jurisdiction_id = $1 WHERE id = $2`, [other.id, s.id]);
   const [{ j }] = await hub.ds.query(`SELECT home_jurisdiction_id::text AS j FROM staff WHERE id = $1`, [s.id]);
   expect(j).toBe(s.j);
+  // With the trigger out of the way (a bulk load that disables triggers), the foreign key refuses it.
+  await hub.ds.query(`ALTER TABLE staff DISABLE TRIGGER staff_home_jurisdiction`);
+  try {
+    await expect(hub.ds.query(`UPDATE staff SET home_jurisdiction_id = $1 WHERE id = $2`, [other.id, s.id])).rejects.toMatchObject({ code: '23503' });
+  } finally {
+    await hub.ds.query(`ALTER TABLE staff ENABLE TRIGGER staff_home_jurisdiction`);
+  }
+});
+
+test('the audit trail of upsertStaff does not carry the copy', async () => {
+  const [campus] = await hub.ds.query(`SELECT c.id::text, j.code FROM campus c JOIN school s ON s.id = c.school_id JOIN jurisdiction j ON j.id = s.jurisdiction_id ORDER BY c.id LIMIT 1`);
+  const bureau = hub.as({ sub: 't:hj-audit', role: 'BUREAU_ADMIN', jurisdiction: campus.code });
+  const input = { externalId: 'HJ-AUDIT-1', homeCampusId: encodeId('Campus', campus.id), name: '审计', role: 'TEACHER', title: 'SECOND', subjects: [], backbone: false, fullTimeTeacher: true };
+  const { id } = (await bureau.data(`mutation($input: UpsertStaffInput!) { upsertStaff(input: $input) { id } }`, { input })).upsertStaff;
+  const rows = await hub.ds.query(`SELECT diff FROM audit_entry WHERE entity_id = $1`, [decodeId(id)!.uuid]);
+  expect(rows.length).toBe(1);
+  expect(JSON.stringify(rows[0].diff)).toContain('home_campus_id');
+  expect(JSON.stringify(rows[0].diff)).not.toContain('home_jurisdiction_id');
 });

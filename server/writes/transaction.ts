@@ -91,13 +91,17 @@ export class Writer {
   }
 }
 
+const NOT_AUDITED = ['created_at', 'updated_at', 'national_id_cipher', 'home_jurisdiction_id'];
+
 /** Only the fields that differ, as { before: {...}, after: {...} }. */
 function changedFields(before: Record<string, unknown> | null, after: Record<string, unknown> | null) {
   const keys = new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})]);
   const b: Record<string, unknown> = {};
   const a: Record<string, unknown> = {};
   for (const k of keys) {
-    if (['created_at', 'updated_at', 'national_id_cipher'].includes(k)) continue;
+    // Kept by the database, not written: timestamps, the ciphertext (its change is audited as
+    // national_id), and copies derived from another row (staff.home_jurisdiction_id: the home campus's).
+    if (NOT_AUDITED.includes(k)) continue;
     const x = before?.[k] ?? null;
     const y = after?.[k] ?? null;
     if (JSON.stringify(x) !== JSON.stringify(y)) {
