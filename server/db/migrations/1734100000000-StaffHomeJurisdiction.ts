@@ -44,7 +44,7 @@ END $$`);
         WHERE c.id = s.home_campus_id AND s.id IN (SELECT id FROM staff WHERE home_jurisdiction_id IS NULL LIMIT 5000)`);
       if (!n) break;
     }
-    await index(q, 'campus_id_jurisdiction_key', 'CREATE UNIQUE INDEX CONCURRENTLY campus_id_jurisdiction_key ON campus (id, jurisdiction_id)');
+    await index(q, 'campus_id_jurisdiction_key', `CREATE UNIQUE INDEX ${cc(q)} campus_id_jurisdiction_key ON campus (id, jurisdiction_id)`);
     await constraint(q, 'staff_home_jurisdiction_fkey', `ALTER TABLE staff ADD CONSTRAINT staff_home_jurisdiction_fkey
       FOREIGN KEY (home_campus_id, home_jurisdiction_id) REFERENCES campus (id, jurisdiction_id) ON UPDATE CASCADE NOT VALID`);
     await q.query(`ALTER TABLE staff VALIDATE CONSTRAINT staff_home_jurisdiction_fkey`);
@@ -52,35 +52,41 @@ END $$`);
     await q.query(`ALTER TABLE staff VALIDATE CONSTRAINT staff_home_jurisdiction_set`);
     await q.query(`ALTER TABLE staff ALTER COLUMN home_jurisdiction_id SET NOT NULL`);
     await q.query(`ALTER TABLE staff DROP CONSTRAINT staff_home_jurisdiction_set`);
-    await index(q, 'staff_home_jurisdiction_key_idx', 'CREATE INDEX CONCURRENTLY staff_home_jurisdiction_key_idx ON staff (home_jurisdiction_id, id)');
-    await index(q, 'membership_group_key_idx', 'CREATE INDEX CONCURRENTLY membership_group_key_idx ON group_membership (group_id, status) INCLUDE (campus_id)');
-    await q.query(`DROP INDEX CONCURRENTLY IF EXISTS membership_group_idx`);
-    await index(q, 'campus_jurisdiction_key_idx', 'CREATE INDEX CONCURRENTLY campus_jurisdiction_key_idx ON campus (jurisdiction_id, id)');
-    await q.query(`DROP INDEX CONCURRENTLY IF EXISTS campus_jurisdiction_idx`);
-    await index(q, 'group_jurisdiction_key_idx', 'CREATE INDEX CONCURRENTLY group_jurisdiction_key_idx ON education_group (jurisdiction_id, id)');
-    await q.query(`DROP INDEX CONCURRENTLY IF EXISTS group_jurisdiction_idx`);
+    await index(q, 'staff_home_jurisdiction_key_idx', `CREATE INDEX ${cc(q)} staff_home_jurisdiction_key_idx ON staff (home_jurisdiction_id, id)`);
+    await index(q, 'membership_group_key_idx', `CREATE INDEX ${cc(q)} membership_group_key_idx ON group_membership (group_id, status) INCLUDE (campus_id)`);
+    await q.query(`DROP INDEX ${cc(q)} IF EXISTS membership_group_idx`);
+    await index(q, 'campus_jurisdiction_key_idx', `CREATE INDEX ${cc(q)} campus_jurisdiction_key_idx ON campus (jurisdiction_id, id)`);
+    await q.query(`DROP INDEX ${cc(q)} IF EXISTS campus_jurisdiction_idx`);
+    await index(q, 'group_jurisdiction_key_idx', `CREATE INDEX ${cc(q)} group_jurisdiction_key_idx ON education_group (jurisdiction_id, id)`);
+    await q.query(`DROP INDEX ${cc(q)} IF EXISTS group_jurisdiction_idx`);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`CREATE INDEX CONCURRENTLY IF NOT EXISTS group_jurisdiction_idx ON education_group (jurisdiction_id)`);
-    await q.query(`DROP INDEX CONCURRENTLY IF EXISTS group_jurisdiction_key_idx`);
-    await q.query(`CREATE INDEX CONCURRENTLY IF NOT EXISTS campus_jurisdiction_idx ON campus (jurisdiction_id)`);
-    await q.query(`DROP INDEX CONCURRENTLY IF EXISTS campus_jurisdiction_key_idx`);
-    await q.query(`CREATE INDEX CONCURRENTLY IF NOT EXISTS membership_group_idx ON group_membership (group_id, status)`);
-    await q.query(`DROP INDEX CONCURRENTLY IF EXISTS membership_group_key_idx`);
+    await q.query(`CREATE INDEX ${cc(q)} IF NOT EXISTS group_jurisdiction_idx ON education_group (jurisdiction_id)`);
+    await q.query(`DROP INDEX ${cc(q)} IF EXISTS group_jurisdiction_key_idx`);
+    await q.query(`CREATE INDEX ${cc(q)} IF NOT EXISTS campus_jurisdiction_idx ON campus (jurisdiction_id)`);
+    await q.query(`DROP INDEX ${cc(q)} IF EXISTS campus_jurisdiction_key_idx`);
+    await q.query(`CREATE INDEX ${cc(q)} IF NOT EXISTS membership_group_idx ON group_membership (group_id, status)`);
+    await q.query(`DROP INDEX ${cc(q)} IF EXISTS membership_group_key_idx`);
     await q.query(`DROP TRIGGER IF EXISTS staff_home_jurisdiction ON staff`);
     await q.query(`DROP FUNCTION IF EXISTS staff_home_jurisdiction()`);
     await q.query(`ALTER TABLE staff DROP COLUMN IF EXISTS home_jurisdiction_id`);
     await q.query(`ALTER TABLE campus DROP CONSTRAINT IF EXISTS campus_id_jurisdiction_key`);
-    await q.query(`DROP INDEX CONCURRENTLY IF EXISTS campus_id_jurisdiction_key`);
+    await q.query(`DROP INDEX ${cc(q)} IF EXISTS campus_id_jurisdiction_key`);
   }
 }
+
+/**
+ * CONCURRENTLY outside a transaction (how the hub runs this migration); plain inside one, where
+ * PostgreSQL refuses it (TypeORM's undoLastMigration wraps every `down` in a transaction).
+ */
+const cc = (q: QueryRunner) => (q.isTransactionActive ? '' : 'CONCURRENTLY');
 
 /** Builds an index unless a valid one of that name exists (an invalid one, left by an interrupted build, is dropped first). */
 async function index(q: QueryRunner, name: string, create: string): Promise<void> {
   const [found] = await q.query(`SELECT x.indisvalid AS valid FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE i.relname = $1`, [name]);
   if (found?.valid) return;
-  if (found) await q.query(`DROP INDEX CONCURRENTLY ${name}`);
+  if (found) await q.query(`DROP INDEX ${cc(q)} ${name}`);
   await q.query(create);
 }
 
