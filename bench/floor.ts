@@ -23,6 +23,10 @@ JOIN campus c ON c.id = s.home_campus_id JOIN school sc ON sc.id = c.school_id`;
 /** `jcol` lies in the area of jurisdiction $3 (the hub's rules.within). */
 const within = (jcol: string) => `EXISTS (SELECT 1 FROM jurisdiction_ancestor x WHERE x.ancestor_id = $3::uuid AND x.jurisdiction_id = ${jcol})`;
 
+/** Campuses an ACTIVE membership of a group supervised in the area of $3 brings in. */
+const supervisedMembers = `SELECT am.campus_id FROM group_membership am JOIN education_group ag ON ag.id = am.group_id
+  WHERE am.status = 'ACTIVE' AND ${within('ag.jurisdiction_id')}`;
+
 export const STATEMENTS: Record<string, string> = {
   // (a), (a'): every staff member (the nation's bureau sees all).
   staffPage: staffPage('TRUE'),
@@ -33,15 +37,12 @@ export const STATEMENTS: Record<string, string> = {
       SELECT k.id FROM jurisdiction_ancestor x CROSS JOIN LATERAL (SELECT id FROM staff WHERE home_jurisdiction_id = x.jurisdiction_id
         AND id > coalesce($1::uuid, '00000000-0000-0000-0000-000000000000') ORDER BY id LIMIT $2) k WHERE x.ancestor_id = $3::uuid
       UNION ALL
-      (SELECT id FROM staff WHERE home_campus_id IN (SELECT am.campus_id FROM group_membership am JOIN education_group ag ON ag.id = am.group_id
-          JOIN campus bc ON bc.id = am.campus_id
-          WHERE am.status = 'ACTIVE' AND ${within('ag.jurisdiction_id')} AND NOT ${within('bc.jurisdiction_id')})
+      (SELECT id FROM staff WHERE home_campus_id IN (${supervisedMembers} EXCEPT SELECT bc.id FROM campus bc WHERE ${within('bc.jurisdiction_id')})
         AND id > coalesce($1::uuid, '00000000-0000-0000-0000-000000000000') ORDER BY id LIMIT $2)) k ORDER BY k.id LIMIT $2)`),
 
   // (a-city): the same rule for a large area: the test on each row, staff read in id order (a city holds a fair part of them).
   staffPageArea: staffPage(`(s.home_jurisdiction_id IN (SELECT x.jurisdiction_id FROM jurisdiction_ancestor x WHERE x.ancestor_id = $3::uuid)
-    OR s.home_campus_id IN (SELECT am.campus_id FROM group_membership am JOIN education_group ag ON ag.id = am.group_id
-      WHERE am.status = 'ACTIVE' AND ${within('ag.jurisdiction_id')}))`),
+    OR s.home_campus_id IN (${supervisedMembers}))`),
   // (a-vendor): a vendor key narrowed to schools ($4): staff whose home campus lies in the area and belongs to one of them.
   staffPageSchools: staffPage(`s.home_campus_id IN (SELECT c.id FROM campus c WHERE c.school_id = ANY($4::uuid[]) AND ${within('c.jurisdiction_id')})`),
 

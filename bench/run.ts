@@ -544,7 +544,7 @@ async function main() {
     const nation = results.find((r) => r.key === 'a')?.servers.hub;
     // The same page as a county bureau and as a narrowed vendor key, against the nation's (issue 9: no more cost).
     const cpuOf = (m: any) => (m?.cpuPerRequestMs ? m.cpuPerRequestMs.server + m.cpuPerRequestMs.postgres : NaN);
-    for (const scoped of results.filter((r) => ['a-county', 'a-city', 'a-vendor'].includes(r.key))) {
+    for (const scoped of results.filter((r) => chosen.find((c) => c.key === r.key)?.vsNation)) {
       const h = scoped.servers.hub;
       if (h?.rps && nation?.rps) scoped.hubVsHubNation = { rps: r2(h.rps / nation.rps), p95: r2(h.p95 / nation.p95), cpuPerRequest: r2(cpuOf(h) / cpuOf(nation)) };
     }

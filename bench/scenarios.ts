@@ -34,6 +34,8 @@ export interface Scenario {
   /** Writes are not compared (each server writes its own rows). */
   compare: boolean;
   note?: string;
+  /** (a) as a scoped caller: its hub figures are also read against the nation's (a) (run.ts hubVsHubNation). */
+  vsNation?: boolean;
 }
 
 /** Everything the scenarios need from the database, found once before the run (run.ts setup). */
@@ -78,6 +80,16 @@ export function scenarios(s: Setup): Scenario[] {
   const middleHub = hubCursor(s.middle.id);
   const groupHubId = encodeGlobalId('EducationGroup', s.group.id);
   const vendorHeaders = { ...json, 'x-api-key': s.vendor.key };
+  /** (a) as a scoped caller (PostGraphile cannot scope), against the floor's hand-written rule. */
+  const scopedPage = (key: string, who: string, headers: Record<string, string>, floorCall: Call): Scenario => ({
+    key,
+    title: `(a) as ${who}`,
+    calls: { hub: gql(headers, `query A($after: String) { ${HUB_STAFF} }`, { after: null }), floor: floorCall },
+    na: { postgraphile: noPgScope },
+    compare: true,
+    note: 'compare with (a)',
+    vsNation: true,
+  });
   const feedFloor = (after: { txid: string; seq: string } | null) => [s.vendor.jurisdictionId, s.vendor.schoolIds, s.vendor.types, after?.txid ?? null, after?.seq ?? null, 500];
   const FEED = `query Feed($after: String) { changes(first: 500, after: $after) { endCursor hasMore changes { entityType entityId naturalKey operation } } }`;
   const noPgScope = 'PostGraphile has no scoping: it cannot answer as this caller';
@@ -104,39 +116,10 @@ export function scenarios(s: Setup): Scenario[] {
       na: {},
       compare: true,
     },
-    {
-      key: 'a-county',
-      title: `(a) as the county bureau of ${s.county.code} ${s.county.name}`,
-      calls: {
-        hub: gql(bearer(s.county.token), `query A($after: String) { ${HUB_STAFF} }`, { after: null }),
-        floor: floor('staffPageCounty', [null, 500, s.county.id]),
-      },
-      na: { postgraphile: noPgScope },
-      compare: true,
-      note: 'compare with (a): hub-county vs hub-nation',
-    },
-    ...(s.city ? [{
-      key: 'a-city',
-      title: `(a) as the city bureau of ${s.city.code} ${s.city.name}`,
-      calls: {
-        hub: gql(bearer(s.city.token), `query A($after: String) { ${HUB_STAFF} }`, { after: null }),
-        floor: floor('staffPageArea', [null, 500, s.city.id]),
-      },
-      na: { postgraphile: noPgScope },
-      compare: true,
-      note: 'compare with (a): hub-city vs hub-nation',
-    }] : []),
-    {
-      key: 'a-vendor',
-      title: `(a) as a VENDOR key of ${s.county.code} narrowed to ${s.vendor.schoolIds.length} schools`,
-      calls: {
-        hub: gql(vendorHeaders, `query A($after: String) { ${HUB_STAFF} }`, { after: null }),
-        floor: floor('staffPageSchools', [null, 500, s.county.id, s.vendor.schoolIds]),
-      },
-      na: { postgraphile: noPgScope },
-      compare: true,
-      note: 'compare with (a): hub-vendor vs hub-nation',
-    },
+    scopedPage('a-county', `the county bureau of ${s.county.code} ${s.county.name}`, bearer(s.county.token), floor('staffPageCounty', [null, 500, s.county.id])),
+    ...(s.city ? [scopedPage('a-city', `the city bureau of ${s.city.code} ${s.city.name}`, bearer(s.city.token), floor('staffPageArea', [null, 500, s.city.id]))] : []),
+    scopedPage('a-vendor', `a VENDOR key of ${s.county.code} narrowed to ${s.vendor.schoolIds.length} schools`, vendorHeaders,
+      floor('staffPageSchools', [null, 500, s.county.id, s.vendor.schoolIds])),
     {
       key: 'b',
       title: '50 groups -> <=10 memberships -> campus -> school, jurisdiction',
