@@ -149,11 +149,12 @@ export async function startHub(env: NodeJS.ProcessEnv, port: number, say: (m: st
     }
   }
   if (built) {
+    const prod = prodRuntime(dir);
     // Loaded through -e so that the command line does not name dist/server/main.js: on a shared machine a
     // broad `pkill -f dist/server/main.js` aimed at someone else's hub must not stop the benchmark's.
-    const s = launch('hub', node, ['-e', 'require(process.env.BENCH_HUB_MAIN)'],
-      { ...env, BENCH_HUB_MAIN: path.join(copy, 'dist', 'server', 'main.js') }, port,
-      `node dist/server/main.js (npm run build)${dir === ROOT ? '' : ` in ${dir}`} on node ${nodeVersion(node)}`, dir);
+    const s = launch('hub', node, [...prod.nodeArgs, '-e', 'require(process.env.BENCH_HUB_MAIN)'],
+      { ...prod.env, ...env, BENCH_HUB_MAIN: path.join(copy, 'dist', 'server', 'main.js') }, port,
+      `${prod.shown} (npm run build; as npm run start:prod)${dir === ROOT ? '' : ` in ${dir}`} on node ${nodeVersion(node)}`, dir);
     try {
       await waitReady(s, `${s.url}/health`);
       return s;
@@ -166,6 +167,23 @@ export async function startHub(env: NodeJS.ProcessEnv, port: number, say: (m: st
   const s = launch('hub', node, [tsNode, '--transpile-only', 'server/main.ts'], env, port, `ts-node --transpile-only server/main.ts (fallback)${dir === ROOT ? '' : ` in ${dir}`} on node ${nodeVersion(node)}`, dir);
   await waitReady(s, `${s.url}/health`);
   return s;
+}
+
+/**
+ * How `npm run start:prod` runs the hub (package.json): its environment assignments and node's
+ * flags before the script, e.g. `MALLOC_ARENA_MAX=2 node --max-semi-space-size=8 dist/server/main.js`,
+ * so the benchmark measures the hub as production starts it. A variable the run sets itself wins.
+ */
+export function prodRuntime(dir = ROOT): { env: Record<string, string>; nodeArgs: string[]; shown: string } {
+  const script: string = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).scripts?.['start:prod'] ?? 'node dist/server/main.js';
+  const words = script.trim().split(/\s+/);
+  const env: Record<string, string> = {};
+  const nodeArgs: string[] = [];
+  let i = 0;
+  for (; i < words.length && /^[A-Z_][A-Z0-9_]*=/.test(words[i]); i++) env[words[i].slice(0, words[i].indexOf('='))] = words[i].slice(words[i].indexOf('=') + 1);
+  if (words[i] !== 'node') throw new Error(`package.json start:prod: expected [VAR=value ...] node [flags] <script>, got: ${script}`);
+  for (i++; i < words.length && words[i].startsWith('-'); i++) nodeArgs.push(words[i]);
+  return { env, nodeArgs, shown: script };
 }
 
 /** bench/postgraphile installed (npm ci), with its Node 22 binary: PostGraphile's runtime, and by default the others'. */

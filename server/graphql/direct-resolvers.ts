@@ -86,7 +86,8 @@ function rootClass(params: ParamMeta[]): Function | null {
 
 /**
  * A getter of an entity class exposed as a field (Node.id, on every type implementing Node):
- * read directly from an instance of the class; type-graphql's handler otherwise.
+ * read directly from an instance of the class; type-graphql's handler otherwise (with direct
+ * resolvers off, HUB_DIRECT_RESOLVERS=0, when the schema is built).
  */
 function directGetter(schema: GraphQLSchema, fr: FieldResolverMeta, objectTypes: Array<{ target: Function; name: string }>): number {
   const cls = fr.getObjectType?.();
@@ -101,7 +102,12 @@ function directGetter(schema: GraphQLSchema, fr: FieldResolverMeta, objectTypes:
     const field = isObjectType(type) ? type.getFields()[fr.schemaName] : undefined;
     const own = field?.resolve;
     if (!field || !own) continue;
-    field.resolve = (root, args, ctx, info) => (enabled && root instanceof cls ? (root as Record<string, unknown>)[name] : own(root, args, ctx, info));
+    // A getter under the field's own name (Node.id): no resolver at all. graphql-jit then reads the
+    // property inline, as it reads a column, instead of calling a resolver with a resolve info, a
+    // path and three closures made for each of a page's rows (bench/: 3 % less CPU on a 500-staff page).
+    // Every row is an instance of its entity class (db/rows.ts hydrate, TypeORM, Object.assign(new ...)).
+    if (enabled && name === fr.schemaName) field.resolve = undefined;
+    else field.resolve = (root, args, ctx, info) => (enabled && root instanceof cls ? (root as Record<string, unknown>)[name] : own(root, args, ctx, info));
     n++;
   }
   return n;
