@@ -28,6 +28,7 @@ import { ensurePostgraphile, hubCopy, NODE22, ROOT, Server, startHub, startPostg
 const say = (m: string) => console.log(`[ab] ${m}`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const f2 = (x: number) => x.toFixed(2);
+const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.95)] ?? NaN;
 
 async function main() {
   const { values } = parseArgs({
@@ -91,6 +92,7 @@ async function main() {
       const rps: number[] = [];
       const cpu: number[] = [];
       const rss = { a: 0, b: 0 };
+      const lat = { a: [] as number[], b: [] as number[] };
       for (let r = 0; r < rounds; r++) {
         const order = r % 2 ? [b, a] : [a, b];
         const got = new Map<Server, Awaited<ReturnType<typeof load>>>();
@@ -101,12 +103,14 @@ async function main() {
         const bad = ra.non2xx + ra.errors + rb.non2xx + rb.errors;
         rps.push(perSec(ra) / perSec(rb));
         cpu.push(perReq(ra) / perReq(rb));
+        lat.a.push(...ra.latencies);
+        lat.b.push(...rb.latencies);
         rss.a = Math.max(rss.a, ra.rssKb);
         rss.b = Math.max(rss.b, rb.rssKb);
         say(`(${key}) round ${r + 1}: A ${perSec(ra).toFixed(0)} rps, ${f2(ra.cpu.server / ra.latencies.length)}+${f2(ra.cpu.postgres / ra.latencies.length)} ms CPU/req (server+PostgreSQL); ` +
           `B ${perSec(rb).toFixed(0)} rps, ${f2(rb.cpu.server / rb.latencies.length)}+${f2(rb.cpu.postgres / rb.latencies.length)}; A/B rps ${f2(rps[r])}${bad ? `; ${bad} failed responses` : ''}`);
       }
-      say(`(${key}) A/B rps: median ${f2(median(rps))} (rounds ${f2(Math.min(...rps))}-${f2(Math.max(...rps))}); A/B CPU per request: median ${f2(median(cpu))}; peak RSS A ${(rss.a / 1024).toFixed(0)} MB, B ${(rss.b / 1024).toFixed(0)} MB`);
+      say(`(${key}) A/B rps: median ${f2(median(rps))} (rounds ${f2(Math.min(...rps))}-${f2(Math.max(...rps))}); A/B CPU per request: median ${f2(median(cpu))}; p95 A ${p95(lat.a).toFixed(1)} ms, B ${p95(lat.b).toFixed(1)} ms; peak RSS A ${(rss.a / 1024).toFixed(0)} MB, B ${(rss.b / 1024).toFixed(0)} MB`);
     }
   } finally {
     for (const s of servers) await stop(s);
