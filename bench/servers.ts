@@ -171,8 +171,8 @@ export async function startHub(env: NodeJS.ProcessEnv, port: number, say: (m: st
 
 /**
  * How `npm run start:prod` runs the hub (package.json): its environment assignments and node's
- * flags before the script, e.g. `MALLOC_ARENA_MAX=2 node --max-semi-space-size=8 dist/server/main.js`,
- * so the benchmark measures the hub as production starts it. A variable the run sets itself wins.
+ * flags before the script (`VAR=value node --flag dist/server/main.js`; today neither), so the
+ * benchmark measures the hub as production starts it. A variable the run sets itself wins.
  */
 export function prodRuntime(dir = ROOT): { env: Record<string, string>; nodeArgs: string[]; shown: string } {
   const script: string = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).scripts?.['start:prod'] ?? 'node dist/server/main.js';
