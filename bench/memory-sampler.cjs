@@ -3,6 +3,9 @@
  *
  *   npm run bench:ab -- --a . --a-env "MEMLOG=/tmp/hub-a.log,NODE_OPTIONS=--require ./bench/memory-sampler.cjs" --only b,c
  *
+ * With NODE_OPTIONS set for a whole `npm run bench`, every process it starts loads it: give
+ * MEMLOG a `%p` (e.g. MEMLOG=/tmp/mem-%p.log) for one log per process.
+ *
  * Every 250 ms one line: time, resident size, V8 heap total and used, external and ArrayBuffer
  * memory (MB). When the resident size grows by more than 60 MB between two samples, a JUMP line
  * with V8's heap spaces follows and /proc/self/smaps is copied beside the log, to tell V8's heap
@@ -11,7 +14,8 @@
 const fs = require('node:fs');
 const v8 = require('node:v8');
 
-const log = process.env.MEMLOG;
+// `%p` in MEMLOG is the process id: one log per process when every process of a run loads it.
+const log = process.env.MEMLOG && process.env.MEMLOG.replace('%p', String(process.pid));
 if (log) {
   const mb = (n) => (n / 1e6).toFixed(1);
   let last = 0;
