@@ -19,7 +19,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Pool } from 'pg';
 import { benchDatabase } from './database';
-import { cleanUp, findSetup, load, readIfExists } from './run';
+import { cleanUp, findSetup, load, pct, readIfExists } from './run';
 import { dropSameRowsSql, sameRowsSql } from './same-rows';
 import { scenarios } from './scenarios';
 import fs from 'node:fs';
@@ -28,7 +28,6 @@ import { ensurePostgraphile, hubCopy, NODE22, ROOT, Server, startHub, startPostg
 const say = (m: string) => console.log(`[ab] ${m}`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const f2 = (x: number) => x.toFixed(2);
-const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.95)] ?? NaN;
 
 async function main() {
   const { values } = parseArgs({
@@ -110,7 +109,7 @@ async function main() {
         say(`(${key}) round ${r + 1}: A ${perSec(ra).toFixed(0)} rps, ${f2(ra.cpu.server / ra.latencies.length)}+${f2(ra.cpu.postgres / ra.latencies.length)} ms CPU/req (server+PostgreSQL); ` +
           `B ${perSec(rb).toFixed(0)} rps, ${f2(rb.cpu.server / rb.latencies.length)}+${f2(rb.cpu.postgres / rb.latencies.length)}; A/B rps ${f2(rps[r])}${bad ? `; ${bad} failed responses` : ''}`);
       }
-      say(`(${key}) A/B rps: median ${f2(median(rps))} (rounds ${f2(Math.min(...rps))}-${f2(Math.max(...rps))}); A/B CPU per request: median ${f2(median(cpu))}; p95 A ${p95(lat.a).toFixed(1)} ms, B ${p95(lat.b).toFixed(1)} ms; peak RSS A ${(rss.a / 1024).toFixed(0)} MB, B ${(rss.b / 1024).toFixed(0)} MB`);
+      say(`(${key}) A/B rps: median ${f2(median(rps))} (rounds ${f2(Math.min(...rps))}-${f2(Math.max(...rps))}); A/B CPU per request: median ${f2(median(cpu))}; p95 A ${pct(lat.a.sort((x, y) => x - y), 95).toFixed(1)} ms, B ${pct(lat.b.sort((x, y) => x - y), 95).toFixed(1)} ms; peak RSS A ${(rss.a / 1024).toFixed(0)} MB, B ${(rss.b / 1024).toFixed(0)} MB`);
     }
   } finally {
     for (const s of servers) await stop(s);
