@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_HEAP_GROWING_PERCENT } from './heap-growth';
 import { projectPath } from './paths';
 
 /**
@@ -111,6 +112,7 @@ export const ENV = z.object({
   AUTH_OIDC_SCOPE: z.string().max(500).refine((v) => v.split(/\s+/).includes('openid'), { error: 'must be space-separated scopes including openid (default "openid profile")' }).optional(),
   HUB_LOAD_DEMO: flag('load the demo data into an empty database'),
   HUB_DB_POOL_SIZE: whole(1, 500),
+  HUB_HEAP_GROWING_PERCENT: whole(0, 1000, 'a percentage'),
   HUB_NOW: z
     .string()
     .refine((v) => /^\d{4}-\d{2}-\d{2}T/.test(v) && !Number.isNaN(Date.parse(v)), { error: 'must be an ISO instant (e.g. 2026-11-23T10:00:00+08:00)' })
@@ -178,6 +180,8 @@ export interface Config {
   loadDemo: boolean;
   /** A fixed "now" (ISO instant) for reproducible figures in tests and demos; unset: the clock. */
   fixedNow?: Date;
+  /** V8's old-generation growth past what survived a full collection, in percent; 0: V8's own (server/heap-growth.ts). */
+  heapGrowingPercent: number;
   /** Settings-like variables nobody reads (a typo, usually): said at start, not refused. */
   unknown: string[];
 }
@@ -228,6 +232,7 @@ export function readConfig(rawEnv: NodeJS.ProcessEnv = process.env, purpose: Pur
     exposeStatementCount: e.HUB_EXPOSE_STATEMENT_COUNT === '1',
     loadDemo: !production && (e.HUB_LOAD_DEMO === '1' || (e.HUB_LOAD_DEMO === undefined && !databaseUrl)),
     fixedNow: e.HUB_NOW ? new Date(e.HUB_NOW) : undefined,
+    heapGrowingPercent: e.HUB_HEAP_GROWING_PERCENT ?? DEFAULT_HEAP_GROWING_PERCENT,
     unknown: Object.keys(env).filter((k) => OURS.test(k) && !NOT_SETTINGS.test(k) && !(k in ENV.shape)).sort(),
   };
 }

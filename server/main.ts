@@ -8,6 +8,7 @@ import { demoCredentials } from './access/tokens';
 import { schedulePruning } from './feed/retention';
 import { scheduleDueExits } from './memberships/due-exits';
 import { startHttpServer } from './http/app';
+import { applyHeapGrowth } from './heap-growth';
 import { describeError, processLogger } from './http/logging';
 import { checkPiiKey } from './staff/pii-key-check';
 import { configuredPiiKey, refusePiiKey } from './staff/pii-key';
@@ -32,6 +33,8 @@ async function main() {
   // JSON lines in production, readable ones in development (http/logging.ts).
   const logger = processLogger();
   const log = (m: string) => logger.info(m);
+  const growth = applyHeapGrowth(config.heapGrowingPercent);
+  log(growth.percent === null ? `heap growth: ${growth.reason === 'command line' ? "node's --heap-growing-percent" : "V8's own"}` : `heap growth: ${growth.percent} % past what survived a full collection (HUB_HEAP_GROWING_PERCENT)`);
   for (const name of config.unknown) log(`warning: ${name} is not a setting of the hub (ignored; see README "Configuration")`);
   let embedded: EmbeddedDatabase | undefined;
   let url = config.databaseUrl;

@@ -69,6 +69,8 @@ test('npm start with no DATABASE_URL: embedded PostgreSQL, demo once, clean Ctrl
     const first = start(dataDir, port);
     await first.ready;
     expect(first.output()).toContain('loading the demo data');
+    // V8's heap growth as production runs it (server/heap-growth.ts; test/heap-growth.test.ts measures its effect).
+    expect(first.output()).toContain('heap growth: 150 % past what survived a full collection');
     // Nobody reads anything without credentials; the printed demo credentials work.
     const anonymous = await query({});
     expect(anonymous.status).toBe(401);
