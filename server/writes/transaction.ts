@@ -91,7 +91,7 @@ export class Writer {
   }
 }
 
-const NOT_AUDITED = ['created_at', 'updated_at', 'national_id_cipher', 'home_jurisdiction_id'];
+const NOT_AUDITED = ['created_at', 'updated_at', 'national_id_cipher', 'home_jurisdiction_id', 'group_jurisdiction_id', 'campus_jurisdiction_id'];
 
 /** Only the fields that differ, as { before: {...}, after: {...} }. */
 function changedFields(before: Record<string, unknown> | null, after: Record<string, unknown> | null) {
@@ -100,7 +100,8 @@ function changedFields(before: Record<string, unknown> | null, after: Record<str
   const a: Record<string, unknown> = {};
   for (const k of keys) {
     // Kept by the database, not written: timestamps, the ciphertext (its change is audited as
-    // national_id), and copies derived from another row (staff.home_jurisdiction_id: the home campus's).
+    // national_id), and copies derived from another row (staff.home_jurisdiction_id: the home campus's;
+    // group_membership.group_jurisdiction_id and campus_jurisdiction_id: the group's and the campus's).
     if (NOT_AUDITED.includes(k)) continue;
     const x = before?.[k] ?? null;
     const y = after?.[k] ?? null;

@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { cc, constraint, index } from './online';
 
 /**
  * Staff carry the jurisdiction of their home campus (staff.home_jurisdiction_id), so a bureau's
@@ -74,24 +75,4 @@ END $$`);
     await q.query(`ALTER TABLE campus DROP CONSTRAINT IF EXISTS campus_id_jurisdiction_key`);
     await q.query(`DROP INDEX ${cc(q)} IF EXISTS campus_id_jurisdiction_key`);
   }
-}
-
-/**
- * CONCURRENTLY outside a transaction (how the hub runs this migration); plain inside one, where
- * PostgreSQL refuses it (TypeORM's undoLastMigration wraps every `down` in a transaction).
- */
-const cc = (q: QueryRunner) => (q.isTransactionActive ? '' : 'CONCURRENTLY');
-
-/** Builds an index unless a valid one of that name exists (an invalid one, left by an interrupted build, is dropped first). */
-async function index(q: QueryRunner, name: string, create: string): Promise<void> {
-  const [found] = await q.query(`SELECT x.indisvalid AS valid FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE i.relname = $1`, [name]);
-  if (found?.valid) return;
-  if (found) await q.query(`DROP INDEX ${cc(q)} ${name}`);
-  await q.query(create);
-}
-
-/** Adds a constraint unless one of that name exists. */
-async function constraint(q: QueryRunner, name: string, add: string): Promise<void> {
-  const [found] = await q.query(`SELECT 1 FROM pg_constraint WHERE conname = $1`, [name]);
-  if (!found) await q.query(add);
 }
