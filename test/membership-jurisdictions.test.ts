@@ -1,6 +1,7 @@
 import { newId } from '../server/db/ids';
 import { decodeId, encodeId } from '../server/graphql/ids';
 import { startHub, TestHub } from './support/hub';
+import { staffOfRecord } from './support/staff-of-record';
 
 /**
  * Memberships carry their group's and their campus's jurisdiction (group_membership.
@@ -23,17 +24,7 @@ async function drift(): Promise<number> {
   return n;
 }
 
-/** Staff of record of the bureau of `code` by DOMAIN.md's rule, from the group and campus rows. */
-async function staffOfRecord(code: string): Promise<string[]> {
-  const rows: Array<{ id: string }> = await hub.ds.query(`
-    WITH area AS (SELECT x.jurisdiction_id AS id FROM jurisdiction_ancestor x JOIN jurisdiction j ON j.id = x.ancestor_id WHERE j.code = $1)
-    SELECT s.id::text FROM staff s JOIN campus c ON c.id = s.home_campus_id
-    WHERE c.jurisdiction_id IN (SELECT id FROM area)
-      OR c.id IN (SELECT m.campus_id FROM group_membership m JOIN education_group g ON g.id = m.group_id
-                  WHERE m.status = 'ACTIVE' AND g.jurisdiction_id IN (SELECT id FROM area))
-    ORDER BY s.id`, [code]);
-  return rows.map((r) => r.id);
-}
+const expected = (code: string) => staffOfRecord(hub.ds, code);
 
 async function listed(code: string): Promise<string[]> {
   const c = hub.as({ sub: `t:mj-${code}`, role: 'BUREAU_ADMIN', jurisdiction: code });
@@ -62,7 +53,7 @@ test('the copies are filled for every membership and follow a campus and a group
   expect(after).toEqual({ cj: to.id, gj: m.gj });
   const moved: Array<{ id: string }> = await hub.ds.query(`SELECT id::text FROM staff WHERE home_campus_id = $1`, [m.campus]);
   expect(moved.length).toBeGreaterThan(0);
-  const want = await staffOfRecord(m.county);
+  const want = await expected(m.county);
   expect(want).toEqual(expect.arrayContaining(moved.map((s) => s.id)));
   expect(await listed(m.county)).toEqual(want);
 
@@ -73,9 +64,9 @@ test('the copies are filled for every membership and follow a campus and a group
   const [{ gj }] = await hub.ds.query(`SELECT group_jurisdiction_id::text AS gj FROM group_membership WHERE id = $1`, [m.id]);
   expect(gj).toBe(to.id);
   const now = await listed(m.county);
-  expect(now).toEqual(await staffOfRecord(m.county));
+  expect(now).toEqual(await expected(m.county));
   expect(now).not.toEqual(expect.arrayContaining([moved[0].id]));
-  expect(await listed(to.code)).toEqual(await staffOfRecord(to.code));
+  expect(await listed(to.code)).toEqual(await expected(to.code));
 });
 
 test("a value a writer names is replaced by the group's and campus's, and the foreign keys hold them there", async () => {

@@ -1,5 +1,6 @@
 import { decodeId, encodeId } from '../server/graphql/ids';
 import { Client, startHub, TestHub } from './support/hub';
+import { staffOfRecord } from './support/staff-of-record';
 
 /**
  * A bureau's staff page is read branch by branch (access/rules.ts staffOfRecord, graphql/
@@ -14,18 +15,7 @@ let hub: TestHub;
 beforeAll(async () => (hub = await startHub({ writes: true })));
 afterAll(() => hub.stop());
 
-/** Staff of record of the bureau of `code`, by DOMAIN.md's rule, from campus and group rows. */
-async function expected(code: string, extra = 'TRUE'): Promise<string[]> {
-  const rows: Array<{ id: string }> = await hub.ds.query(`
-    WITH area AS (SELECT x.jurisdiction_id AS id FROM jurisdiction_ancestor x JOIN jurisdiction j ON j.id = x.ancestor_id WHERE j.code = $1)
-    SELECT s.id::text FROM staff s JOIN campus c ON c.id = s.home_campus_id
-    WHERE (c.jurisdiction_id IN (SELECT id FROM area)
-      OR c.id IN (SELECT m.campus_id FROM group_membership m JOIN education_group g ON g.id = m.group_id
-                  WHERE m.status = 'ACTIVE' AND g.jurisdiction_id IN (SELECT id FROM area)))
-      AND ${extra}
-    ORDER BY s.id`, [code]);
-  return rows.map((r) => r.id);
-}
+const expected = (code: string, extra?: string) => staffOfRecord(hub.ds, code, extra);
 
 /** Every page of staffMembers, `first` at a time, following the cursors. */
 async function allPages(c: Client, first: number, filter?: Record<string, unknown>): Promise<{ ids: string[]; pages: number }> {
