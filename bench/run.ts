@@ -465,7 +465,8 @@ async function main() {
     setup.middle.pgCursor = await postgraphileCursor(servers.postgraphile, setup.middle.position);
     say(`servers ready in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
 
-    const chosen = scenarios(setup).filter((s) => !o.only || o.only.includes(s.key));
+    const chosenAll = scenarios(setup);
+    const chosen = chosenAll.filter((s) => !o.only || o.only.includes(s.key));
     const results: any[] = [];
     for (const sc of chosen) {
       const entry: any = { key: sc.key, title: sc.title, compared: sc.compare, note: sc.note, na: sc.na, servers: {} };
@@ -520,7 +521,17 @@ async function main() {
       if (o.check) continue;
 
       const runs: Partial<Record<ServerName, Run[]>> = {};
+      // A scoped page is read against the nation's page (a) run in the same rounds, right before
+      // or after it (alternating), so the machine's drift between scenarios does not enter the ratio.
+      const nationCall = sc.vsNation ? chosenAll.find((c) => c.key === 'a')?.calls.hub : undefined;
+      const nationRuns: Run[] = [];
+      const runNation = async (round: number) => {
+        const run = await loadRun('hub', o.duration, { call: nationCall! }, `(${sc.key}) round ${round + 1}, nation's (a)`);
+        nationRuns.push(run);
+        say(`  (${sc.key}) round ${round + 1} hub as (a)  ${(run.latencies.length / run.seconds).toFixed(1).padStart(8)} rps`);
+      };
       for (let round = 0; round < o.rounds; round++) {
+        if (nationCall && round % 2 === 1) await runNation(round);
         for (const n of present) {
           const what = sc.steps?.[n] ? { steps: sc.steps[n]!() } : { call: sc.calls[n]! };
           if (round === 0 && o.warmup > 0) await loadRun(n, o.warmup, what, `(${sc.key}) warm-up`);
@@ -528,8 +539,12 @@ async function main() {
           (runs[n] ??= []).push(run);
           const l = [...run.latencies].sort((a, b) => a - b);
           say(`  (${sc.key}) round ${round + 1} ${n.padEnd(12)} ${(l.length / run.seconds).toFixed(1).padStart(8)} rps  p95 ${pct(l, 95).toFixed(1)} ms${run.non2xx || run.errors ? `  non2xx ${run.non2xx} errors ${run.errors}` : ''}`);
+          if (nationCall && n === 'hub' && round % 2 === 0) await runNation(round);
         }
       }
+      if (nationRuns.length) entry.nationPaired = summarise(nationRuns, null);
+      const hubCpu = (r: Run) => (r.cpu.server + r.cpu.postgres) / Math.max(1, r.latencies.length);
+      if (nationRuns.length) entry.cpuVsNationByRound = runs.hub!.map((r, i) => r2(hubCpu(r) / hubCpu(nationRuns[i])));
       for (const n of present) entry.servers[n] = { ...summarise(runs[n]!, checked[n]!.statements), aloneP50: checked[n]!.aloneMs };
       const hub = entry.servers.hub, pg = entry.servers.postgraphile, fl = entry.servers.floor;
       entry.hubVsPostgraphile = hub && pg?.rps ? r2(hub.rps / pg.rps) : null;
@@ -542,12 +557,12 @@ async function main() {
       say(`check only: ${results.length - refused} scenarios answer alike, ${refused} refused`);
       return;
     }
-    const nation = results.find((r) => r.key === 'a')?.servers.hub;
-    // The same page as a county bureau and as a narrowed vendor key, against the nation's (issue 9: no more cost).
+    // The same page as a county bureau and as a narrowed vendor key, against the nation's (issue 9: no
+    // more cost): the nation's page run in the same rounds (nationPaired).
     const cpuOf = (m: any) => (m?.cpuPerRequestMs ? m.cpuPerRequestMs.server + m.cpuPerRequestMs.postgres : NaN);
-    for (const scoped of results.filter((r) => chosen.find((c) => c.key === r.key)?.vsNation)) {
-      const h = scoped.servers.hub;
-      if (h?.rps && nation?.rps) scoped.hubVsHubNation = { rps: r2(h.rps / nation.rps), p95: r2(h.p95 / nation.p95), cpuPerRequest: r2(cpuOf(h) / cpuOf(nation)) };
+    for (const scoped of results.filter((r) => r.nationPaired)) {
+      const h = scoped.servers.hub, nation = scoped.nationPaired;
+      if (h?.rps && nation?.rps) scoped.hubVsHubNation = { rps: r2(h.rps / nation.rps), p95: r2(h.p95 / nation.p95), cpuPerRequest: r2(cpuOf(h) / cpuOf(nation)), cpuByRound: scoped.cpuVsNationByRound };
     }
 
     const out = {
@@ -555,7 +570,7 @@ async function main() {
       scale: o.scale,
       database: o.databaseUrl.replace(/\/\/[^@]*@/, '//'),
       quick: o.quick,
-      method: { connections: CONNECTIONS, rounds: o.rounds, secondsPerRound: o.duration, warmupSeconds: o.warmup, order: 'per scenario: round-robin hub -> postgraphile -> floor, one server loaded at a time' },
+      method: { connections: CONNECTIONS, rounds: o.rounds, secondsPerRound: o.duration, warmupSeconds: o.warmup, order: 'per scenario: round-robin hub -> postgraphile -> floor, one server loaded at a time; a scoped page (a-county, a-city, a-vendor) also runs the nation page (a) on the hub in each of its rounds, before or after its own hub run (alternating)' },
       machine: { ...(await machine(db, node)), loadAvgAtStart, loadAvgAtEnd: os.loadavg().map(r2), loadAvg1mPeak: r2(loadAvgPeak) },
       rowCounts: await rowCounts(db),
       servers: Object.fromEntries(Object.values(servers).map((s) => [s!.name, s!.how])),
@@ -653,7 +668,8 @@ function markdown(out: any): string {
     const na = Object.entries(s.na ?? {}).map(([k, v]) => `${k} n/a: ${v}`);
     const errs = Object.entries(s.servers ?? {}).filter(([, m]: any) => m.non2xx || m.errors).map(([k, m]: any) => `${k}: ${m.non2xx} non-2xx, ${m.errors} errors`);
     const v = s.hubVsHubNation;
-    const extra = v ? [`this caller's hub against the nation's (a): rps x${v.rps}, p95 x${v.p95}, CPU per request (hub+PostgreSQL) x${v.cpuPerRequest}`] : [];
+    const np = s.nationPaired;
+    const extra = v ? [`this caller's hub against the nation's (a) run in the same rounds (${f(np?.rps)} rps, p95 ${f(np?.p95, 1)} ms, CPU ${cpu(np)} ms): rps x${v.rps}, p95 x${v.p95}, CPU per request (hub+PostgreSQL) x${v.cpuPerRequest} (by round ${spread(v.cpuByRound)})`] : [];
     lines.push(`- **${s.key}**: ${s.title}. ${[s.compared ? 'answers compared equal' : 'answers not compared', s.note, ...na, ...extra, ...errs].filter(Boolean).join('; ')}.`);
   }
   for (const r of out.restarts ?? []) lines.push(`- restart: ${r}.`);

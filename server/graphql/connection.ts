@@ -96,12 +96,13 @@ export async function paginate<T>(ctx: Context, spec: ListSpec<T>, page: Page): 
   const [cmp, dir] = spec.descending ? (['<', 'DESC'] as const) : (['>', 'ASC'] as const);
   const where = and([spec.where, after !== null && sql`${raw(spec.sortKey)} ${raw(cmp)} ${after}`]);
   const joins = planJoins(ctx, spec.entity, spec.alias, page.info, ['edges', 'node'], true);
-  const keysFirst = pageKeysFirst(spec, where, dir, size);
+  const columns = rowColumns(ctx, spec, page.info);
+  const keysFirst = pageKeysFirst(spec, where, dir, size, columns);
   const rows =
     size === 0
       ? []
       : await ctx.db.query(
-          sql`SELECT ${rowColumns(ctx, spec, page.info)}${joinedColumns(ctx, joins, { sortKey: spec.sortKey, dir, size })} FROM ${keysFirst ?? spec.from}${joinClauses(ctx, joins)}
+          sql`SELECT ${columns}${joinedColumns(ctx, joins, { sortKey: spec.sortKey, dir, size })} FROM ${keysFirst ?? spec.from}${joinClauses(ctx, joins)}
             WHERE ${keysFirst ? TRUE : where} ORDER BY ${raw(spec.sortKey)} ${raw(dir)} LIMIT ${size + 1}`,
         );
   return toConnection(
@@ -114,34 +115,40 @@ export async function paginate<T>(ctx: Context, spec: ListSpec<T>, page: Page): 
 
 /**
  * A filtered page of one table reads its keys first and then only its rows: `(SELECT id ...
- * WHERE scope ORDER BY id LIMIT n) JOIN table`. A county's 500 staff lie among its 10,000, all
- * of which the filter finds and sorts by id; reading them through an index of keys and
- * fetching 501 rows (with their joined campus and school) cost a third of sorting whole rows
- * (bench/: a-county). An unfiltered page (the nation's) reads its first rows straight.
+ * WHERE scope ORDER BY id LIMIT n) JOIN table`. A narrowed vendor's 500 staff lie among those
+ * of its schools' campuses, all of which the filter finds and sorts by id; reading them through
+ * an index of keys and fetching 501 rows (with their joined campus and school) cost a third of
+ * sorting whole rows (bench/). An unfiltered page (the nation's) reads its first rows straight.
  */
-function pageKeysFirst<T>(spec: ListSpec<T>, where: Sql, dir: string, size: number): Sql | null {
+function pageKeysFirst<T>(spec: ListSpec<T>, where: Sql, dir: string, size: number, columns: Sql): Sql | null {
   if (!spec.table || where === TRUE || spec.sortKey !== `${spec.alias}.id`) return null;
   const a = raw(spec.alias);
-  const keys = raw(`${spec.alias}__keys`);
-  const firstKeys = (cond: Sql) => sql`SELECT ${a}.id FROM ${spec.from} WHERE ${cond} ORDER BY ${a}.id ${raw(dir)} LIMIT ${size + 1}`;
-  // A condition given as disjoint branches (db/sql.ts Alternatives, e.g. a county's staff, one
-  // branch per jurisdiction): each branch's first keys, merged in order (a Merge Append that
-  // stops at the page's end), rather than every match sorted. A branch of few rows is collected
-  // behind a fence (OFFSET 0) and sorted, so no plan reads it by walking the key's index.
+  const table = raw(spec.table);
+  const order = sql`ORDER BY ${a}.id ${raw(dir)} LIMIT ${size + 1}`;
   const parts = conjuncts(where);
   const alt = parts.find((p): p is Alternatives => p instanceof Alternatives);
+  if (!alt) {
+    const keys = raw(`${spec.alias}__keys`);
+    return sql`(SELECT ${a}.id FROM ${spec.from} WHERE ${where} ${order}) ${keys} JOIN ${table} ${a} ON ${a}.id = ${keys}.id`;
+  }
+  // A condition given as disjoint branches (db/sql.ts Alternatives, e.g. a county's staff: one
+  // branch per jurisdiction, one for the campuses brought in): each branch's first rows, merged
+  // in order (a Merge Append that stops at the page's end), rather than every match sorted.
+  // A branch read in key order yields its rows straight from its index range (`staff
+  // (home_jurisdiction_id, id)`): fetching keys and then rows by id cost a second descent of the
+  // primary key per row, a third of a county page's database time (bench/ a-county). A branch of
+  // few rows is collected as keys behind a fence (OFFSET 0), so no plan reads it by walking the
+  // key's index, sorted, and only the keys the merge takes fetch their rows.
   const rest = parts.filter((p) => p !== alt);
-  const branchKeys = (b: Branch) => {
+  const branchRows = (b: Branch) => {
     const cond = and([b.where, ...rest]);
     return b.few
-      ? sql`SELECT f.id FROM (SELECT ${a}.id FROM ${spec.from} WHERE ${cond} OFFSET 0) f ORDER BY f.id ${raw(dir)} LIMIT ${size + 1}`
-      : firstKeys(cond);
+      ? sql`SELECT ${columns} FROM (SELECT f.id FROM (SELECT ${a}.id FROM ${spec.from} WHERE ${cond} OFFSET 0) f
+          ORDER BY f.id ${raw(dir)} LIMIT ${size + 1}) k JOIN ${table} ${a} ON ${a}.id = k.id ORDER BY k.id ${raw(dir)}`
+      : sql`SELECT ${columns} FROM ${spec.from} WHERE ${cond} ${order}`;
   };
-  const keySql = alt
-    ? sql`SELECT u.id FROM (${join(alt.branches.map((b) => sql`(${branchKeys(b)})`), ' UNION ALL ')}) u
-      ORDER BY u.id ${raw(dir)} LIMIT ${size + 1}`
-    : firstKeys(where);
-  return sql`(${keySql}) ${keys} JOIN ${raw(spec.table)} ${a} ON ${a}.id = ${keys}.id`;
+  return sql`(SELECT u.* FROM (${join(alt.branches.map((b) => sql`(${branchRows(b)})`), ' UNION ALL ')}) u
+    ORDER BY u.id ${raw(dir)} LIMIT ${size + 1}) ${a}`;
 }
 
 /**
