@@ -243,8 +243,10 @@ describe('area scope of record: the optimised rules mean what the 2035aea rules 
     const { mismatches, coverage, alternatives } = await compare(query, tree, callers);
     expect(mismatches).toEqual([]);
     expectNontrivial(coverage, PARTIAL_KINDS.filter((k) => k !== 'AuditEntry'));
-    // The county callers' staff rule is given as branches too: they were checked above.
+    // The county callers' staff rule is given as branches too: they were checked above; so is a
+    // city's (more than 8 jurisdictions, whose rule otherwise stays on the row: rules.ts SMALL_AREA).
     expect(alternatives.filter((a) => a.kind === 'Staff').length).toBeGreaterThan(3);
+    expect(alternatives.some((a) => a.kind === 'Staff' && a.branches > 9)).toBe(true);
   });
 
   test('the literal check: SELECT ... WHERE (visible) IS NULL finds nothing, for every caller and kind', async () => {
@@ -324,6 +326,7 @@ describe('area scope of record on edited demo data (statuses and visibilities th
     expect(mismatches).toEqual([]);
     expectNontrivial(coverage, PARTIAL_KINDS.filter((k) => k !== 'AuditEntry'));
     expect(alternatives.filter((a) => a.kind === 'Staff').length).toBeGreaterThan(3);
+    expect(alternatives.some((a) => a.kind === 'Staff' && a.branches > 9)).toBe(true);
   });
 
   // An audit entry naming no jurisdiction lies nowhere: the old rule (no ancestor row matches an

@@ -53,6 +53,8 @@ const resourceRule = (library: Rule): Rule => (r) =>
 
 /** An area of at most this many jurisdictions (a county and its zones) is "small": see areaRules. */
 const SMALL_AREA = 8;
+/** A staff page is read as one index range per jurisdiction for areas up to this size (a city): see staffOfRecord. */
+const BRANCHED_AREA = 32;
 
 /**
  * BUREAU_ADMIN and ANALYST of J; VENDOR of J, narrowed to its listed schools when it has any.
@@ -117,18 +119,21 @@ export function areaRules(caller: Caller, tree: JurisdictionDirectory): Rules {
   /**
    * Staff of record: those whose home campus is a campus of record. Each row carries its home
    * campus's jurisdiction (staff.home_jurisdiction_id, kept by a foreign key), so the test
-   * stays on the row: at home in S(J), or at a campus a group supervised here brings in. For a
-   * small area it is also given as disjoint branches, one per jurisdiction of S(J) and one for
-   * the campuses brought in from outside it, so a page reads each branch's first keys from
-   * `staff (home_jurisdiction_id, id)` instead of sorting the county's 10,000 (bench/ a-county).
+   * stays on the row: at home in S(J), or at a campus a group supervised here brings in. For an
+   * area of up to BRANCHED_AREA jurisdictions (a county, a city) it is also given as disjoint
+   * branches, one per jurisdiction of S(J) and one for the campuses brought in from outside it,
+   * so a page reads each branch's first rows from `staff (home_jurisdiction_id, id)` instead of
+   * sorting the county's 10,000 or filtering the city's 45,000 in id order (bench/ a-county,
+   * a-city). A province's staff are most of the data: its test stays on the row.
    */
   const staffOfRecord = (s: string): Sql => {
     if (narrowed || everywhere) return campusOf(col(s, 'home_campus_id'));
     const home = col(s, 'home_jurisdiction_id');
-    if (!small) return or(inArea(home), inSet(col(s, 'home_campus_id'), supervisedMembers));
+    const onRow = small ? campusOf(col(s, 'home_campus_id')) : or(inArea(home), inSet(col(s, 'home_campus_id'), supervisedMembers));
+    if (area.length > BRANCHED_AREA) return onRow;
     // Those of its memberships whose campus lies outside S(J), read from the same index entries.
     const broughtIn = sql`${supervisedMembers} AND NOT (${inArea(raw('am.campus_jurisdiction_id'))})`;
-    return new Alternatives(campusOf(col(s, 'home_campus_id')), [
+    return new Alternatives(onRow, [
       // One `=` per jurisdiction: each is one ordered range of the index.
       ...area.map((j) => ({ where: sql`${home} = ${j}::uuid` })),
       // An array built first (an InitPlan), not `IN (...)`, and collected rather than read in id
