@@ -8,13 +8,14 @@ import v8 from 'node:v8';
  * at 160-180 MB with ~50 MB surviving), and the process keeps the pages of that high-water mark
  * (V8 pools them for reuse), so the resident size sat at 310-350 MB under load, with one-off
  * jumps to 500+ MB when a collection ran while much was in flight (README "Memory"). At 150 %
- * (2.5×) it stayed at 235-260 MB, with requests per second unchanged and 4-7 % more CPU per
- * read request, on a core that is otherwise idle (concurrent marking; bench:ab, issue 9's note).
+ * (2.5×) it stayed at 235-260 MB in short runs, but a full province run held 307-312 MB through
+ * scenario (b); at 100 % (2×) the peak is 209-227 MB, for 0-5 % fewer requests per second
+ * (bench:ab against 150 % and 125 %, README "Memory").
  *
  * `HUB_HEAP_GROWING_PERCENT=0` leaves V8's own heuristic. A `--heap-growing-percent` given to
  * node itself wins (node refuses it in NODE_OPTIONS, so it can only come from the command line).
  */
-export const DEFAULT_HEAP_GROWING_PERCENT = 150;
+export const DEFAULT_HEAP_GROWING_PERCENT = 100;
 
 /** What was applied: the percent, or why none was. */
 export type HeapGrowth = { percent: number } | { percent: null; reason: 'v8 default' | 'command line' };
