@@ -542,11 +542,18 @@ async function main() {
           if (nationCall && n === 'hub' && round % 2 === 0) await runNation(round);
         }
       }
-      if (nationRuns.length) entry.nationPaired = summarise(nationRuns, null);
-      const hubCpu = (r: Run) => (r.cpu.server + r.cpu.postgres) / Math.max(1, r.latencies.length);
-      if (nationRuns.length) entry.cpuVsNationByRound = runs.hub!.map((r, i) => r2(hubCpu(r) / hubCpu(nationRuns[i])));
       for (const n of present) entry.servers[n] = { ...summarise(runs[n]!, checked[n]!.statements), aloneP50: checked[n]!.aloneMs };
       const hub = entry.servers.hub, pg = entry.servers.postgraphile, fl = entry.servers.floor;
+      if (nationRuns.length && hub?.rps) {
+        // The same page as this caller and as the nation (issue 9: no more cost).
+        const nation = (entry.nationPaired = summarise(nationRuns, null));
+        const cpuOf = (m: Measured) => m.cpuPerRequestMs.server + m.cpuPerRequestMs.postgres;
+        const cpuOfRun = (r: Run) => (r.cpu.server + r.cpu.postgres) / Math.max(1, r.latencies.length);
+        entry.hubVsHubNation = {
+          rps: r2(hub.rps / nation.rps), p95: r2(hub.p95 / nation.p95), cpuPerRequest: r2(cpuOf(hub) / cpuOf(nation)),
+          cpuByRound: runs.hub!.map((r, i) => r2(cpuOfRun(r) / cpuOfRun(nationRuns[i]))),
+        };
+      }
       entry.hubVsPostgraphile = hub && pg?.rps ? r2(hub.rps / pg.rps) : null;
       // Each round's ratio (hub's round i against PostGraphile's, run right after it): the spread shows the drift.
       entry.hubVsPostgraphileByRound = hub && pg ? hub.rounds.map((h: { rps: number }, i: number) => r2(h.rps / (pg.rounds[i]?.rps || NaN))) : null;
@@ -557,14 +564,6 @@ async function main() {
       say(`check only: ${results.length - refused} scenarios answer alike, ${refused} refused`);
       return;
     }
-    // The same page as a county bureau and as a narrowed vendor key, against the nation's (issue 9: no
-    // more cost): the nation's page run in the same rounds (nationPaired).
-    const cpuOf = (m: any) => (m?.cpuPerRequestMs ? m.cpuPerRequestMs.server + m.cpuPerRequestMs.postgres : NaN);
-    for (const scoped of results.filter((r) => r.nationPaired)) {
-      const h = scoped.servers.hub, nation = scoped.nationPaired;
-      if (h?.rps && nation?.rps) scoped.hubVsHubNation = { rps: r2(h.rps / nation.rps), p95: r2(h.p95 / nation.p95), cpuPerRequest: r2(cpuOf(h) / cpuOf(nation)), cpuByRound: scoped.cpuVsNationByRound };
-    }
-
     const out = {
       date: new Date().toISOString(),
       scale: o.scale,

@@ -80,6 +80,26 @@ test("a county's staff, page after page, are exactly its staff of record, in id 
   expect((await allPages(other, 40)).ids).toEqual(await expected(toCode));
 });
 
+test("a city's staff (an area of more than 8 jurisdictions, read one jurisdiction at a time) and a province's are exactly their staff of record", async () => {
+  // The city over the county the group answers to when it is read by branches (rules.ts
+  // BRANCHED_AREA), else the city with most staff that is; and that city's province (its rule stays on the row).
+  const [city] = await hub.ds.query(`
+    SELECT j.code, p.code AS province, (SELECT count(*) FROM jurisdiction_ancestor x WHERE x.ancestor_id = j.id)::int AS size
+    FROM jurisdiction j JOIN jurisdiction p ON p.id = j.parent_id
+    WHERE j.level = 'CITY' AND (SELECT count(*) FROM jurisdiction_ancestor x WHERE x.ancestor_id = j.id) BETWEEN 9 AND 32
+    ORDER BY EXISTS (SELECT 1 FROM jurisdiction_ancestor x JOIN jurisdiction c ON c.id = x.jurisdiction_id WHERE x.ancestor_id = j.id AND c.code = $1) DESC,
+      (SELECT count(*) FROM staff s JOIN jurisdiction_ancestor x ON x.jurisdiction_id = s.home_jurisdiction_id WHERE x.ancestor_id = j.id) DESC
+    LIMIT 1`, [county]);
+  expect(city.size).toBeGreaterThan(8);
+  for (const code of [city.code, city.province]) {
+    const want = await expected(code);
+    expect(want.length).toBeGreaterThan(0);
+    const c = hub.as({ sub: `t:hj-area-${code}`, role: 'ANALYST', jurisdiction: code });
+    for (const first of [9, 500]) expect({ code, first, ids: (await allPages(c, first)).ids }).toEqual({ code, first, ids: want });
+    expect((await c.data(`{ staffMembers(first: 1) { totalCount } }`)).staffMembers.totalCount).toBe(want.length);
+  }
+});
+
 test('filters apply to every branch of the page', async () => {
   const c = hub.as({ sub: 't:hj-filter', role: 'BUREAU_ADMIN', jurisdiction: county });
   const want = await expected(county, `s.role = 'TEACHER' AND s.backbone`);
