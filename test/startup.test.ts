@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../server/db/embedded';
+import { DEFAULT_HEAP_GROWING_PERCENT } from '../server/heap-growth';
 
 /**
  * The zero-setup start, as a new user runs it: no DATABASE_URL, an embedded PostgreSQL with
@@ -70,7 +71,7 @@ test('npm start with no DATABASE_URL: embedded PostgreSQL, demo once, clean Ctrl
     await first.ready;
     expect(first.output()).toContain('loading the demo data');
     // V8's heap growth as production runs it (server/heap-growth.ts; test/heap-growth.test.ts measures its effect).
-    expect(first.output()).toContain('heap growth: 150 % past what survived a full collection');
+    expect(first.output()).toContain(`heap growth: ${DEFAULT_HEAP_GROWING_PERCENT} % past what survived a full collection`);
     // Nobody reads anything without credentials; the printed demo credentials work.
     const anonymous = await query({});
     expect(anonymous.status).toBe(401);
