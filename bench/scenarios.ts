@@ -207,7 +207,7 @@ export function scenarios(s: Setup): Scenario[] {
       steps: writeSteps(s, true),
       na: {},
       compare: false,
-      note: 'each server writes its own rows; PostGraphile: custom mutations benchStaffRows/benchPostingRows, the floor: the same functions (bench/same-rows.ts), one statement each: row + audit + feed, no checks',
+      note: 'each server writes its own rows; PostGraphile: custom mutations benchStaffRows/benchPostingRows, the floor: the same functions (bench/same-rows.ts: PL/pgSQL, generic plans), one statement each: row + audit + feed, no checks',
     },
   ];
 }
