@@ -206,7 +206,9 @@ export async function cleanUp(db: Pool): Promise<number> {
   let staff: string[] = [];
   try {
     await c.query('BEGIN');
-    staff = (await c.query(`SELECT id FROM staff WHERE external_id ~ '^bench-[0-9]{14}-'`)).rows.map((r) => r.id as string);
+    // Run ids: bench/run.ts's 14-digit time, bench/ab.ts's `ab` + milliseconds (until 2026-12-03
+    // this matched only the first, so every A/B of a write scenario left its staff behind).
+    staff = (await c.query(`SELECT id FROM staff WHERE external_id ~ '^bench-([0-9]{14}|ab[0-9]{13})-'`)).rows.map((r) => r.id as string);
     const postings = (await c.query(`DELETE FROM posting WHERE staff_id = ANY($1::uuid[]) RETURNING id`, [staff])).rows.map((r) => r.id as string);
     const ids = [...staff, ...postings];
     await c.query(`DELETE FROM change_event WHERE entity_id = ANY($1::uuid[])`, [ids]);
