@@ -115,6 +115,24 @@ describe('on a pool of one connection', () => {
     expect(await ids()).toEqual([10, 14]);
   });
 
+  test("a write's statements are planned once (generic plans); the setting ends with its transaction, so reads on the same connection keep custom plans", async () => {
+    const mode = sql`SELECT current_setting('plan_cache_mode') AS m`;
+    const read = async () => (await new Db(ds).one<{ m: string }>(mode))!.m;
+    const probe = sql`SELECT count(*)::int AS n FROM tx_probe WHERE id = ${1}`;
+    expect(await read()).toBe('auto');
+    expect(await tx(async (db) => (await db.one<{ m: string }>(mode))!.m)).toBe('force_generic_plan');
+    // A prepared statement run in writes several times is planned generically from its first run
+    // (with 'auto', PostgreSQL makes custom plans for at least the first five runs).
+    for (let i = 0; i < 3; i++) await tx((db) => db.query(probe));
+    const plans = sql`SELECT sum(generic_plans)::int AS generic, sum(custom_plans)::int AS custom FROM pg_prepared_statements
+      WHERE statement LIKE '%FROM tx_probe WHERE id = %' AND statement NOT LIKE '%pg_prepared_statements%'`;
+    expect(await new Db(ds).one(plans)).toEqual({ generic: 3, custom: 0 });
+    // Committed or rolled back, the connection (the pool's only one) is back to the default.
+    expect(await read()).toBe('auto');
+    await expect(tx(async (db) => { await db.query(mode); throw new Error('refused'); })).rejects.toThrow('refused');
+    expect(await read()).toBe('auto');
+  });
+
   test('a statement failing at Parse (a missing table) does not poison its text: it works once the table exists', async () => {
     const q = sql`SELECT count(*)::int AS n FROM tx_probe_later`;
     await expect(tx(async (db) => { await db.query(sql`INSERT INTO tx_probe VALUES (1, 'x')`); return db.query(q); })).rejects.toThrow(/does not exist/);
