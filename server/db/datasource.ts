@@ -160,8 +160,13 @@ interface Statements {
   generation: number;
   /** A connection of the pool, never one first used before the current generation. */
   connect(): Promise<pg.PoolClient>;
-  /** One statement on `client`: prepared by name while the connection has room for another (a stale plan raises the generation). */
-  on(client: pg.PoolClient, text: string, values: unknown[]): Promise<any[]>;
+  /**
+   * One statement on `client`: prepared by name while the connection has room for another (a
+   * stale plan raises the generation). `always`: prepared past that bound too (a write's
+   * statements: shapes written in the code, few, and planned generically, so unprepared they
+   * would be planned again on every run without even the values to plan with).
+   */
+  on(client: pg.PoolClient, text: string, values: unknown[], always?: boolean): Promise<any[]>;
   logSql: boolean;
   logSqlChars: number;
 }
@@ -193,12 +198,12 @@ function statements(ds: DataSource): Statements {
         return client;
       }
     },
-    async on(client, text, values) {
+    async on(client, text, values, always = false) {
       // Every client comes through connect(), which made its entry.
       const names = preparedOn.get(client)!.names;
       const name = prepare ? statementName(text) : undefined;
       try {
-        if (name && (names.has(name) || names.size < maxPrepared)) {
+        if (name && (always || names.has(name) || names.size < maxPrepared)) {
           names.add(name);
           return (await client.query({ name, text, values })).rows;
         }
@@ -237,10 +242,11 @@ function pooled(ds: DataSource): Run {
 }
 
 /**
- * One transaction on one pooled connection: BEGIN, `fn`'s statements (prepared like reads, so
- * PostgreSQL plans a write's statements once per connection, not on every write), COMMIT; on
- * any error ROLLBACK, and the error goes on. BEGIN and COMMIT count as the request's statements.
- * READ COMMITTED is every hub connection's default (createDataSource), so no SET TRANSACTION.
+ * One transaction on one pooled connection: BEGIN (with generic plans, `BEGIN_WRITE`), `fn`'s
+ * statements (prepared, so PostgreSQL plans each once per connection, not on every write),
+ * COMMIT; on any error ROLLBACK, and the error goes on. The BEGIN message and COMMIT count as
+ * the request's statements (round trips). READ COMMITTED is every hub connection's default
+ * (createDataSource), so no SET TRANSACTION.
  */
 export async function transaction<T>(ds: DataSource, stats: RequestStats, fn: (db: Db) => Promise<T>): Promise<T> {
   const st = statements(ds);
@@ -254,7 +260,7 @@ export async function transaction<T>(ds: DataSource, stats: RequestStats, fn: (d
     if (st.logSql) console.log('[sql]', text.replace(/\s+/g, ' ').slice(0, st.logSqlChars));
     stats.statements++;
     try {
-      return await st.on(client, text, values);
+      return await st.on(client, text, values, true);
     } catch (e) {
       statementFailure = e;
       logStatementError(e, text, stats);
@@ -270,7 +276,12 @@ export async function transaction<T>(ds: DataSource, stats: RequestStats, fn: (d
   try {
     if (st.logSql) console.log('[sql]', BEGIN_WRITE);
     stats.statements++;
-    await client.query(BEGIN_WRITE);
+    // Not through `run` (two statements cannot be prepared), but failing as `run`'s statements do.
+    await client.query(BEGIN_WRITE).catch((e: unknown) => {
+      statementFailure = e;
+      logStatementError(e, BEGIN_WRITE, stats);
+      throw e;
+    });
     const result = await fn(new Db(ds, run, undefined, stats));
     await run('COMMIT', []);
     return result;
@@ -291,10 +302,13 @@ export async function transaction<T>(ds: DataSource, stats: RequestStats, fn: (d
  * How a write's transaction begins: with its statements planned once per connection. A prepared
  * statement is re-planned on every execution while PostgreSQL judges its custom plans cheaper
  * than the generic one, and for a write's statements it always did (the feed entry's audience
- * keys: 1-4 ms of planning for 0.3 ms of work, every write). Reads keep the default: their
- * scope arrays and cursors need the values' plans (forced generic, the feed page ran 8x
- * slower). Interleaved A/B (bench/ab.ts): the write mix served 1.4x the requests per second at
- * 0.68x the CPU per write. One message in the simple protocol: one round trip, as BEGIN alone.
+ * keys: 1-6 ms of planning for 0.3 ms of work, every write). The reads a write makes in its
+ * transaction (its checks, a cycle's results, the rows a membership change re-announces) ran as
+ * fast or faster with generic plans (bench/results/2026-12-03-ab/). Reads outside writes keep
+ * the default: their scope arrays and cursors need the values' plans (forced generic, the feed
+ * page ran 8x slower). Interleaved A/B (bench/ab.ts): the write mix served 1.39x the requests
+ * per second at 0.69x the CPU per write. One message in the simple protocol: one round trip, as
+ * BEGIN alone.
  */
 const BEGIN_WRITE = 'BEGIN; SET LOCAL plan_cache_mode = force_generic_plan';
 
