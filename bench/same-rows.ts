@@ -15,7 +15,8 @@ import { Sql } from '../server/db/sql';
  *
  * PL/pgSQL with generic plans, as the hub's writes run (server/db/datasource.ts BEGIN_WRITE):
  * each function's statement is planned once per connection, not on every call (a LANGUAGE sql
- * function plans its body on each call: 2.5 ms of PostgreSQL CPU per write, most of it planning).
+ * function plans its body on each call: 2.2-2.3 ms of PostgreSQL CPU per write on 2026-12-03's
+ * machine, bench/results/2026-12-03-ab/).
  */
 
 /** The hub's SQL with its parameters (prefixes such as 'A:') written in as literals: a function body has no parameters. */
