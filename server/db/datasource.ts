@@ -161,12 +161,13 @@ interface Statements {
   /** A connection of the pool, never one first used before the current generation. */
   connect(): Promise<pg.PoolClient>;
   /**
-   * One statement on `client`: prepared by name while the connection has room for another (a
-   * stale plan raises the generation). `always`: prepared past that bound too (a write's
-   * statements: shapes written in the code, few, and planned generically, so unprepared they
-   * would be planned again on every run without even the values to plan with).
+   * One statement on `client` (a stale plan raises the generation), prepared by name:
+   * 'bounded' while the connection has room for another; 'always' past that bound too (a
+   * write's statements: shapes written in the code, few, and planned generically, so unprepared
+   * they would be planned again on every run without even the values to plan with); 'never':
+   * sent in the simple protocol (text without values, several statements in one message).
    */
-  on(client: pg.PoolClient, text: string, values: unknown[], always?: boolean): Promise<any[]>;
+  on(client: pg.PoolClient, text: string, values: unknown[], how?: Prepare): Promise<any[]>;
   logSql: boolean;
   logSqlChars: number;
 }
@@ -198,12 +199,12 @@ function statements(ds: DataSource): Statements {
         return client;
       }
     },
-    async on(client, text, values, always = false) {
+    async on(client, text, values, how = 'bounded') {
       // Every client comes through connect(), which made its entry.
       const names = preparedOn.get(client)!.names;
-      const name = prepare ? statementName(text) : undefined;
+      const name = prepare && how !== 'never' ? statementName(text) : undefined;
       try {
-        if (name && (always || names.has(name) || names.size < maxPrepared)) {
+        if (name && (how === 'always' || names.has(name) || names.size < maxPrepared)) {
           names.add(name);
           return (await client.query({ name, text, values })).rows;
         }
@@ -253,20 +254,21 @@ export async function transaction<T>(ds: DataSource, stats: RequestStats, fn: (d
   const client = await st.connect();
   let ended = false;
   let statementFailure: unknown;
-  const run: Run = async (text, values) => {
+  const send = async (text: string, values: unknown[], how: Prepare) => {
     // Past its end the connection is back in the pool (perhaps in another request's transaction):
     // a statement sent then (a branch still running after its sibling failed) must not run there.
     if (ended) throw new Error('a statement sent after its transaction ended');
     if (st.logSql) console.log('[sql]', text.replace(/\s+/g, ' ').slice(0, st.logSqlChars));
     stats.statements++;
     try {
-      return await st.on(client, text, values, true);
+      return await st.on(client, text, values, how);
     } catch (e) {
       statementFailure = e;
       logStatementError(e, text, stats);
       throw e;
     }
   };
+  const run: Run = (text, values) => send(text, values, 'always');
   let broken: Error | undefined;
   // Out of the pool, a connection that dies between two statements (the server went away while
   // the write ran its own code) emits 'error' with no statement to fail: without this listener
@@ -274,14 +276,7 @@ export async function transaction<T>(ds: DataSource, stats: RequestStats, fn: (d
   const died = (e: Error) => (broken = e);
   client.on('error', died);
   try {
-    if (st.logSql) console.log('[sql]', BEGIN_WRITE);
-    stats.statements++;
-    // Not through `run` (two statements cannot be prepared), but failing as `run`'s statements do.
-    await client.query(BEGIN_WRITE).catch((e: unknown) => {
-      statementFailure = e;
-      logStatementError(e, BEGIN_WRITE, stats);
-      throw e;
-    });
+    await send(BEGIN_WRITE, [], 'never');
     const result = await fn(new Db(ds, run, undefined, stats));
     await run('COMMIT', []);
     return result;
@@ -311,6 +306,9 @@ export async function transaction<T>(ds: DataSource, stats: RequestStats, fn: (d
  * BEGIN alone.
  */
 const BEGIN_WRITE = 'BEGIN; SET LOCAL plan_cache_mode = force_generic_plan';
+
+/** How `Statements.on` sends a statement. */
+type Prepare = 'bounded' | 'always' | 'never';
 
 /** Runs one statement; `stats` (the request's) names the request in the log should it fail. */
 type Run = (text: string, values: unknown[], stats?: RequestStats) => Promise<any[]>;
